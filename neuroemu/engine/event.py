@@ -1,0 +1,191 @@
+"""Orchestration of the event kernel: the kernel view of a configuration, state, chunks."""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, TOWARD_ZERO, WRAP, register_limits
+from ..mapping.config import MODEL_INPUT, HardwareConfig
+from .result import COUNTERS, PER_TICK, RunResult
+from .stimulus import Stimulus
+
+
+class KernelNet(NamedTuple):
+    """Contiguous arrays the kernel reads; built once per configuration.
+
+    Fan-out groups (one neuron's synapses of one delay) are
+    ``grp_ptr[n] .. grp_ptr[n + 1]``; group ``g``'s segments (one per projection
+    and target core) are ``seg_ptr[g] .. seg_ptr[g + 1]``; segment ``s``'s
+    synapses are ``syn_ptr[s] .. syn_ptr[s + 1]``, sorted by target.
+    """
+
+    pop_of: np.ndarray
+    pop_model: np.ndarray
+    pop_reset: np.ndarray
+    pop_strict: np.ndarray
+    pop_floor: np.ndarray
+    pop_vmin: np.ndarray
+    pop_refr: np.ndarray
+    pop_signed: np.ndarray
+    pop_negthr: np.ndarray
+    thr: np.ndarray
+    bias: np.ndarray
+    leak: np.ndarray
+    mul_v: np.ndarray
+    mul_u: np.ndarray
+    mul_k: np.ndarray
+    core_of: np.ndarray
+    grp_ptr: np.ndarray
+    grp_delay: np.ndarray
+    seg_ptr: np.ndarray
+    seg_core: np.ndarray
+    seg_hops: np.ndarray
+    seg_contig: np.ndarray
+    syn_ptr: np.ndarray
+    syn_tgt: np.ndarray
+    syn_w: np.ndarray
+    regs: np.ndarray
+
+
+def kernel_net(cfg: HardwareConfig) -> KernelNet:
+    """Sort the synapses into fan-out groups and segments (see :class:`KernelNet`)."""
+    core = cfg.core_of
+    tgt_core = core[cfg.syn_tgt]
+    order = np.lexsort((cfg.syn_tgt, tgt_core, cfg.syn_proj, cfg.syn_delay, cfg.syn_src))
+    src, delay, proj = cfg.syn_src[order], cfg.syn_delay[order], cfg.syn_proj[order]
+    tgt, w, tcore = cfg.syn_tgt[order], cfg.syn_w[order], tgt_core[order]
+    n_syn = src.size
+
+    def changes(*keys):
+        out = np.ones(n_syn, dtype=bool)
+        if n_syn:
+            out[1:] = False
+            for key in keys:
+                out[1:] |= key[1:] != key[:-1]
+        return out
+
+    new_grp = changes(src, delay)
+    new_seg = changes(src, delay, proj, tcore)
+    seg_start = np.flatnonzero(new_seg)
+    grp_start = np.flatnonzero(new_grp)
+    syn_ptr = np.append(seg_start, n_syn)
+    seg_ptr = np.append(np.searchsorted(seg_start, grp_start), seg_start.size)
+    grp_ptr = np.searchsorted(src[grp_start], np.arange(cfg.n_neurons + 1))
+    # a segment is contiguous when its targets are consecutive neurons
+    broken = np.zeros(n_syn, dtype=np.int64)
+    if n_syn:
+        broken[1:] = (~new_seg[1:]) & (tgt[1:] - tgt[:-1] != 1)
+    seg_contig = (np.add.reduceat(broken, seg_start) == 0) if seg_start.size else np.zeros(0, bool)
+
+    prof = cfg.profile
+    v_lo, v_hi = register_limits(prof.v_bits, OVERFLOW_RULES[prof.v_overflow])
+    u_lo, u_hi = register_limits(prof.u_bits, OVERFLOW_RULES[prof.u_overflow])
+    regs = np.array([v_lo, v_hi, OVERFLOW_RULES[prof.v_overflow] == WRAP,
+                     u_lo, u_hi, OVERFLOW_RULES[prof.u_overflow] == WRAP,
+                     ROUNDINGS[prof.rounding] == TOWARD_ZERO], dtype=np.int64)
+    i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
+    return KernelNet(
+        pop_of=i64(cfg.pop_of), pop_model=i64(cfg.pop_model), pop_reset=i64(cfg.pop_reset),
+        pop_strict=i64(cfg.pop_strict), pop_floor=i64(cfg.pop_floor),
+        pop_vmin=i64(cfg.pop_vmin), pop_refr=i64(cfg.pop_refractory),
+        pop_signed=i64(cfg.pop_signed), pop_negthr=i64(cfg.pop_negthr),
+        thr=i64(cfg.thr), bias=i64(cfg.bias), leak=i64(cfg.leak), mul_v=i64(cfg.mul_v),
+        mul_u=i64(cfg.mul_u), mul_k=i64(cfg.mul_k), core_of=i64(core),
+        grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
+        seg_core=i64(tcore[seg_start]), seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
+        seg_contig=np.ascontiguousarray(seg_contig, dtype=np.bool_), syn_ptr=i64(syn_ptr),
+        syn_tgt=i64(tgt), syn_w=i64(w), regs=regs,
+    )
+
+
+def run_event(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int, probes=(),
+              stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
+              knet: KernelNet | None = None) -> RunResult:
+    """Run ``cfg`` for ``ticks`` ticks with the event kernel.
+
+    Parameters
+    ----------
+    progress : callable(ticks_done, ticks_total), optional
+        Called after every chunk of ticks.
+    chunk_ticks : int
+        Ticks per kernel call (0: all at once unless ``progress`` is given).
+    """
+    from .kernels.event import run_ticks
+
+    start = time.perf_counter()
+    knet = knet or kernel_net(cfg)
+    n, n_cores = cfg.n_neurons, cfg.n_cores
+    ring = cfg.max_delay + 1
+    n_groups = knet.grp_delay.size
+    is_neuron = cfg.pop_model[cfg.pop_of] != MODEL_INPUT
+    v = cfg.v_init.astype(np.int64).copy()
+    u = np.zeros(n, np.int64)
+    ref = np.zeros(n, np.int64)
+    cnt = np.zeros(n, np.int64)
+    acc = np.zeros(n, np.int64)
+    mark = np.full(n, -1, np.int64)
+    active = np.zeros(n, np.int64)
+    first = np.flatnonzero(is_neuron)
+    active[:first.size] = first  # every neuron is looked at on tick 0
+    n_active = np.array([first.size], np.int64)
+    q_grp = np.zeros((ring, max(n_groups, 1)), np.int64)
+    q_val = np.zeros((ring, max(n_groups, 1)), np.int64)
+    q_len = np.zeros(ring, np.int64)
+    v_sum = np.zeros(n, np.int64)
+    last_t = np.full(n, -1, np.int64)
+    ranges = np.zeros((max(int(knet.seg_contig.sum()), 1), 2), np.int64)
+    upd_list = np.zeros(n, np.int64)
+    cap = max(4 * n, 1024)
+    sp_t, sp_n, sp_v = (np.zeros(cap, np.int64) for _ in range(3))
+    sp_len = np.zeros(1, np.int64)
+    counters = np.zeros((n_cores, len(COUNTERS)), np.int64)
+    first_ovf = np.full(3, -1, np.int64)
+    tick_arrays = {k: np.zeros((ticks, n_cores), np.int64) for k in PER_TICK}
+    probes = np.asarray(probes, dtype=np.int64)
+    probe_v = np.zeros((ticks, probes.size), np.int64)
+    probe_u = np.zeros((ticks, probes.size), np.int64)
+    if stimulus is not None and len(stimulus):
+        in_tick, in_chan, in_val = stimulus.tick, stimulus.channel, stimulus.value
+        in_offset = int(cfg.pop_offset[cfg.pop_index(cfg.network.input)])
+    else:
+        in_tick = in_chan = in_val = np.zeros(0, np.int64)
+        in_offset = 0
+    if chunk_ticks <= 0:
+        chunk_ticks = max(1, ticks // 100) if progress else max(ticks, 1)
+
+    t = 0
+    while t < ticks:
+        if sp_len[0] + n > sp_t.size:
+            cap = 2 * sp_t.size + n
+            sp_t, sp_n, sp_v = (np.concatenate([a, np.zeros(cap - a.size, np.int64)])
+                                for a in (sp_t, sp_n, sp_v))
+        t1 = min(ticks, t + chunk_ticks)
+        i0 = int(np.searchsorted(in_tick, t))
+        t = run_ticks(
+            *knet,
+            v, u, ref, cnt, acc, mark, active, n_active, q_grp, q_val, q_len,
+            v_sum, last_t, ranges, upd_list, sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
+            t, t1, in_tick[i0:], in_chan[i0:], in_val[i0:], in_offset,
+            tick_arrays["synaptic_ops"][t:], tick_arrays["neuron_updates"][t:],
+            tick_arrays["spikes"][t:], probes, probe_v[t:], probe_u[t:], stop_on_overflow,
+        )
+        if progress is not None:
+            progress(t, ticks)
+        if stop_on_overflow and first_ovf[0] >= 0:
+            break
+    # neurons skipped since their last update held v: add it for the ticks they were skipped
+    v_sum += np.where(is_neuron, v * (ticks - 1 - last_t), 0)
+    k = int(sp_len[0])
+    order = np.lexsort((sp_n[:k], sp_t[:k]))
+    return RunResult(
+        config=cfg, ticks=ticks,
+        spike_tick=sp_t[:k][order], spike_neuron=sp_n[:k][order], spike_value=sp_v[:k][order],
+        v=v, u=u, refractory=ref, count=cnt, v_sum=v_sum,
+        counters={name: counters[:, i].copy() for i, name in enumerate(COUNTERS)},
+        per_tick=tick_arrays, probe_neurons=probes, probe_v=probe_v, probe_u=probe_u,
+        first_overflow=None if first_ovf[0] < 0 else tuple(int(x) for x in first_ovf),
+        engine="event", wall_s=time.perf_counter() - start,
+    )

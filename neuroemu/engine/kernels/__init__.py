@@ -1,0 +1,1 @@
+"""numba kernels. Only this package imports numba."""

@@ -1,0 +1,79 @@
+"""What a run produces: spikes, final registers, counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+COUNTERS = ("synaptic_ops", "neuron_updates", "spikes", "packets", "hops",
+            "overflow_v", "overflow_u")
+PER_TICK = ("synaptic_ops", "neuron_updates", "spikes")
+
+
+@dataclass(eq=False)
+class RunResult:
+    """The outcome of running a mapped network for ``ticks`` ticks.
+
+    Attributes
+    ----------
+    spike_tick, spike_neuron, spike_value : int64 arrays (K,)
+        Every spike (input spikes included), sorted by (tick, neuron); neuron
+        indices are global (``config.neurons_of(name)`` gives a population's).
+    v, u, refractory, count : int64 arrays (N,)
+        Registers after the last tick; ``count`` is each neuron's net spike count.
+    v_sum : int64 array (N,)
+        Sum over ticks of v after each tick (for the mean-membrane readout).
+    counters : dict of int64 arrays (C,)
+        Per core: synaptic_ops (accumulates, on the target core), neuron_updates
+        (updates that received input, changed a register, fired or overflowed),
+        spikes (on the firing core), packets and hops (delivered to the target
+        core, one packet per spike, projection and target core), overflow_v,
+        overflow_u.
+    per_tick : dict of int64 arrays (T, C)
+        synaptic_ops, neuron_updates and spikes per tick and core.
+    probe_neurons : int64 array (k,); probe_v, probe_u : int64 arrays (T, k)
+    first_overflow : (tick, neuron, register) or None; register 0 is u, 1 is v.
+    """
+
+    config: object
+    ticks: int
+    spike_tick: np.ndarray
+    spike_neuron: np.ndarray
+    spike_value: np.ndarray
+    v: np.ndarray
+    u: np.ndarray
+    refractory: np.ndarray
+    count: np.ndarray
+    v_sum: np.ndarray
+    counters: dict
+    per_tick: dict
+    probe_neurons: np.ndarray
+    probe_v: np.ndarray
+    probe_u: np.ndarray
+    first_overflow: tuple | None = None
+    engine: str = ""
+    wall_s: float = 0.0
+    settings: dict = field(default_factory=dict)
+
+    def total(self, name: str) -> int:
+        return int(self.counters[name].sum())
+
+    def spikes_of(self, population: str):
+        """(tick, local neuron, value) of a population's spikes."""
+        sl = self.config.neurons_of(population)
+        m = (self.spike_neuron >= sl.start) & (self.spike_neuron < sl.stop)
+        return self.spike_tick[m], self.spike_neuron[m] - sl.start, self.spike_value[m]
+
+    def spike_counts(self) -> dict:
+        """Spikes fired per population (input spikes count their events once each)."""
+        names = self.config.pop_names
+        pops = np.searchsorted(self.config.pop_offset, self.spike_neuron, side="right") - 1
+        n = np.bincount(pops, minlength=len(names))
+        return {name: int(n[i]) for i, name in enumerate(names)}
+
+    def readout(self):
+        """The network's readout: (class, values) or (None, None) without one."""
+        from .readout import read_out
+
+        return read_out(self)

@@ -1,0 +1,154 @@
+"""Hardware profiles: data files in ``models/*.toml``, each number with its source.
+
+A profile says what a chip's cores can hold, how wide its registers are and
+what its operations cost. Numbers live in the file, never in code; the
+``[sources]`` table names, for each key, the paper, table or page it comes from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11
+    import tomli as tomllib
+
+from ..errors import ProfileError
+from .fixed import OVERFLOW_RULES, ROUNDINGS
+
+
+def models_dir() -> Path:
+    """Folder of the shipped profiles and example networks (``$NEUROEMU_MODELS`` overrides)."""
+    env = os.environ.get("NEUROEMU_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A chip: core limits, mesh, register widths and (optional) costs.
+
+    Attributes
+    ----------
+    neurons_per_core, axons_per_core, synapse_memory_bits : int
+        Per-core limits: neurons, distinct input axons (source neurons that
+        reach the core), and synapse memory (each synapse takes ``w_bits``).
+    mesh_width, mesh_height : int
+        Cores on the 2-D mesh; spikes route in x then y.
+    w_bits, v_bits, u_bits : int
+        Signed widths of weights, membrane and synaptic current.
+    v_overflow, u_overflow : {'saturate', 'wrap'}
+    rounding : {'toward_zero', 'floor'}
+        Rounding of 12-bit fractional multiplies (decays, scales).
+    max_weight_exp : int
+        Largest weight exponent (left shift) the synapse supports.
+    tables : dict
+        The whole file, for the energy model and reports.
+    """
+
+    name: str
+    description: str
+    neurons_per_core: int
+    axons_per_core: int
+    synapse_memory_bits: int
+    mesh_width: int
+    mesh_height: int
+    w_bits: int
+    v_bits: int
+    u_bits: int
+    v_overflow: str
+    u_overflow: str
+    rounding: str
+    max_weight_exp: int
+    path: str = ""
+    tables: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def synapses_per_core(self) -> int:
+        return self.synapse_memory_bits // self.w_bits
+
+    @property
+    def cores(self) -> int:
+        return self.mesh_width * self.mesh_height
+
+    def with_registers(self, **changes) -> "Profile":
+        """A copy with other register widths or rules (e.g. ``w_bits=4``)."""
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+_INT_KEYS = {
+    ("core", "neurons"): (1, 1 << 24),
+    ("core", "axons"): (1, 1 << 24),
+    ("core", "synapse_memory_bits"): (1, 1 << 40),
+    ("mesh", "width"): (1, 1 << 16),
+    ("mesh", "height"): (1, 1 << 16),
+    ("registers", "w_bits"): (1, 16),
+    ("registers", "v_bits"): (8, 32),
+    ("registers", "u_bits"): (8, 32),
+    ("registers", "max_weight_exp"): (0, 24),
+}
+
+
+def _get(tables: dict, path: str, section: str, key: str):
+    try:
+        return tables[section][key]
+    except (KeyError, TypeError):
+        raise ProfileError(f"{path}: missing key [{section}] {key}") from None
+
+
+def available_profiles() -> list[str]:
+    """Names of the profiles shipped in ``models/``."""
+    return sorted(p.stem for p in models_dir().glob("*.toml"))
+
+
+def load_profile(name_or_path: str | os.PathLike) -> Profile:
+    """Load a profile by name (``loihi``) or by path to a TOML file."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = models_dir() / f"{name_or_path}.toml"
+        if not path.exists():
+            have = ", ".join(available_profiles()) or "none"
+            raise ProfileError(f"no hardware profile {str(name_or_path)!r} (shipped: {have})")
+    try:
+        tables = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such profile file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML ({exc})") from None
+    values = {}
+    for (section, key), (lo, hi) in _INT_KEYS.items():
+        val = _get(tables, str(path), section, key)
+        if not isinstance(val, int) or isinstance(val, bool) or not lo <= val <= hi:
+            raise ProfileError(
+                f"{path}: [{section}] {key} = {val!r}, expected a whole number in {lo}..{hi}"
+            )
+        values[(section, key)] = val
+    choices = {}
+    for key, allowed in (("v_overflow", OVERFLOW_RULES), ("u_overflow", OVERFLOW_RULES),
+                         ("rounding", ROUNDINGS)):
+        val = _get(tables, str(path), "registers", key)
+        if val not in allowed:
+            raise ProfileError(
+                f"{path}: [registers] {key} = {val!r}, expected one of {', '.join(allowed)}"
+            )
+        choices[key] = val
+    return Profile(
+        name=str(tables.get("name", path.stem)),
+        description=str(tables.get("description", "")),
+        neurons_per_core=values[("core", "neurons")],
+        axons_per_core=values[("core", "axons")],
+        synapse_memory_bits=values[("core", "synapse_memory_bits")],
+        mesh_width=values[("mesh", "width")],
+        mesh_height=values[("mesh", "height")],
+        w_bits=values[("registers", "w_bits")],
+        v_bits=values[("registers", "v_bits")],
+        u_bits=values[("registers", "u_bits")],
+        max_weight_exp=values[("registers", "max_weight_exp")],
+        path=str(path),
+        tables=tables,
+        **choices,
+    )

@@ -1,0 +1,101 @@
+"""Expansion of projections into synapse lists.
+
+Every projection kind is, in the end, a list of synapses ``(src, tgt, weight)``
+with source and target neuron indices local to their populations. Mapping and
+the reference engine both work from this list.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NetworkError
+from .network import Population, Projection
+
+
+def conv_output_shape(
+    in_shape: tuple[int, int, int], channels: int, kernel, stride, padding, dilation
+) -> tuple[int, int, int]:
+    """Shape (C_out, H', W') of a 2-D correlation over (C_in, H, W)."""
+    _, h, w = in_shape
+    out = []
+    for size, k, s, p, d in zip((h, w), kernel, stride, padding, dilation):
+        out.append((size + 2 * p - d * (k - 1) - 1) // s + 1)
+    return (channels, out[0], out[1])
+
+
+def _window_pairs(in_hw, out_hw, kernel, stride, padding, dilation):
+    """For each kernel offset (ky, kx): the (input, output) spatial index pairs it joins.
+
+    Yields ``(ky, kx, in_flat, out_flat)`` with flat indices over H*W and H'*W'.
+    """
+    h, w = in_hw
+    ho, wo = out_hw
+    oy, ox = np.meshgrid(np.arange(ho), np.arange(wo), indexing="ij")
+    for ky in range(kernel[0]):
+        for kx in range(kernel[1]):
+            iy = oy * stride[0] - padding[0] + ky * dilation[0]
+            ix = ox * stride[1] - padding[1] + kx * dilation[1]
+            ok = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
+            yield ky, kx, (iy * w + ix)[ok], (oy * wo + ox)[ok]
+
+
+def synapses(proj: Projection, source: Population, target: Population):
+    """Expand ``proj`` into arrays ``(src, tgt, weight)``, sorted by (src, tgt).
+
+    Returns
+    -------
+    src, tgt : int64 arrays, shape (nnz,)
+        Local neuron indices in the source and target populations.
+    weight : int64 or float64 array, shape (nnz,)
+        Weights before the exponent is applied.
+    """
+    if proj.kind == "dense":
+        n_t, n_s = proj.weight.shape
+        src = np.tile(np.arange(n_s, dtype=np.int64), n_t)
+        tgt = np.repeat(np.arange(n_t, dtype=np.int64), n_s)
+        w = proj.weight.reshape(-1)
+    elif proj.kind == "sparse":
+        src, tgt, w = proj.src, proj.tgt, proj.weight
+    elif proj.kind == "conv2d":
+        c_out, c_in_g, kh, kw = proj.weight.shape
+        c_in, h, wd = source.shape
+        _, ho, wo = target.shape
+        g = proj.groups
+        cout_g = c_out // g
+        parts = []
+        for ky, kx, i_flat, o_flat in _window_pairs(
+            (h, wd), (ho, wo), (kh, kw), proj.stride, proj.padding, proj.dilation
+        ):
+            for co in range(c_out):
+                grp = co // cout_g
+                for ci_local in range(c_in_g):
+                    ci = grp * c_in_g + ci_local
+                    wt = proj.weight[co, ci_local, ky, kx]
+                    parts.append((ci * h * wd + i_flat, co * ho * wo + o_flat, wt))
+        src = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        tgt = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        w = (
+            np.concatenate([np.full(p[0].size, p[2]) for p in parts])
+            if parts else np.zeros(0, proj.weight.dtype)
+        )
+    elif proj.kind == "sumpool2d":
+        c, h, wd = source.shape
+        _, ho, wo = target.shape
+        srcs, tgts = [], []
+        for _, _, i_flat, o_flat in _window_pairs(
+            (h, wd), (ho, wo), proj.kernel, proj.stride, proj.padding, (1, 1)
+        ):
+            for ch in range(c):
+                srcs.append(ch * h * wd + i_flat)
+                tgts.append(ch * ho * wo + o_flat)
+        src = np.concatenate(srcs).astype(np.int64)
+        tgt = np.concatenate(tgts).astype(np.int64)
+        w = np.full(src.size, proj.weight.reshape(()).item(), dtype=proj.weight.dtype)
+    else:  # pragma: no cover - kinds are validated on construction
+        raise NetworkError(f"projection {proj.name!r}: unknown kind {proj.kind!r}")
+    src = np.asarray(src, dtype=np.int64)
+    tgt = np.asarray(tgt, dtype=np.int64)
+    w = np.asarray(w).astype(proj.weight.dtype)
+    order = np.lexsort((tgt, src))
+    return src[order], tgt[order], w[order]

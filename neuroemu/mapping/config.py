@@ -1,0 +1,85 @@
+"""The mapped hardware configuration: integer arrays, one neuron index space.
+
+Neurons of all populations are numbered globally in population order
+(``pop_offset[p] .. pop_offset[p + 1]``). Synapses are flat arrays with global
+source and target indices and weights already shifted by their exponent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..hw.profile import Profile
+from ..ir import Network
+
+MODEL_INPUT, MODEL_SINGLE, MODEL_CUBA = 0, 1, 2
+RESET_CODES = {"zero": 0, "subtract": 1, "none": 2}
+
+
+@dataclass(frozen=True, eq=False)
+class HardwareConfig:
+    """A network mapped onto a profile's cores (see the module docstring)."""
+
+    network: Network
+    profile: Profile
+    quantization: object  # mapping.quantize.Quantized
+    pop_offset: np.ndarray  # (P + 1,) int64
+    pop_model: np.ndarray  # (P,) int64: MODEL_INPUT, MODEL_SINGLE, MODEL_CUBA
+    pop_reset: np.ndarray  # (P,) int64: RESET_CODES
+    pop_strict: np.ndarray  # (P,) int64: 1 fires on '>'
+    pop_floor: np.ndarray  # (P,) int64: 1 when v_min applies
+    pop_vmin: np.ndarray  # (P,) int64
+    pop_refractory: np.ndarray  # (P,) int64
+    pop_signed: np.ndarray  # (P,) int64
+    pop_negthr: np.ndarray  # (P,) int64
+    thr: np.ndarray  # (N,) int64 register units
+    bias: np.ndarray
+    v_init: np.ndarray
+    leak: np.ndarray
+    mul_v: np.ndarray  # (N,) 12-bit fraction of v kept per tick
+    mul_u: np.ndarray  # (N,) 12-bit fraction of u kept per tick
+    mul_k: np.ndarray  # (N,) 12-bit KLIF scale
+    syn_src: np.ndarray  # (S,) int64 global
+    syn_tgt: np.ndarray  # (S,) int64 global
+    syn_w: np.ndarray  # (S,) int64, mantissa << exponent
+    syn_delay: np.ndarray  # (S,) int64 ticks
+    syn_proj: np.ndarray  # (S,) int64 projection index
+    core_of: np.ndarray  # (N,) int64
+    core_pop: np.ndarray  # (C,) int64
+    core_xy: np.ndarray  # (C, 2) int64 mesh coordinates
+    core_synapses: np.ndarray  # (C,) synapses stored on the core
+    core_axons: np.ndarray  # (C,) distinct input axons of the core
+
+    @property
+    def n_neurons(self) -> int:
+        return int(self.pop_offset[-1])
+
+    @property
+    def n_cores(self) -> int:
+        return int(self.core_pop.size)
+
+    @property
+    def pop_names(self) -> list[str]:
+        return [p.name for p in self.network.populations]
+
+    @property
+    def pop_of(self) -> np.ndarray:
+        return np.repeat(np.arange(self.pop_model.size), np.diff(self.pop_offset))
+
+    @property
+    def max_delay(self) -> int:
+        return int(self.syn_delay.max()) if self.syn_delay.size else 1
+
+    def pop_index(self, name: str) -> int:
+        return self.pop_names.index(name)
+
+    def neurons_of(self, name: str) -> slice:
+        p = self.pop_index(name)
+        return slice(int(self.pop_offset[p]), int(self.pop_offset[p + 1]))
+
+    def hops(self, src_core, dst_core) -> np.ndarray:
+        """Router hops between cores (x then y dimension-order routing)."""
+        d = np.abs(self.core_xy[src_core] - self.core_xy[dst_core])
+        return d.sum(axis=-1)

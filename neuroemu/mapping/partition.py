@@ -1,0 +1,114 @@
+"""Partition populations into crossbar cores and place the cores on the mesh.
+
+Each population is cut into consecutive runs of neurons, greedily: a core
+takes neurons until one more would exceed the profile's neurons, input axons
+(distinct source neurons reaching the core) or synapse memory (synapses times
+``w_bits``). Populations do not share cores. The input population's neurons
+sit on cores of their own (they hold no synapses). Cores are placed on the
+mesh in population order, row by row; a spike travels x then y, so its hop
+count is the Manhattan distance between cores.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from ..errors import MappingError
+
+
+def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
+    """Assign every neuron to a core.
+
+    Returns
+    -------
+    core_of : int64 array (N,)
+    core_pop : int64 array (C,)
+    core_synapses, core_axons : int64 arrays (C,)
+    """
+    n = int(pop_offset[-1])
+    order = np.argsort(syn_tgt, kind="stable")
+    in_src = syn_src[order]
+    in_ptr = np.searchsorted(syn_tgt[order], np.arange(n + 1))
+    max_syn = profile.synapses_per_core
+    stamp = np.full(n, -1, dtype=np.int64)
+    core_of = np.empty(n, dtype=np.int64)
+    core_pop, core_syn, core_ax = [], [], []
+    for p, name in enumerate(pop_names):
+        lo, hi = int(pop_offset[p]), int(pop_offset[p + 1])
+        fan_in = np.diff(in_ptr[lo:hi + 1])
+        if pop_is_input[p] or (fan_in.sum() <= max_syn and
+                               np.unique(in_src[in_ptr[lo]:in_ptr[hi]]).size <= profile.axons_per_core):
+            # only the neuron limit binds: cut in equal runs
+            for start in range(lo, hi, profile.neurons_per_core):
+                stop = min(hi, start + profile.neurons_per_core)
+                core_of[start:stop] = len(core_pop)
+                core_pop.append(p)
+                core_syn.append(int(in_ptr[stop] - in_ptr[start]))
+                core_ax.append(np.unique(in_src[in_ptr[start]:in_ptr[stop]]).size)
+            continue
+        c = -1
+        count = syn = axons = 0
+        for i in range(lo, hi):
+            srcs = in_src[in_ptr[i]:in_ptr[i + 1]]
+            new = np.unique(srcs[stamp[srcs] != c]) if c >= 0 else np.unique(srcs)
+            k = srcs.size
+            if c < 0 or count + 1 > profile.neurons_per_core or syn + k > max_syn \
+                    or axons + new.size > profile.axons_per_core:
+                if c >= 0:
+                    core_syn.append(syn)
+                    core_ax.append(axons)
+                c = len(core_pop)
+                core_pop.append(p)
+                count = syn = axons = 0
+                new = np.unique(srcs)
+                if k > max_syn or new.size > profile.axons_per_core:
+                    need, limit, what = (
+                        (k * profile.w_bits, profile.synapse_memory_bits, "synapse memory bits")
+                        if k > max_syn else (new.size, profile.axons_per_core, "input axons")
+                    )
+                    raise MappingError(
+                        f"core {c} (population {name!r}, neuron {i - lo}): {what} needed "
+                        f"{need}, limit {limit} in profile {profile.name!r}; one neuron's "
+                        "fan-in does not fit a core — split the layer or choose a larger profile"
+                    )
+            stamp[new] = c
+            core_of[i] = c
+            count += 1
+            syn += k
+            axons += new.size
+        core_syn.append(syn)
+        core_ax.append(axons)
+    if len(core_pop) > profile.cores:
+        raise MappingError(
+            f"the network needs {len(core_pop)} cores, profile {profile.name!r} has "
+            f"{profile.cores} ({profile.mesh_width} x {profile.mesh_height} mesh); "
+            "choose a larger profile"
+        )
+    return (core_of, np.array(core_pop, np.int64), np.array(core_syn, np.int64),
+            np.array(core_ax, np.int64))
+
+
+def place(n_cores: int, profile) -> np.ndarray:
+    """Mesh coordinates (x, y) of each core: row-major in core order."""
+    idx = np.arange(n_cores, dtype=np.int64)
+    return np.stack([idx % profile.mesh_width, idx // profile.mesh_width], axis=1)
+
+
+def core_graph(config) -> nx.DiGraph:
+    """The cores as a directed graph: nodes carry population, position and load;
+    an edge carries the number of synapses from the source core's neurons to the
+    target core's neurons."""
+    g = nx.DiGraph()
+    names = config.pop_names
+    for c in range(config.n_cores):
+        g.add_node(c, population=names[config.core_pop[c]], xy=tuple(config.core_xy[c]),
+                   synapses=int(config.core_synapses[c]), axons=int(config.core_axons[c]),
+                   neurons=int(np.count_nonzero(config.core_of == c)))
+    if config.syn_src.size:
+        pairs = config.core_of[config.syn_src] * config.n_cores + config.core_of[config.syn_tgt]
+        keys, counts = np.unique(pairs, return_counts=True)
+        for k, cnt in zip(keys, counts):
+            a, b = divmod(int(k), config.n_cores)
+            g.add_edge(a, b, synapses=int(cnt), hops=int(config.hops(a, b)))
+    return g
