@@ -41,6 +41,11 @@ def random_population(rng, name: str, size: int, w_max: int, v_max: int):
         neg_threshold=-float(rng.integers(0, 4)),
         leak=rng.integers(0, 3, size=size) * (rng.random() < 0.3),
     )
+    if rng.random() < 0.3:
+        kw["max_count"] = int(rng.integers(1, 4))
+    if rng.random() < 0.25:
+        kw["reset_interval"] = int(rng.integers(1, 12))
+        kw["reset_offset"] = int(rng.integers(0, kw["reset_interval"]))
     if model != "if":
         kw["decay_v"] = rng.integers(0, 4097, size=size) / 4096
     if model == "cuba":

@@ -13,12 +13,14 @@ from .stimulus import Stimulus, make_stimulus
 __all__ = ["simulate", "run_reference", "RunResult", "Stimulus", "make_stimulus"]
 
 
-def simulate(cfg, stimulus=None, ticks: int = 100, engine: str = "event", probes=(),
+def simulate(cfg, stimulus=None, ticks: int | None = 100, engine: str = "event", probes=(),
              on_overflow: str = "ignore", progress=None, **kwargs) -> RunResult:
     """Run a :class:`~neuroemu.mapping.HardwareConfig` for ``ticks`` ticks.
 
     Parameters
     ----------
+    stimulus : Stimulus, iterable of Stimulus chunks (event engine), or None
+    ticks : int, or None to run until the last input tick plus ``drain_ticks``
     engine : {'event', 'reference'}
     on_overflow : {'ignore', 'warn', 'raise'}
         'raise' stops at the end of the first tick in which a register
@@ -30,14 +32,16 @@ def simulate(cfg, stimulus=None, ticks: int = 100, engine: str = "event", probes
 
     if on_overflow not in ("ignore", "warn", "raise"):
         raise NeuroemuError(f"on_overflow {on_overflow!r} is not one of ignore, warn, raise")
-    if int(ticks) != ticks or ticks < 1:
+    if ticks is not None and (int(ticks) != ticks or ticks < 1):
         raise NeuroemuError(f"ticks: {ticks} found, expected a whole number >= 1")
     if engine == "event":
         from .event import run_event
 
-        result = run_event(cfg, stimulus, int(ticks), probes,
+        result = run_event(cfg, stimulus, ticks, probes,
                            stop_on_overflow=on_overflow == "raise", progress=progress, **kwargs)
     elif engine == "reference":
+        if ticks is None or not (stimulus is None or isinstance(stimulus, Stimulus)):
+            raise NeuroemuError("the reference engine needs a whole stimulus and a tick count")
         result = run_reference(cfg, stimulus, int(ticks), probes)
     else:
         raise NeuroemuError(f"engine {engine!r} is not 'event' or 'reference'")

@@ -31,9 +31,15 @@ class KernelNet(NamedTuple):
     pop_refr: np.ndarray
     pop_signed: np.ndarray
     pop_negthr: np.ndarray
+    pop_maxcnt: np.ndarray
+    pop_rint: np.ndarray
+    pop_roff: np.ndarray
+    pop_lo: np.ndarray
+    pop_hi: np.ndarray
     thr: np.ndarray
     bias: np.ndarray
     leak: np.ndarray
+    v_init: np.ndarray
     mul_v: np.ndarray
     mul_u: np.ndarray
     mul_k: np.ndarray
@@ -92,7 +98,9 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         pop_strict=i64(cfg.pop_strict), pop_floor=i64(cfg.pop_floor),
         pop_vmin=i64(cfg.pop_vmin), pop_refr=i64(cfg.pop_refractory),
         pop_signed=i64(cfg.pop_signed), pop_negthr=i64(cfg.pop_negthr),
-        thr=i64(cfg.thr), bias=i64(cfg.bias), leak=i64(cfg.leak), mul_v=i64(cfg.mul_v),
+        pop_maxcnt=i64(cfg.pop_maxcount), pop_rint=i64(cfg.pop_reset_interval), pop_roff=i64(cfg.pop_reset_offset),
+        pop_lo=i64(cfg.pop_offset[:-1]), pop_hi=i64(cfg.pop_offset[1:]),
+        thr=i64(cfg.thr), bias=i64(cfg.bias), leak=i64(cfg.leak), v_init=i64(cfg.v_init), mul_v=i64(cfg.mul_v),
         mul_u=i64(cfg.mul_u), mul_k=i64(cfg.mul_k), core_of=i64(core),
         grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
         seg_core=i64(tcore[seg_start]), seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
@@ -101,17 +109,22 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     )
 
 
-def run_event(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int, probes=(),
+def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
-              knet: KernelNet | None = None) -> RunResult:
-    """Run ``cfg`` for ``ticks`` ticks with the event kernel.
+              drain_ticks: int = 0, knet: KernelNet | None = None) -> RunResult:
+    """Run ``cfg`` with the event kernel.
 
     Parameters
     ----------
-    progress : callable(ticks_done, ticks_total), optional
-        Called after every chunk of ticks.
+    stimulus : Stimulus, iterable of Stimulus, or None
+        Input spikes; an iterable is consumed chunk by chunk (each chunk's
+        ticks after the previous chunk's), so long recordings stream.
+    ticks : int or None
+        Ticks to run; None runs to the last input tick plus ``drain_ticks``.
+    progress : callable(ticks_done, ticks_total or None), optional
+        Called after every kernel call.
     chunk_ticks : int
-        Ticks per kernel call (0: all at once unless ``progress`` is given).
+        Ticks per kernel call (0: 1000).
     """
     from .kernels.event import run_ticks
 
@@ -138,54 +151,71 @@ def run_event(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int, probes
     last_t = np.full(n, -1, np.int64)
     ranges = np.zeros((max(int(knet.seg_contig.sum()), 1), 2), np.int64)
     upd_list = np.zeros(n, np.int64)
-    cap = max(4 * n, 1024)
-    sp_t, sp_n, sp_v = (np.zeros(cap, np.int64) for _ in range(3))
+    record = [np.zeros(max(4 * n, 1024), np.int64) for _ in range(3)]
     sp_len = np.zeros(1, np.int64)
     counters = np.zeros((n_cores, len(COUNTERS)), np.int64)
     first_ovf = np.full(3, -1, np.int64)
-    tick_arrays = {k: np.zeros((ticks, n_cores), np.int64) for k in PER_TICK}
     probes = np.asarray(probes, dtype=np.int64)
-    probe_v = np.zeros((ticks, probes.size), np.int64)
-    probe_u = np.zeros((ticks, probes.size), np.int64)
-    if stimulus is not None and len(stimulus):
-        in_tick, in_chan, in_val = stimulus.tick, stimulus.channel, stimulus.value
-        in_offset = int(cfg.pop_offset[cfg.pop_index(cfg.network.input)])
-    else:
-        in_tick = in_chan = in_val = np.zeros(0, np.int64)
-        in_offset = 0
-    if chunk_ticks <= 0:
-        chunk_ticks = max(1, ticks // 100) if progress else max(ticks, 1)
-
+    in_offset = int(cfg.pop_offset[cfg.pop_index(cfg.network.input)]) if cfg.network.input else 0
+    blocks = []  # per-tick arrays of each kernel call
+    chunk_ticks = chunk_ticks if chunk_ticks > 0 else 1000
+    empty = np.zeros(0, np.int64)
     t = 0
-    while t < ticks:
-        if sp_len[0] + n > sp_t.size:
-            cap = 2 * sp_t.size + n
-            sp_t, sp_n, sp_v = (np.concatenate([a, np.zeros(cap - a.size, np.int64)])
-                                for a in (sp_t, sp_n, sp_v))
-        t1 = min(ticks, t + chunk_ticks)
-        i0 = int(np.searchsorted(in_tick, t))
-        t = run_ticks(
-            *knet,
-            v, u, ref, cnt, acc, mark, active, n_active, q_grp, q_val, q_len,
-            v_sum, last_t, ranges, upd_list, sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
-            t, t1, in_tick[i0:], in_chan[i0:], in_val[i0:], in_offset,
-            tick_arrays["synaptic_ops"][t:], tick_arrays["neuron_updates"][t:],
-            tick_arrays["spikes"][t:], probes, probe_v[t:], probe_u[t:], stop_on_overflow,
-        )
-        if progress is not None:
-            progress(t, ticks)
-        if stop_on_overflow and first_ovf[0] >= 0:
-            break
+
+    def advance(t_end, tick, chan, val):
+        """Run from the current tick up to ``t_end`` with these input spikes."""
+        nonlocal t, record
+        while t < t_end and not (stop_on_overflow and first_ovf[0] >= 0):
+            if sp_len[0] + n > record[0].size:
+                grow = 2 * record[0].size + n
+                record = [np.concatenate([a, np.zeros(grow - a.size, np.int64)]) for a in record]
+            t1 = min(t_end, t + chunk_ticks)
+            block = np.zeros((3, t1 - t, n_cores), np.int64)
+            pv = np.zeros((t1 - t, probes.size), np.int64)
+            pu = np.zeros((t1 - t, probes.size), np.int64)
+            i0 = int(np.searchsorted(tick, t))
+            t_next = run_ticks(
+                *knet, v, u, ref, cnt, acc, mark, active, n_active, q_grp, q_val, q_len,
+                v_sum, last_t, ranges, upd_list, record[0], record[1], record[2], sp_len,
+                counters, first_ovf, t, t1, tick[i0:], chan[i0:], val[i0:], in_offset,
+                block[0], block[1], block[2], probes, pv, pu, stop_on_overflow,
+            )
+            done = t_next - t
+            blocks.append((block[:, :done], pv[:done], pu[:done]))
+            t = t_next
+            if progress is not None:
+                progress(t, ticks)
+
+    chunks = [stimulus] if stimulus is None or isinstance(stimulus, Stimulus) else stimulus
+    last_input = -1
+    for chunk in chunks:
+        if chunk is None or not len(chunk):
+            continue
+        if chunk.tick[0] < t:
+            raise ValueError("stimulus chunks must come in tick order")
+        last_input = chunk.last_tick
+        end = last_input + 1 if ticks is None else min(ticks, last_input + 1)
+        advance(end, chunk.tick, chunk.channel, chunk.value)
+    total = ticks if ticks is not None else last_input + 1 + drain_ticks
+    advance(max(total, 1), empty, empty, empty)
+    ticks_run = t
+
+    per_tick = {name: np.concatenate([b[0][i] for b in blocks]) if blocks else
+                np.zeros((0, n_cores), np.int64) for i, name in enumerate(PER_TICK)}
+    probe_v = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros((0, probes.size))
+    probe_u = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros((0, probes.size))
     # neurons skipped since their last update held v: add it for the ticks they were skipped
-    v_sum += np.where(is_neuron, v * (ticks - 1 - last_t), 0)
+    v_sum += np.where(is_neuron, v * (ticks_run - 1 - last_t), 0)
     k = int(sp_len[0])
-    order = np.lexsort((sp_n[:k], sp_t[:k]))
+    sp_t, sp_n, sp_v = (a[:k] for a in record)
+    order = np.lexsort((sp_n, sp_t))
     return RunResult(
-        config=cfg, ticks=ticks,
-        spike_tick=sp_t[:k][order], spike_neuron=sp_n[:k][order], spike_value=sp_v[:k][order],
+        config=cfg, ticks=ticks_run,
+        spike_tick=sp_t[order], spike_neuron=sp_n[order], spike_value=sp_v[order],
         v=v, u=u, refractory=ref, count=cnt, v_sum=v_sum,
         counters={name: counters[:, i].copy() for i, name in enumerate(COUNTERS)},
-        per_tick=tick_arrays, probe_neurons=probes, probe_v=probe_v, probe_u=probe_u,
+        per_tick=per_tick, probe_neurons=probes, probe_v=probe_v.astype(np.int64),
+        probe_u=probe_u.astype(np.int64),
         first_overflow=None if first_ovf[0] < 0 else tuple(int(x) for x in first_ovf),
         engine="event", wall_s=time.perf_counter() - start,
     )

@@ -21,11 +21,7 @@ def read_out(result):
     sl = cfg.neurons_of(ro.population)
     scale = cfg.quantization.scales.get(ro.population, 1.0)
     if ro.kind == "count":
-        if cfg.network.population(ro.population).is_input:
-            _, who, val = result.spikes_of(ro.population)
-            values = np.bincount(who, weights=val, minlength=sl.stop - sl.start).astype(np.int64)
-        else:
-            values = result.count[sl].copy()
+        values = result.count[sl].copy()
         cls = int(np.argmax(values)) if np.any(values != 0) else None
         return cls, values
     if ro.kind == "first_spike":

@@ -62,7 +62,9 @@ def update_neurons(cfg: HardwareConfig, state: dict, acc: np.ndarray):
     over_v &= integrating
 
     strict = cfg.pop_strict[pop] == 1
-    fire_pos = integrating & np.where(strict, v_int > cfg.thr, v_int >= cfg.thr)
+    cap = cfg.pop_maxcount[pop]
+    below_cap = (cap == 0) | (count < cap)
+    fire_pos = integrating & below_cap & np.where(strict, v_int > cfg.thr, v_int >= cfg.thr)
     fire_neg = (integrating & ~fire_pos & (cfg.pop_signed[pop] == 1) & (count > 0)
                 & (v_int < cfg.pop_negthr[pop]))
     reset = cfg.pop_reset[pop]
@@ -120,7 +122,13 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         counters["hops"] += np.bincount(packet[2], weights=packet_hops,
                                         minlength=n_cores).astype(np.int64)
 
-        # 2. update every neuron
+        # 2. populations due for a reset return to their initial state, then every neuron updates
+        for p in cfg.resets_at(t):
+            sl = slice(cfg.pop_offset[p], cfg.pop_offset[p + 1])
+            state = {k: a.copy() for k, a in state.items()}
+            state["v"][sl] = cfg.v_init[sl]
+            state["u"][sl] = 0
+            state["ref"][sl] = 0
         old = state
         state, out, over_u, over_v = update_neurons(cfg, state, acc)
         changed = np.zeros(n, bool)
@@ -142,7 +150,8 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
             out[input_start + stimulus.channel[now]] = stimulus.value[now]
         fired[t % ring] = out
         who = np.flatnonzero(out)
-        spikes.append((np.full(who.size, t), who, out[who]))
+        neurons = who[is_neuron[who]]  # input spikes are counted, not recorded
+        spikes.append((np.full(neurons.size, t), neurons, out[neurons]))
         spk = np.bincount(core[who], minlength=n_cores)
         counters["spikes"] += spk
         per_tick["spikes"][t] = spk

@@ -18,7 +18,7 @@ class RunResult:
     Attributes
     ----------
     spike_tick, spike_neuron, spike_value : int64 arrays (K,)
-        Every spike (input spikes included), sorted by (tick, neuron); neuron
+        Every spike of a neuron (input spikes are counted, not recorded), sorted by (tick, neuron); neuron
         indices are global (``config.neurons_of(name)`` gives a population's).
     v, u, refractory, count : int64 arrays (N,)
         Registers after the last tick; ``count`` is each neuron's net spike count.
@@ -66,10 +66,10 @@ class RunResult:
         return self.spike_tick[m], self.spike_neuron[m] - sl.start, self.spike_value[m]
 
     def spike_counts(self) -> dict:
-        """Spikes fired per population (input spikes count their events once each)."""
+        """Spikes per population (an input spike carrying several events counts once)."""
         names = self.config.pop_names
-        pops = np.searchsorted(self.config.pop_offset, self.spike_neuron, side="right") - 1
-        n = np.bincount(pops, minlength=len(names))
+        n = np.bincount(self.config.core_pop, weights=self.counters["spikes"],
+                        minlength=len(names)).astype(np.int64)
         return {name: int(n[i]) for i, name in enumerate(names)}
 
     def readout(self):

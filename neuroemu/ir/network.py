@@ -16,12 +16,18 @@ Neuron dynamics at tick ``t`` (the engine's step 2, see ``DESIGN.md``), with
         v = ovf_v(keep(v, 1 - decay_v) + a + bias - leak)
         v = keep(v, scale_k)                     (KLIF scale; 1 means none)
         v = max(v, v_min)                        (when v_min is set)
-        fire +1 when v >= threshold (or v > threshold with fire_on='>')
+        fire +1 when v >= threshold (or v > threshold with fire_on='>'),
+            and the net spike count is below max_count (when max_count > 0)
             reset: 'zero' v = 0 | 'subtract' v -= threshold | 'none'
             refractory count = refractory
         signed populations also fire -1 when v < neg_threshold and the
             neuron's net spike count is positive; then v += threshold
             ('subtract') or v = 0 ('zero'), and the count drops by one
+
+With ``reset_interval`` > 0, at every tick ``t`` with
+``t % reset_interval == reset_offset`` the population's registers return to
+their initial state (v = v_init, u = 0, no refractory count) before the
+update, as Lava's ``reset_interval`` does (used to evaluate samples back to back).
 
 ``keep(x, f)`` multiplies by the fraction ``f`` in 12-bit fixed point with the
 profile's rounding. IF is LIF with ``decay_v = 0``; KLIF is LIF with a scale
@@ -103,6 +109,12 @@ class Neuron:
         Whether the neuron also emits -1 spikes (reverse spikes).
     neg_threshold : float
         A signed neuron fires -1 when v < neg_threshold (<= 0).
+    max_count : int
+        A neuron fires +1 only while its net spike count is below this (0: no
+        limit); with signed spikes this clips the count to 0..max_count.
+    reset_interval, reset_offset : int
+        Return to the initial state at ticks ``t % reset_interval == reset_offset``
+        (0: never).
     """
 
     model: str
@@ -119,6 +131,9 @@ class Neuron:
     refractory: int = 0
     signed: bool = False
     neg_threshold: float = 0.0
+    max_count: int = 0
+    reset_interval: int = 0
+    reset_offset: int = 0
 
     @property
     def is_integer(self) -> bool:
@@ -147,6 +162,9 @@ def neuron(
     refractory: int = 0,
     signed: bool = False,
     neg_threshold: float = 0.0,
+    max_count: int = 0,
+    reset_interval: int = 0,
+    reset_offset: int = 0,
     where: str = "neuron",
 ) -> Neuron:
     """Build and validate a :class:`Neuron` for ``size`` neurons; scalars broadcast."""
@@ -185,12 +203,22 @@ def neuron(
         raise NetworkError(f"{where}.refractory: {refractory} found, expected a whole number >= 0")
     if neg_threshold > 0:
         raise NetworkError(f"{where}.neg_threshold: {neg_threshold} found, expected <= 0")
+    if int(max_count) != max_count or max_count < 0:
+        raise NetworkError(f"{where}.max_count: {max_count} found, expected a whole number >= 0")
+    if int(reset_interval) != reset_interval or reset_interval < 0:
+        raise NetworkError(f"{where}.reset_interval: {reset_interval} found, expected ticks >= 0")
+    if reset_interval and not 0 <= reset_offset < reset_interval:
+        raise NetworkError(
+            f"{where}.reset_offset: {reset_offset} found, expected 0..{reset_interval - 1}"
+        )
     if v_min is not None and not math.isfinite(v_min):
         raise NetworkError(f"{where}.v_min: {v_min} found, expected a finite number or None")
     return Neuron(
         model=model, reset=reset, fire_on=fire_on,
         v_min=None if v_min is None else float(v_min),
         refractory=int(refractory), signed=bool(signed), neg_threshold=float(neg_threshold),
+        max_count=int(max_count),
+        reset_interval=int(reset_interval), reset_offset=int(reset_offset) if reset_interval else 0,
         **arrays,
     )
 

@@ -115,8 +115,11 @@ def validate_network(net) -> None:
                 f"network {net.name!r}: readout kind {net.readout.kind!r} is not one of "
                 f"{', '.join(READOUTS)}"
             )
-        if pops[net.readout.population].is_input and net.readout.kind != "count":
-            raise NetworkError("the input population can only be read out by spike count")
+        if pops[net.readout.population].is_input:
+            raise NetworkError(
+                f"network {net.name!r}: the readout population {net.readout.population!r} "
+                "is the input; read out a population of neurons"
+            )
     for p in net.populations:
         if p.neuron is not None and p.neuron.v_min is not None:
             if np.any(p.neuron.v_init < p.neuron.v_min):

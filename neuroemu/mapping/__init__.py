@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..hw.profile import Profile, load_profile
@@ -26,8 +28,6 @@ def map_network(net: Network, profile: Profile | str = "loihi", scale=None) -> H
     for k, proj in enumerate(net.projections):
         s_pop, t_pop = net.population(proj.source), net.population(proj.target)
         mant, exp = q.weights[proj.name]
-        from dataclasses import replace
-
         s, t, wt = synapses(replace(proj, weight=mant), s_pop, t_pop)
         src.append(s + offset[index[proj.source]])
         tgt.append(t + offset[index[proj.target]])
@@ -61,6 +61,9 @@ def map_network(net: Network, profile: Profile | str = "loihi", scale=None) -> H
         pop_refractory=per_pop(lambda p: p.neuron.refractory),
         pop_signed=per_pop(lambda p: p.neuron.signed),
         pop_negthr=per_pop(lambda p: q.neg_threshold[p.name]),
+        pop_maxcount=per_pop(lambda p: p.neuron.max_count),
+        pop_reset_interval=per_pop(lambda p: p.neuron.reset_interval),
+        pop_reset_offset=per_pop(lambda p: p.neuron.reset_offset),
         thr=q.thr, bias=q.bias, v_init=q.v_init, leak=q.leak,
         mul_v=q.mul_v, mul_u=q.mul_u, mul_k=q.mul_k,
         syn_src=syn_src, syn_tgt=syn_tgt, syn_w=syn_w, syn_delay=syn_delay, syn_proj=syn_proj,

@@ -34,6 +34,9 @@ class HardwareConfig:
     pop_refractory: np.ndarray  # (P,) int64
     pop_signed: np.ndarray  # (P,) int64
     pop_negthr: np.ndarray  # (P,) int64
+    pop_maxcount: np.ndarray  # (P,) int64, 0 for no limit
+    pop_reset_interval: np.ndarray  # (P,) int64, 0 for never
+    pop_reset_offset: np.ndarray  # (P,) int64
     thr: np.ndarray  # (N,) int64 register units
     bias: np.ndarray
     v_init: np.ndarray
@@ -71,6 +74,11 @@ class HardwareConfig:
     @property
     def max_delay(self) -> int:
         return int(self.syn_delay.max()) if self.syn_delay.size else 1
+
+    def resets_at(self, t: int) -> np.ndarray:
+        """Indices of the populations whose registers return to their initial state at ``t``."""
+        every = self.pop_reset_interval
+        return np.flatnonzero((every > 0) & (t % np.maximum(every, 1) == self.pop_reset_offset))
 
     def pop_index(self, name: str) -> int:
         return self.pop_names.index(name)

@@ -57,7 +57,7 @@ def _register(x, lo, hi, wrap):
 def run_ticks(
     # network (read-only)
     pop_of, pop_model, pop_reset, pop_strict, pop_floor, pop_vmin, pop_refr, pop_signed,
-    pop_negthr, thr, bias, leak, mul_v, mul_u, mul_k, core_of,
+    pop_negthr, pop_maxcnt, pop_rint, pop_roff, pop_lo, pop_hi, thr, bias, leak, v_init, mul_v, mul_u, mul_k, core_of,
     grp_ptr, grp_delay, seg_ptr, seg_core, seg_hops, seg_contig, syn_ptr, syn_tgt, syn_w,
     regs,  # int64 (7,): v_lo, v_hi, v_wrap, u_lo, u_hi, u_wrap, toward_zero
     # state (updated in place)
@@ -70,8 +70,8 @@ def run_ticks(
 ):
     """Run ticks t0..t1-1; return the tick after the last one run.
 
-    Returns early, at a tick boundary, when the spike record could overflow in
-    the next tick or (with ``stop_on_overflow``) after a tick with an overflow.
+    Input spikes are counted but not recorded (the input is known). Returns
+    early, at a tick boundary, when the spike record could overflow in the next tick or (with ``stop_on_overflow``) after a tick with an overflow.
     """
     n = v.size
     ring = q_len.size
@@ -118,6 +118,19 @@ def run_ticks(
                             upd_list[n_upd] = j
                             n_upd += 1
         q_len[b] = 0
+        # populations due for a reset return to their initial state (and are updated)
+        for p in range(pop_rint.size):
+            if pop_rint[p] > 0 and t % pop_rint[p] == pop_roff[p]:
+                for j in range(pop_lo[p], pop_hi[p]):
+                    v_sum[j] += v[j] * (t - last_t[j] - 1)
+                    last_t[j] = t - 1
+                    v[j] = v_init[j]
+                    u[j] = 0
+                    ref[j] = 0
+                    if mark[j] != t:
+                        mark[j] = t
+                        upd_list[n_upd] = j
+                        n_upd += 1
         # neurons to update: targets of dense rows, of scattered synapses, and the active set
         if n_rng > 0:
             order = np.argsort(ranges[:n_rng, 0])
@@ -173,7 +186,8 @@ def run_ticks(
                 vv, ovv = _register(x, v_lo, v_hi, v_wrap)
                 if pop_floor[p] != 0 and vv < pop_vmin[p]:
                     vv = pop_vmin[p]
-                if (vv > thr[j]) if pop_strict[p] != 0 else (vv >= thr[j]):
+                above = (vv > thr[j]) if pop_strict[p] != 0 else (vv >= thr[j])
+                if above and (pop_maxcnt[p] == 0 or cc < pop_maxcnt[p]):
                     val = 1
                     cc += 1
                     if pop_reset[p] == 0:
@@ -235,11 +249,6 @@ def run_ticks(
             c = core_of[j]
             counters[c, C_SPK] += 1
             tick_spk[row, c] += 1
-            k = sp_len[0]
-            sp_t[k] = t
-            sp_n[k] = j
-            sp_v[k] = val
-            sp_len[0] = k + 1
             for g in range(grp_ptr[j], grp_ptr[j + 1]):
                 bb = (t + grp_delay[g]) % ring
                 q_grp[bb, q_len[bb]] = g

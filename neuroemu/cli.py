@@ -1,0 +1,58 @@
+"""The ``neuroemu`` command line.
+
+Each subcommand lives in ``neuroemu/commands/<name>.py`` with ``add_parser(sub)``
+and ``main(args) -> int``; those modules import nothing heavy at module level,
+so ``--help``, ``info`` and ``events info`` answer without loading numba.
+User errors print one line on stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+from . import __version__
+from .errors import NeuroemuError
+
+# subcommand -> module under neuroemu.commands
+COMMANDS = {
+    "info": "info", "run": "run", "events": "events", "report": "report",
+    "profiles": "profiles", "import": "import_", "export": "export", "convert": "convert",
+    "eval": "eval_", "theory": "theory",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neuroemu",
+        description="Event-driven, bit-exact emulator of neuromorphic hardware.",
+    )
+    parser.add_argument("--version", action="version", version=f"neuroemu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS.values():
+        name = f"neuroemu.commands.{module}"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except NeuroemuError as exc:
+        print(f"neuroemu: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("neuroemu: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``neuroemu`` command line (see :mod:`neuroemu.cli`)."""

@@ -1,0 +1,183 @@
+"""The native network file, ``net.h5``.
+
+Layout (format ``neuroemu-net``, ``format_version`` 1; the format version is
+not the package version)::
+
+    /                attrs: format, format_version, name, input, populations (order),
+                            projections (order), readout_population, readout_kind,
+                            profile (suggested hardware profile), meta_json
+    /populations/<name>
+                     attrs: shape, is_input; for neurons also model, reset, fire_on,
+                            v_min (NaN for none), refractory, signed, neg_threshold,
+                            max_count, reset_interval, reset_offset
+                     datasets (n,): threshold, bias, v_init, decay_v, decay_u, leak, scale_k
+    /projections/<name>
+                     attrs: source, target, kind, delay, weight_exp, weight_bits,
+                            kernel, stride, padding, dilation, groups
+                     datasets: weight; src, tgt (sparse)
+
+Arrays keep their dtypes: integer networks stay integer. ``weight_bits`` is the
+width the weights were declared to fit (signed); a weight outside it is an
+error. A file of a newer format version is refused; older versions are
+upgraded on reading (version 1 is the first).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..errors import FormatError, NeuroemuError
+from ..ir import Network, Population, Readout, neuron, projection
+from .h5util import Reader, atomic_h5, open_h5
+
+FORMAT = "neuroemu-net"
+FORMAT_VERSION = 1
+_NEURON_ARRAYS = ("threshold", "bias", "v_init", "decay_v", "decay_u", "leak", "scale_k")
+
+
+def _bits_needed(w: np.ndarray) -> int:
+    """Smallest signed width holding every value of integer array ``w`` (at least 2)."""
+    if w.size == 0 or w.dtype.kind == "f":
+        return 0
+    hi = max(int(w.max()), -int(w.min()) - 1, 1)
+    return hi.bit_length() + 1
+
+
+def write_network(path, net: Network, profile: str | None = None) -> None:
+    """Write ``net`` to ``path`` (atomically: no partial file on failure)."""
+    with atomic_h5(path) as f:
+        f.attrs["format"] = FORMAT
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["name"] = net.name
+        f.attrs["input"] = net.input or ""
+        f.attrs["populations"] = [p.name for p in net.populations]
+        f.attrs["projections"] = [p.name for p in net.projections]
+        f.attrs["readout_population"] = net.readout.population if net.readout else ""
+        f.attrs["readout_kind"] = net.readout.kind if net.readout else ""
+        f.attrs["profile"] = profile or ""
+        f.attrs["meta_json"] = json.dumps(dict(net.meta))
+        pops = f.create_group("populations")
+        for p in net.populations:
+            g = pops.create_group(p.name)
+            g.attrs["shape"] = np.asarray(p.shape, np.int64)
+            g.attrs["is_input"] = p.is_input
+            if p.neuron is None:
+                continue
+            n = p.neuron
+            for key in ("model", "reset", "fire_on"):
+                g.attrs[key] = getattr(n, key)
+            g.attrs["v_min"] = np.nan if n.v_min is None else n.v_min
+            g.attrs["refractory"] = n.refractory
+            g.attrs["signed"] = n.signed
+            g.attrs["neg_threshold"] = n.neg_threshold
+            g.attrs["max_count"] = n.max_count
+            g.attrs["reset_interval"] = n.reset_interval
+            g.attrs["reset_offset"] = n.reset_offset
+            for key in _NEURON_ARRAYS:
+                g.create_dataset(key, data=getattr(n, key))
+        projs = f.create_group("projections")
+        for pr in net.projections:
+            g = projs.create_group(pr.name)
+            for key in ("source", "target", "kind", "delay", "weight_exp", "groups"):
+                g.attrs[key] = getattr(pr, key)
+            for key in ("kernel", "stride", "padding", "dilation"):
+                g.attrs[key] = np.asarray(getattr(pr, key), np.int64)
+            g.attrs["weight_bits"] = _bits_needed(pr.weight)
+            g.create_dataset("weight", data=pr.weight, compression="gzip" if pr.weight.size > 4096 else None)
+            if pr.kind == "sparse":
+                g.create_dataset("src", data=pr.src)
+                g.create_dataset("tgt", data=pr.tgt)
+
+
+def _upgrade(r: Reader, version: int) -> None:
+    """Bring an older file's layout up to the current version (none exist before 1)."""
+    if version < 1:
+        r.fail("/", f"attribute 'format_version' = {version}, expected 1..{FORMAT_VERSION}")
+
+
+def read_network(path) -> tuple[Network, str | None]:
+    """Read a ``net.h5`` file; returns the network and the profile it suggests (or None)."""
+    with open_h5(path, "network") as f:
+        r = Reader(f, path)
+        fmt = r.attr("/", "format", default=None)
+        if fmt != FORMAT:
+            r.fail("/", f"attribute 'format' = {fmt!r}, expected {FORMAT!r} "
+                        "(is this a NIR or lava-dl file? use 'neuroemu import')")
+        version = r.attr("/", "format_version", int)
+        if version > FORMAT_VERSION:
+            r.fail("/", f"format_version {version} is newer than this neuroemu reads "
+                        f"({FORMAT_VERSION}); upgrade neuroemu")
+        _upgrade(r, version)
+        pops = []
+        for name in r.attr("/", "populations"):
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            node = f"populations/{name}"
+            if node not in f:
+                r.fail(f"/{node}", "missing group (listed in the root attribute 'populations')")
+            shape = tuple(int(s) for s in r.attr(node, "shape"))
+            if r.attr(node, "is_input"):
+                pops.append(Population(name, shape))
+                continue
+            size = int(np.prod(shape))
+            arrays = {k: r.array(f"{node}/{k}", "iuf", (size,)) for k in _NEURON_ARRAYS}
+            v_min = float(r.attr(node, "v_min"))
+            try:
+                nrn = neuron(
+                    r.attr(node, "model", str), size,
+                    reset=r.attr(node, "reset", str), fire_on=r.attr(node, "fire_on", str),
+                    v_min=None if np.isnan(v_min) else v_min,
+                    refractory=r.attr(node, "refractory", int),
+                    signed=bool(r.attr(node, "signed")),
+                    neg_threshold=float(r.attr(node, "neg_threshold")),
+                    max_count=r.attr(node, "max_count", int, 0),
+                    reset_interval=r.attr(node, "reset_interval", int, 0),
+                    reset_offset=r.attr(node, "reset_offset", int, 0),
+                    where=f"/{node}", **arrays,
+                )
+            except NeuroemuError as exc:
+                raise FormatError(f"{path}: {exc}") from None
+            pops.append(Population(name, shape, nrn))
+        projs = []
+        for name in r.attr("/", "projections"):
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            node = f"projections/{name}"
+            if node not in f:
+                r.fail(f"/{node}", "missing group (listed in the root attribute 'projections')")
+            kind = r.attr(node, "kind", str)
+            weight = r.array(f"{node}/weight")
+            bits = r.attr(node, "weight_bits", int)
+            if weight.dtype.kind in "iu" and bits and weight.size:
+                lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+                bad = (weight < lo) | (weight > hi)
+                if bad.any():
+                    r.fail(f"/{node}/weight", f"value {weight[bad].flat[0]} does not fit the "
+                                              f"declared {bits}-bit signed width ({lo}..{hi})")
+            sparse = kind == "sparse"
+            try:
+                projs.append(projection(
+                    name, r.attr(node, "source", str), r.attr(node, "target", str), kind, weight,
+                    delay=r.attr(node, "delay", int), weight_exp=r.attr(node, "weight_exp", int),
+                    src=r.array(f"{node}/src", "iu") if sparse else None,
+                    tgt=r.array(f"{node}/tgt", "iu") if sparse else None,
+                    kernel=tuple(r.attr(node, "kernel")), stride=tuple(r.attr(node, "stride")),
+                    padding=tuple(r.attr(node, "padding")),
+                    dilation=tuple(r.attr(node, "dilation")),
+                    groups=r.attr(node, "groups", int),
+                ))
+            except NeuroemuError as exc:
+                raise FormatError(f"{path}: /{node}: {exc}") from None
+        ro_pop = r.attr("/", "readout_population", str, "")
+        readout = Readout(ro_pop, r.attr("/", "readout_kind", str)) if ro_pop else None
+        meta = json.loads(r.attr("/", "meta_json", str, "{}") or "{}")
+        profile = r.attr("/", "profile", str, "") or None
+        try:
+            net = Network(
+                name=r.attr("/", "name", str), populations=tuple(pops), projections=tuple(projs),
+                input=r.attr("/", "input", str) or None, readout=readout,
+                meta=tuple(sorted((str(k), str(v)) for k, v in meta.items())),
+            )
+        except NeuroemuError as exc:
+            raise FormatError(f"{path}: {exc}") from None
+    return net, profile

@@ -1,0 +1,105 @@
+"""Input for ``neuroemu run``: spike lists, event arrays, rates, or event-camera files.
+
+Accepted, by content:
+
+* ``.npz`` with ``tick`` and ``channel`` (and optionally ``value``): spikes
+  already in ticks, channels numbered over the input population;
+* ``.npz`` with ``events`` (a structured array ``t, x, y, p``, t in µs) or with
+  ``t``, ``x``, ``y``, ``p`` arrays: sensor events, binned into ticks and mapped
+  onto the input population's shape by an :class:`~.input_map.InputMap`;
+* ``.npz`` with ``rates`` (the input population's shape, spikes per tick in
+  [0, 1]): Poisson (Bernoulli per tick) spikes drawn with the run's seed;
+* ``.npy``: a structured array with ``t, x, y, p`` or ``tick, channel`` fields,
+  or an integer array of shape (E, 2) holding ``(tick, channel)`` rows;
+* anything else: an event-camera recording (AEDAT 2.0/3.1/4.0, N-MNIST), read
+  in chunks and streamed into the engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..engine.stimulus import make_stimulus
+from ..errors import FormatError, InputError
+
+
+def _events_from_fields(arrays: dict):
+    from .events import EVENT_DTYPE
+
+    ev = np.zeros(np.asarray(arrays["t"]).size, dtype=EVENT_DTYPE)
+    for key in ("t", "x", "y", "p"):
+        ev[key] = np.asarray(arrays[key]).reshape(-1)
+    return ev
+
+
+def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, seed: int = 0):
+    """Read ``path`` as input for a population of shape ``input_shape``.
+
+    Returns
+    -------
+    stimulus : Stimulus or iterator of Stimulus chunks
+    info : dict
+        'kind' of input and 'events' read (sensor events or spikes).
+    """
+    from .input_map import InputMap, stimulus_chunks, to_stimulus
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such input file")
+    n_channels = int(np.prod(input_shape))
+    imap = imap or InputMap()
+    where = str(path)
+    if path.suffix in (".npz", ".npy"):
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise FormatError(f"{path}: not a readable numpy file ({exc})") from None
+        if isinstance(data, np.ndarray):
+            if data.dtype.names:
+                arrays = {k: data[k] for k in data.dtype.names}
+            elif data.ndim == 2 and data.shape[1] == 2 and data.dtype.kind in "iu":
+                arrays = {"tick": data[:, 0], "channel": data[:, 1]}
+            else:
+                raise FormatError(
+                    f"{path}: array of shape {data.shape} and dtype {data.dtype}; expected a "
+                    "structured array with t, x, y, p or tick, channel fields, or (E, 2) integers"
+                )
+        else:
+            arrays = {k: data[k] for k in data.files}
+            if "events" in arrays and arrays["events"].dtype.names:
+                ev = arrays.pop("events")
+                arrays.update({k: ev[k] for k in ev.dtype.names})
+        if "tick" in arrays and "channel" in arrays:
+            stim = make_stimulus(arrays["tick"], arrays["channel"], n_channels,
+                                 value=arrays.get("value"), binning=imap.binning, where=where)
+            return stim, {"kind": "spikes", "events": int(np.asarray(arrays["tick"]).size)}
+        if all(k in arrays for k in ("t", "x", "y", "p")):
+            ev = _events_from_fields(arrays)
+            return to_stimulus(ev, input_shape, imap), {"kind": "events", "events": int(ev.size)}
+        if "rates" in arrays:
+            rates = np.asarray(arrays["rates"], dtype=np.float64)
+            if rates.size != n_channels:
+                raise InputError(f"{path}: 'rates' has {rates.size} values, the input "
+                                 f"population {input_shape} has {n_channels} channels")
+            if np.any((rates < 0) | (rates > 1)):
+                raise InputError(f"{path}: 'rates' must lie in [0, 1] (spikes per tick)")
+            if ticks is None:
+                raise InputError(f"{path}: rate input needs --ticks")
+            rng = np.random.default_rng(seed)
+            hits = rng.random((ticks, n_channels)) < rates.reshape(1, -1)
+            tick, chan = np.nonzero(hits)
+            return make_stimulus(tick, chan, n_channels, where=where), {
+                "kind": "rates", "events": int(tick.size)}
+        raise FormatError(
+            f"{path}: arrays {sorted(arrays)}; expected tick+channel, events or t+x+y+p, or rates"
+        )
+    counted = {"events": 0}
+
+    def chunks():
+        for stim in stimulus_chunks(path, input_shape, imap):
+            counted["events"] += int(stim.value.sum())
+            yield stim
+
+    return chunks(), counted | {"kind": "recording"}

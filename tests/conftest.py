@@ -1,0 +1,29 @@
+"""Shared fixtures: a seeded rng per test, the shared real data, headless matplotlib."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def rng(request):
+    """A numpy Generator seeded from the test's name: reproducible, independent per test."""
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+@pytest.fixture
+def shared_data():
+    """The folder of real recordings and trained networks (``../shared/data``)."""
+    if not SHARED_DATA.exists():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent")
+    return SHARED_DATA
