@@ -19,7 +19,10 @@ class KernelNet(NamedTuple):
     Fan-out groups (one neuron's synapses of one delay) are
     ``grp_ptr[n] .. grp_ptr[n + 1]``; group ``g``'s segments (one per projection
     and target core) are ``seg_ptr[g] .. seg_ptr[g + 1]``; segment ``s``'s
-    synapses are ``syn_ptr[s] .. syn_ptr[s + 1]``, sorted by target.
+    synapses are ``syn_ptr[s] .. syn_ptr[s + 1]``, sorted by target. A segment
+    whose targets are consecutive neurons has ``seg_range[s] >= 0``, the index of
+    its target range ``range_lo[r] .. range_hi[r]`` (shared by equal ranges);
+    others have -1.
     """
 
     pop_of: np.ndarray
@@ -32,24 +35,22 @@ class KernelNet(NamedTuple):
     pop_signed: np.ndarray
     pop_negthr: np.ndarray
     pop_maxcnt: np.ndarray
+    pop_track: np.ndarray  # 1 where v is summed over ticks (mean-membrane readout)
     pop_rint: np.ndarray
     pop_roff: np.ndarray
     pop_lo: np.ndarray
     pop_hi: np.ndarray
-    thr: np.ndarray
-    bias: np.ndarray
-    leak: np.ndarray
+    nparam: np.ndarray  # (N, 8): thr, bias, leak, mul_v, mul_u, mul_k, population, core
     v_init: np.ndarray
-    mul_v: np.ndarray
-    mul_u: np.ndarray
-    mul_k: np.ndarray
     core_of: np.ndarray
     grp_ptr: np.ndarray
     grp_delay: np.ndarray
     seg_ptr: np.ndarray
     seg_core: np.ndarray
     seg_hops: np.ndarray
-    seg_contig: np.ndarray
+    seg_range: np.ndarray
+    range_lo: np.ndarray
+    range_hi: np.ndarray
     syn_ptr: np.ndarray
     syn_tgt: np.ndarray
     syn_w: np.ndarray
@@ -85,6 +86,13 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     if n_syn:
         broken[1:] = (~new_seg[1:]) & (tgt[1:] - tgt[:-1] != 1)
     seg_contig = (np.add.reduceat(broken, seg_start) == 0) if seg_start.size else np.zeros(0, bool)
+    lo = tgt[seg_start]
+    hi = lo + np.diff(syn_ptr)
+    keys = np.stack([lo[seg_contig], hi[seg_contig]], axis=1)
+    uniq, which = np.unique(keys, axis=0, return_inverse=True) if keys.size else (
+        np.zeros((0, 2), np.int64), np.zeros(0, np.int64))
+    seg_range = np.full(seg_start.size, -1, np.int64)
+    seg_range[seg_contig] = np.asarray(which).reshape(-1)
 
     prof = cfg.profile
     v_lo, v_hi = register_limits(prof.v_bits, OVERFLOW_RULES[prof.v_overflow])
@@ -98,13 +106,16 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         pop_strict=i64(cfg.pop_strict), pop_floor=i64(cfg.pop_floor),
         pop_vmin=i64(cfg.pop_vmin), pop_refr=i64(cfg.pop_refractory),
         pop_signed=i64(cfg.pop_signed), pop_negthr=i64(cfg.pop_negthr),
-        pop_maxcnt=i64(cfg.pop_maxcount), pop_rint=i64(cfg.pop_reset_interval), pop_roff=i64(cfg.pop_reset_offset),
+        pop_maxcnt=i64(cfg.pop_maxcount), pop_track=i64(cfg.pop_track_mean), pop_rint=i64(cfg.pop_reset_interval),
+        pop_roff=i64(cfg.pop_reset_offset),
         pop_lo=i64(cfg.pop_offset[:-1]), pop_hi=i64(cfg.pop_offset[1:]),
-        thr=i64(cfg.thr), bias=i64(cfg.bias), leak=i64(cfg.leak), v_init=i64(cfg.v_init), mul_v=i64(cfg.mul_v),
-        mul_u=i64(cfg.mul_u), mul_k=i64(cfg.mul_k), core_of=i64(core),
+        nparam=i64(np.stack([cfg.thr, cfg.bias, cfg.leak, cfg.mul_v, cfg.mul_u, cfg.mul_k,
+                             cfg.pop_of, core], axis=1)),
+        v_init=i64(cfg.v_init), core_of=i64(core),
         grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
         seg_core=i64(tcore[seg_start]), seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
-        seg_contig=np.ascontiguousarray(seg_contig, dtype=np.bool_), syn_ptr=i64(syn_ptr),
+        seg_range=i64(seg_range), range_lo=i64(uniq[:, 0]), range_hi=i64(uniq[:, 1]),
+        syn_ptr=i64(syn_ptr),
         syn_tgt=i64(tgt), syn_w=i64(w), regs=regs,
     )
 
@@ -129,15 +140,16 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     from .kernels.event import run_ticks
 
     start = time.perf_counter()
-    knet = knet or kernel_net(cfg)
+    knet = knet or cfg.kernel_view
     n, n_cores = cfg.n_neurons, cfg.n_cores
     ring = cfg.max_delay + 1
     n_groups = knet.grp_delay.size
     is_neuron = cfg.pop_model[cfg.pop_of] != MODEL_INPUT
-    v = cfg.v_init.astype(np.int64).copy()
-    u = np.zeros(n, np.int64)
-    ref = np.zeros(n, np.int64)
-    cnt = np.zeros(n, np.int64)
+    # registers v, u, refractory count, spike count, then v summed over ticks and the
+    # tick of the neuron's last update (see kernels.event's S_* columns)
+    state = np.zeros((n, 6), np.int64)
+    state[:, 0] = cfg.v_init
+    state[:, 5] = -1
     acc = np.zeros(n, np.int64)
     mark = np.full(n, -1, np.int64)
     active = np.zeros(n, np.int64)
@@ -147,9 +159,8 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     q_grp = np.zeros((ring, max(n_groups, 1)), np.int64)
     q_val = np.zeros((ring, max(n_groups, 1)), np.int64)
     q_len = np.zeros(ring, np.int64)
-    v_sum = np.zeros(n, np.int64)
-    last_t = np.full(n, -1, np.int64)
-    ranges = np.zeros((max(int(knet.seg_contig.sum()), 1), 2), np.int64)
+    range_mark = np.full(max(knet.range_lo.size, 1), -1, np.int64)
+    ranges = np.zeros(max(knet.range_lo.size, 1), np.int64)
     upd_list = np.zeros(n, np.int64)
     record = [np.zeros(max(4 * n, 1024), np.int64) for _ in range(3)]
     sp_len = np.zeros(1, np.int64)
@@ -175,8 +186,8 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
             pu = np.zeros((t1 - t, probes.size), np.int64)
             i0 = int(np.searchsorted(tick, t))
             t_next = run_ticks(
-                *knet, v, u, ref, cnt, acc, mark, active, n_active, q_grp, q_val, q_len,
-                v_sum, last_t, ranges, upd_list, record[0], record[1], record[2], sp_len,
+                *knet, state, acc, mark, active, n_active, q_grp, q_val, q_len,
+                range_mark, ranges, upd_list, record[0], record[1], record[2], sp_len,
                 counters, first_ovf, t, t1, tick[i0:], chan[i0:], val[i0:], in_offset,
                 block[0], block[1], block[2], probes, pv, pu, stop_on_overflow,
             )
@@ -205,7 +216,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     probe_v = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros((0, probes.size))
     probe_u = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros((0, probes.size))
     # neurons skipped since their last update held v: add it for the ticks they were skipped
-    v_sum += np.where(is_neuron, v * (ticks_run - 1 - last_t), 0)
+    v, u, ref, cnt, v_sum, last_t = (state[:, i].copy() for i in range(6))
+    tracked = cfg.pop_track_mean[cfg.pop_of] == 1
+    v_sum += np.where(tracked, v * (ticks_run - 1 - last_t), 0)
     k = int(sp_len[0])
     sp_t, sp_n, sp_v = (a[:k] for a in record)
     order = np.lexsort((sp_n, sp_t))

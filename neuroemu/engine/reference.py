@@ -103,7 +103,7 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
     probe_u = np.zeros((ticks, probes.size), np.int64)
     spikes = []
     first_overflow = None
-    hops_of_synapse = cfg.hops(core[cfg.syn_src], core[cfg.syn_tgt])
+    tracked = cfg.pop_track_mean[pop] == 1  # v is summed only where the readout needs it
 
     for t in range(ticks):
         # 1. deliver what was fired d ticks ago through projections of delay d
@@ -156,7 +156,7 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         counters["spikes"] += spk
         per_tick["spikes"][t] = spk
 
-        v_sum += state["v"]
+        v_sum += np.where(tracked, state["v"], 0)
         probe_v[t] = state["v"][probes]
         probe_u[t] = state["u"][probes]
 

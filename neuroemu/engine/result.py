@@ -23,7 +23,8 @@ class RunResult:
     v, u, refractory, count : int64 arrays (N,)
         Registers after the last tick; ``count`` is each neuron's net spike count.
     v_sum : int64 array (N,)
-        Sum over ticks of v after each tick (for the mean-membrane readout).
+        Sum over ticks of v after each tick, for the population read out by mean
+        membrane (zero elsewhere).
     counters : dict of int64 arrays (C,)
         Per core: synaptic_ops (accumulates, on the target core), neuron_updates
         (updates that received input, changed a register, fired or overflowed),

@@ -8,6 +8,7 @@ source and target indices and weights already shifted by their exponent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -55,6 +56,13 @@ class HardwareConfig:
     core_synapses: np.ndarray  # (C,) synapses stored on the core
     core_axons: np.ndarray  # (C,) distinct input axons of the core
 
+    @cached_property
+    def kernel_view(self):
+        """The event kernel's arrays (:class:`neuroemu.engine.event.KernelNet`), built once."""
+        from ..engine.event import kernel_net
+
+        return kernel_net(self)
+
     @property
     def n_neurons(self) -> int:
         return int(self.pop_offset[-1])
@@ -66,6 +74,14 @@ class HardwareConfig:
     @property
     def pop_names(self) -> list[str]:
         return [p.name for p in self.network.populations]
+
+    @cached_property
+    def pop_track_mean(self) -> np.ndarray:
+        """(P,) int64: 1 for the population read out by mean membrane (its v is summed)."""
+        ro = self.network.readout
+        return np.array([int(ro is not None and ro.kind == "mean_membrane"
+                             and ro.population == p.name) for p in self.network.populations],
+                        dtype=np.int64)
 
     @property
     def pop_of(self) -> np.ndarray:

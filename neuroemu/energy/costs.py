@@ -1,0 +1,242 @@
+"""The costs of a hardware profile: its ``[energy]`` and ``[latency]`` tables, validated.
+
+:mod:`neuroemu.hw.profile` loads a profile's core limits, mesh and registers;
+this module reads the rest of the same file (``profile.tables``) and checks it.
+A missing or malformed key is a :class:`~neuroemu.errors.ProfileError` naming
+the file and the key. Every number must have its source in the file's
+``[sources]`` table, under ``"energy.<key>"`` or ``"latency.<key>"``: hardware
+numbers live in data files with their origin, never in code.
+
+``[energy]`` (picojoules per operation, watts for static power)::
+
+    evidence          'measured' | 'simulated' | 'derived'
+    scope             'per-operation minimum' | 'all-in chip average' | 'per-operation estimate'
+    neuron_policy     'every_tick': the chip updates every neuron of a used core on every
+                      tick; counted updates cost neuron_update_pj, the others neuron_idle_pj.
+                      'event': only the updates the engine counts are charged.
+    synaptic_op_pj    per synaptic accumulate (one per synapse of a delivered spike)
+    synapse_read_pj   per synaptic accumulate, for reading its weight (0 when the
+                      synaptic-op figure already includes the read)
+    neuron_update_pj  per counted neuron update
+    neuron_idle_pj    per neuron and tick not counted as an update ('every_tick' only)
+    packet_pj         per packet (one per spike, projection and target core)
+    hop_pj            per router hop of a packet
+    static_w_per_core leakage power of each used core (W), times the run's chip time
+    ann_mac_pj        optional: one multiply-accumulate of an ANN on this hardware
+
+``[latency]``::
+
+    mode = 'per_tick_work'  a tick lasts as long as its busiest core's work, plus spike
+                            routing and the barrier: keys synaptic_op_ns, neuron_update_ns,
+                            neuron_idle_ns, packet_ns, hop_ns, barrier_ns
+    mode = 'fixed_tick'     every tick lasts tick_ns (a chip with a fixed time step)
+    mode = 'real_time'      every tick lasts the run's own tick length (no timing data)
+
+``[convention]`` (in ``models/horowitz45nm.toml``, or in any profile that sets
+its own): ``ac_pj`` and ``mac_pj``, the E_AC / E_MAC figures SNN papers use.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ProfileError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11
+    import tomli as tomllib
+
+EVIDENCE = ("measured", "simulated", "derived")
+SCOPES = ("per-operation minimum", "all-in chip average", "per-operation estimate")
+NEURON_POLICIES = ("every_tick", "event")
+LATENCY_MODES = ("per_tick_work", "fixed_tick", "real_time")
+
+ENERGY_KEYS = ("synaptic_op_pj", "synapse_read_pj", "neuron_update_pj", "neuron_idle_pj",
+               "packet_pj", "hop_pj", "static_w_per_core")
+LATENCY_KEYS = {
+    "per_tick_work": ("synaptic_op_ns", "neuron_update_ns", "neuron_idle_ns", "packet_ns",
+                      "hop_ns", "barrier_ns"),
+    "fixed_tick": ("tick_ns",),
+    "real_time": (),
+}
+CONVENTION_KEYS = ("ac_pj", "mac_pj")
+#: The profile that carries the field's E_AC / E_MAC convention, shipped with neuroemu.
+CONVENTION_FILE = Path(__file__).resolve().parents[2] / "models" / "horowitz45nm.toml"
+
+
+@dataclass(frozen=True)
+class Costs:
+    """A profile's validated energy and latency figures.
+
+    Attributes
+    ----------
+    profile, path : str
+        The profile's name and file (for messages).
+    evidence, scope, neuron_policy, latency_mode : str
+        See the module docstring.
+    energy_pj : dict of str -> float
+        ``ENERGY_KEYS`` in picojoules (``static_w_per_core`` in watts).
+    ann_mac_pj : float or None
+        Energy of one ANN multiply-accumulate on this hardware, if the profile gives one.
+    latency_ns : dict of str -> float
+        The keys of ``LATENCY_KEYS[latency_mode]`` in nanoseconds.
+    convention_ac_pj, convention_mac_pj : float
+        The literature's E_AC and E_MAC (Horowitz 2014 32-bit float add, multiply-add).
+    sources : dict of str -> str
+        ``"energy.<key>"`` / ``"latency.<key>"`` / ``"convention.<key>"`` -> source text.
+    """
+
+    profile: str
+    path: str
+    evidence: str
+    scope: str
+    neuron_policy: str
+    energy_pj: dict
+    ann_mac_pj: float | None
+    latency_mode: str
+    latency_ns: dict
+    convention_ac_pj: float
+    convention_mac_pj: float
+    sources: dict = field(default_factory=dict)
+
+
+def _source(tables: dict, section: str, key: str):
+    """The source text of ``section.key``: flat ``"section.key"`` or nested ``[sources.section]``."""
+    sources = tables.get("sources", {})
+    if not isinstance(sources, dict):
+        return None
+    flat = sources.get(f"{section}.{key}")
+    if flat is None and isinstance(sources.get(section), dict):
+        flat = sources[section].get(key)
+    return flat
+
+
+def _table(tables: dict, path: str, section: str) -> dict:
+    table = tables.get(section)
+    if table is None:
+        raise ProfileError(f"{path}: missing table [{section}] (energy and latency costs; see "
+                           "neuroemu/energy/costs.py for its keys)")
+    if not isinstance(table, dict):
+        raise ProfileError(f"{path}: [{section}] must be a table, found {table!r}")
+    return table
+
+
+def _choice(table: dict, path: str, section: str, key: str, allowed) -> str:
+    if key not in table:
+        raise ProfileError(f"{path}: missing key [{section}] {key} (one of {', '.join(allowed)})")
+    val = table[key]
+    if val not in allowed:
+        raise ProfileError(f"{path}: [{section}] {key} = {val!r}, expected one of "
+                           f"{', '.join(repr(a) for a in allowed)}")
+    return val
+
+
+def _number(tables: dict, table: dict, path: str, section: str, key: str, unit: str) -> float:
+    if key not in table:
+        raise ProfileError(f"{path}: missing key [{section}] {key} (a number >= 0, {unit})")
+    val = table[key]
+    if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val) \
+            or val < 0:
+        raise ProfileError(f"{path}: [{section}] {key} = {val!r}, expected a number >= 0 ({unit})")
+    src = _source(tables, section, key)
+    if not isinstance(src, str) or not src.strip():
+        raise ProfileError(f"{path}: [{section}] {key} has no source; add "
+                           f"\"{section}.{key}\" = \"paper, table or page\" to [sources]")
+    return float(val)
+
+
+def convention_of(tables: dict, path: str) -> tuple[float, float, dict]:
+    """(E_AC pJ, E_MAC pJ, sources) from ``tables`` if it has ``[convention]``, else from
+    the shipped ``models/horowitz45nm.toml``."""
+    if "convention" not in tables:
+        try:
+            tables = tomllib.loads(CONVENTION_FILE.read_text())
+        except FileNotFoundError:
+            raise ProfileError(f"{CONVENTION_FILE}: no such file; it holds the E_AC / E_MAC "
+                               "convention ([convention] ac_pj, mac_pj)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ProfileError(f"{CONVENTION_FILE}: not valid TOML ({exc})") from None
+        path = str(CONVENTION_FILE)
+    table = _table(tables, path, "convention")
+    ac, mac = (_number(tables, table, path, "convention", k, "picojoules")
+               for k in CONVENTION_KEYS)
+    return ac, mac, {f"convention.{k}": _source(tables, "convention", k) for k in CONVENTION_KEYS}
+
+
+def load_costs(profile) -> Costs:
+    """Validate and return the costs of a :class:`~neuroemu.hw.Profile`.
+
+    Raises
+    ------
+    ProfileError
+        A table or key is missing, a value is not a number >= 0 or not one of
+        the allowed words, or a number has no source; the message names the
+        file and the key.
+    """
+    tables = profile.tables or {}
+    path = profile.path or f"profile {profile.name!r}"
+    energy = _table(tables, path, "energy")
+    evidence = _choice(energy, path, "energy", "evidence", EVIDENCE)
+    scope = _choice(energy, path, "energy", "scope", SCOPES)
+    policy = _choice(energy, path, "energy", "neuron_policy", NEURON_POLICIES)
+    prices = {k: _number(tables, energy, path, "energy",
+                         k, "watts" if k.endswith("_w_per_core") else "picojoules")
+              for k in ENERGY_KEYS}
+    ann = None
+    if "ann_mac_pj" in energy:
+        ann = _number(tables, energy, path, "energy", "ann_mac_pj", "picojoules")
+    latency = _table(tables, path, "latency")
+    mode = _choice(latency, path, "latency", "mode", LATENCY_MODES)
+    times = {k: _number(tables, latency, path, "latency", k, "nanoseconds")
+             for k in LATENCY_KEYS[mode]}
+    if mode == "fixed_tick" and times["tick_ns"] <= 0:
+        raise ProfileError(f"{path}: [latency] tick_ns = {times['tick_ns']!r}, expected a "
+                           "number > 0 (nanoseconds)")
+    ac, mac, conv_sources = convention_of(tables, path)
+    sources = {f"{sec}.{k}": _source(tables, sec, k)
+               for sec, keys in (("energy", (*ENERGY_KEYS, *(("ann_mac_pj",) if ann is not None
+                                                           else ()))),
+                                 ("latency", ("mode", *LATENCY_KEYS[mode])))
+               for k in keys if _source(tables, sec, k)}
+    sources.update(conv_sources)
+    return Costs(profile=profile.name, path=path, evidence=evidence, scope=scope,
+                 neuron_policy=policy, energy_pj=prices, ann_mac_pj=ann, latency_mode=mode,
+                 latency_ns=times, convention_ac_pj=ac, convention_mac_pj=mac, sources=sources)
+
+
+def profile_of_trace(trace, where: str):
+    """The profile a trace was run on, from the copy of its file the trace keeps.
+
+    Falls back to the shipped profile of the same name when the trace holds no
+    copy, or a copy without ``[energy]`` (a trace written before profiles had
+    costs). ``where`` names the trace in messages.
+
+    Returns
+    -------
+    profile : neuroemu.hw.Profile
+    note : str
+        What was used instead of the trace's copy (empty when the copy was used).
+    """
+    import tempfile
+    from dataclasses import replace
+
+    from ..hw import load_profile
+
+    if not trace.profile_toml:
+        return load_profile(trace.profile), (f"{where} keeps no copy of its profile; priced "
+                                             f"with the shipped profile {trace.profile!r}")
+    label = f"{where} (its copy of profile {trace.profile!r})"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{trace.profile or 'run'}.toml"
+        path.write_text(trace.profile_toml)
+        try:
+            profile = load_profile(path)
+        except ProfileError as exc:
+            raise ProfileError(str(exc).replace(str(path), label)) from None
+    if "energy" not in profile.tables:
+        return load_profile(trace.profile), (f"{label} has no [energy] table; priced with the "
+                                             f"shipped profile {trace.profile!r}")
+    return replace(profile, path=label), ""

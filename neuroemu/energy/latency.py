@@ -1,0 +1,162 @@
+"""Chip time of a run: per-tick durations, time to the first output, time to a stable decision.
+
+A tick's duration depends on the profile's ``[latency] mode``:
+
+``per_tick_work`` (Loihi-like, unthrottled)
+    The chip is synchronous: a tick cannot end before its slowest core has
+    finished, and a barrier then ends it. For tick ``t``::
+
+        work[t, c] = syn[t, c] * synaptic_op_ns + upd[t, c] * neuron_update_ns
+                     + idle[t, c] * neuron_idle_ns
+        route[t]   = packet_ns + hop_ns * (hops / packets)   if any spike was sent at t, else 0
+        tick[t]    = max_c work[t, c] + route[t] + barrier_ns
+
+    with ``syn`` and ``upd`` the per-tick synaptic operations and counted
+    neuron updates of core ``c``, and ``idle`` the core's other neurons when
+    the profile's ``neuron_policy`` is ``every_tick`` (0 otherwise). The
+    counters do not record hops per tick, so a spike's routing time uses the
+    run's mean hops per packet.
+``fixed_tick`` (TrueNorth-like)
+    Every tick lasts ``tick_ns``, however little happens in it.
+``real_time``
+    Every tick lasts the run's own tick length (``trace.tick_us``), for
+    profiles without timing data.
+
+Time to the first output is the chip time from the start of the run to the end
+of the tick in which the readout population first spikes. Time to a stable
+decision is the chip time to the end of tick ``t*``, where ``t*`` is the first
+tick after which the running decision of the readout no longer changes: the
+running decision at tick ``t`` is the readout's class computed from the spikes
+of ticks ``0..t`` only (for a ``count`` readout the argmax of the running net
+spike counts, None while all are zero; for ``first_spike`` the neuron with the
+earliest positive spike so far; ties go to the lowest index, as in
+:func:`neuroemu.engine.readout.read_out`). ``t*`` is the tick of the last
+change, and there is no stable decision when the final running decision is
+None. Membrane readouts have none either: a trace does not hold the readout's
+membrane over time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODEL_INPUT = 0  # neuroemu.mapping.config.MODEL_INPUT; repeated to keep this module light
+
+
+def neuron_core_mask(trace) -> np.ndarray:
+    """bool (C,): cores holding neurons (not the input population's virtual neurons)."""
+    pop_model = np.asarray(trace.pop_model)
+    return pop_model[np.asarray(trace.core_population, dtype=np.int64)] != MODEL_INPUT
+
+
+def idle_per_tick(trace, policy: str) -> np.ndarray:
+    """int64 (T, C): neurons of each core not counted as updated in each tick.
+
+    Zero everywhere under the ``event`` policy and on input cores.
+    """
+    upd = np.asarray(trace.per_tick["neuron_updates"], dtype=np.int64)
+    if policy != "every_tick":
+        return np.zeros_like(upd)
+    neurons = np.where(neuron_core_mask(trace), np.asarray(trace.core_neurons, np.int64), 0)
+    return np.maximum(neurons[None, :] - upd, 0)
+
+
+def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
+    """Duration of every tick in seconds, float64 (T,), and the parts of the mean tick.
+
+    Returns
+    -------
+    seconds : float64 array (T,)
+    parts : dict
+        Mean over ticks of 'busiest_core_s', 'routing_s', 'barrier_s' (per_tick_work),
+        or 'tick_s' (fixed_tick and real_time).
+    """
+    ticks = int(trace.ticks)
+    mode = costs.latency_mode
+    if mode == "fixed_tick":
+        sec = np.full(ticks, costs.latency_ns["tick_ns"] * 1e-9)
+        return sec, {"tick_s": float(costs.latency_ns["tick_ns"] * 1e-9)}
+    if mode == "real_time":
+        sec = np.full(ticks, float(trace.tick_us) * 1e-6)
+        return sec, {"tick_s": float(trace.tick_us) * 1e-6}
+    ns = costs.latency_ns
+    syn = np.asarray(trace.per_tick["synaptic_ops"], dtype=np.int64)
+    upd = np.asarray(trace.per_tick["neuron_updates"], dtype=np.int64)
+    idle = idle_per_tick(trace, costs.neuron_policy)
+    work = syn * ns["synaptic_op_ns"] + upd * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"]
+    busiest = work.max(axis=1) if work.shape[1] else np.zeros(ticks)
+    packets = int(np.asarray(trace.counters["packets"]).sum())
+    hops = int(np.asarray(trace.counters["hops"]).sum())
+    mean_hops = hops / packets if packets else 0.0
+    sent = np.asarray(trace.per_tick["spikes"], dtype=np.int64).sum(axis=1) > 0
+    routing = np.where(sent, ns["packet_ns"] + ns["hop_ns"] * mean_hops, 0.0)
+    total_ns = busiest + routing + ns["barrier_ns"]
+    parts = {"busiest_core_s": float(busiest.mean() * 1e-9) if ticks else 0.0,
+             "routing_s": float(routing.mean() * 1e-9) if ticks else 0.0,
+             "barrier_s": float(ns["barrier_ns"] * 1e-9)}
+    return total_ns * 1e-9, parts
+
+
+def readout_spikes(trace):
+    """(tick, local neuron, value) int64 arrays of the readout population's recorded spikes."""
+    if not trace.readout_population or trace.readout_population not in trace.pop_names:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    p = list(trace.pop_names).index(trace.readout_population)
+    lo, hi = int(trace.pop_offset[p]), int(trace.pop_offset[p + 1])
+    neuron = np.asarray(trace.spike_neuron, dtype=np.int64)
+    m = (neuron >= lo) & (neuron < hi)
+    return (np.asarray(trace.spike_tick, np.int64)[m], neuron[m] - lo,
+            np.asarray(trace.spike_value, np.int64)[m])
+
+
+def first_output_tick(trace) -> int | None:
+    """Tick of the readout population's first spike, or None."""
+    tick, _, _ = readout_spikes(trace)
+    return int(tick.min()) if tick.size else None
+
+
+def decision_history(trace) -> list[tuple[int, int | None]]:
+    """``[(tick, running decision)]`` at every tick where the readout population spiked.
+
+    Empty for membrane readouts and runs without readout spikes (see the module
+    docstring for the running decision).
+    """
+    kind = trace.readout_kind
+    if kind not in ("count", "first_spike") or not trace.readout_population:
+        return []
+    tick, who, val = readout_spikes(trace)
+    p = list(trace.pop_names).index(trace.readout_population)
+    n = int(trace.pop_offset[p + 1] - trace.pop_offset[p])
+    history = []
+    if kind == "count":
+        counts = np.zeros(n, np.int64)
+    else:
+        first = np.full(n, np.iinfo(np.int64).max, np.int64)
+    starts = np.flatnonzero(np.r_[True, tick[1:] != tick[:-1]]) if tick.size else []
+    ends = list(starts[1:]) + [tick.size]
+    for s, e in zip(starts, ends):
+        t = int(tick[s])
+        if kind == "count":
+            np.add.at(counts, who[s:e], val[s:e])
+            d = int(np.argmax(counts)) if np.any(counts != 0) else None
+        else:
+            pos = val[s:e] > 0
+            np.minimum.at(first, who[s:e][pos], t)
+            d = int(np.argmin(first)) if np.any(first < np.iinfo(np.int64).max) else None
+        history.append((t, d))
+    return history
+
+
+def stable_decision(trace) -> tuple[int | None, int | None]:
+    """``(tick t*, class)`` of the stable decision, or ``(None, None)`` (module docstring)."""
+    history = decision_history(trace)
+    if not history or history[-1][1] is None:
+        return None, None
+    final = history[-1][1]
+    t_star = history[-1][0]
+    for t, d in reversed(history):
+        if d != final:
+            break
+        t_star = t
+    return t_star, final

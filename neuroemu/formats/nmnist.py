@@ -1,0 +1,82 @@
+"""N-MNIST ``.bin`` (ATIS sensor, Orchard et al. 2015): 5-byte events, no header.
+
+Each event is 40 bits, big-endian::
+
+    byte 0      x (0-33)
+    byte 1      y (0-33)
+    byte 2      bit 7 polarity (1 = ON), bits 0-6 timestamp bits 22-16
+    bytes 3-4   timestamp bits 15-0 (µs)
+
+so timestamps are 23-bit. A record with ``y = 240`` is not an event but a
+timestamp-overflow marker (used by the same format's longer recordings): it adds
+2**13 µs to the timestamps that follow and is counted as ``'ts_overflow'``.
+The sensor is 34 x 34 pixels, counted from the top-left.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .events import Block, EventMeta, ReadContext
+
+RECORD = 5
+WIDTH = HEIGHT = 34
+OVERFLOW_Y = 240
+OVERFLOW_US = 1 << 13
+
+
+class NmnistDecoder:
+    """Facts of an N-MNIST file and a chunked decoder of its records."""
+
+    def __init__(self, path: Path, ctx: ReadContext):
+        self.path = path
+        size = path.stat().st_size
+        self.n_records, self.tail = divmod(size, RECORD)
+        notes = []
+        if self.tail:
+            message = (f"truncated: the file ends {self.tail} bytes into the 5-byte event at byte "
+                       f"{self.n_records * RECORD} ({size} bytes is not a whole number of "
+                       "N-MNIST events; a file without an AEDAT header is read as N-MNIST)")
+            if ctx.strict:
+                raise ctx.fail(message + " (strict=False drops the partial record)")
+            notes.append(message)
+        self.meta = EventMeta(path=str(path), format="N-MNIST", camera="ATIS", width=WIDTH,
+                              height=HEIGHT, header={"records": str(self.n_records),
+                                                     "event_bytes": str(RECORD)},
+                              notes=tuple(notes))
+
+    def blocks(self, ctx: ReadContext, n: int):
+        """Yield :class:`~.events.Block` of at most ``n`` records each."""
+        if self.tail:
+            ctx.skip("truncated", 1)
+        overflow = 0
+        buf = bytearray(n * RECORD)
+        with open(self.path, "rb") as fh:
+            rec0 = 0
+            while rec0 < self.n_records:
+                k = min(n, self.n_records - rec0)
+                got = fh.readinto(memoryview(buf)[:k * RECORD])
+                if got != k * RECORD:
+                    raise ctx.fail(f"truncated: the file ends at byte {rec0 * RECORD + got}")
+                raw = np.frombuffer(buf, np.uint8, k * RECORD).reshape(k, RECORD)
+                x = raw[:, 0]
+                y = raw[:, 1]
+                b2 = raw[:, 2].astype(np.int64)
+                t = ((b2 & 0x7F) << 16) | (raw[:, 3].astype(np.int64) << 8) | raw[:, 4]
+                p = raw[:, 2] >> 7
+                base = rec0 * RECORD
+                block = Block(t, x, y, p, lambda i, base=base: f"byte {base + RECORD * int(i)}")
+                marks = y == OVERFLOW_Y
+                if marks.any() or overflow:
+                    steps = overflow + np.cumsum(marks, dtype=np.int64)
+                    block.t = t + steps * OVERFLOW_US
+                    overflow = int(steps[-1])
+                    ctx.skip("ts_overflow", int(np.count_nonzero(marks)))
+                    block = block.take(~marks)
+                keep = ctx.check_range(block.x, block.y, WIDTH, HEIGHT, block.where)
+                if keep is not None:
+                    block = block.take(keep)
+                yield block
+                rec0 += k

@@ -1,0 +1,173 @@
+"""Engine speed: synaptic events per second, against the machine's practical limit.
+
+Workloads (issue: the emulator core):
+
+W1  feed-forward crossbar: 1024 inputs -> 1024 -> 1024 -> 10 IF neurons, dense
+    int8 weights, Poisson input at 5 % per input per tick, 1000 ticks.
+W2  sparse recurrent: 10,000 LIF neurons (80 % excitatory, 20 % inhibitory),
+    100 random outgoing synapses each, driven by 1,000 Poisson inputs with 100
+    random targets each, 10,000 ticks of 0.1 ms; every neuron decays each tick.
+
+For each it counts the synaptic events (accumulates) the run delivers and
+prints events per second for the event engine, the dense reference engine
+(on fewer ticks: it is slow by design) and, for W1, a numba loop doing the
+same accumulate work with nothing else (adding the same int64 weight rows for
+the same spikes): the practical limit. Also the ratio of run time at full
+input to run time at a tenth of the input events (cost follows events).
+
+    python tools/bench_engine.py [--json] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from neuroemu.engine import make_stimulus, simulate
+from neuroemu.engine.event import kernel_net
+from neuroemu.ir import Network, Population, Readout, neuron, projection
+from neuroemu.mapping import map_network
+
+
+def feedforward(rng, rate: float, ticks: int):
+    sizes = (1024, 1024, 1024, 10)
+    pops = [Population("in", (sizes[0],))]
+    projs = []
+    for i, n in enumerate(sizes[1:], start=1):
+        pops.append(Population(f"l{i}", (n,), neuron("if", n, threshold=6000, v_min=-6000,
+                                                     where=f"l{i}")))
+        w = rng.integers(-40, 56, size=(n, sizes[i - 1]))
+        projs.append(projection(f"w{i}", pops[i - 1].name, pops[i].name, "dense", w))
+    net = Network("ff", tuple(pops), tuple(projs), input="in", readout=Readout("l3", "count"))
+    hits = rng.random((ticks, sizes[0])) < rate
+    tick, chan = np.nonzero(hits)
+    return map_network(net, "generic"), make_stimulus(tick, chan, sizes[0])
+
+
+def recurrent(rng, ticks: int, n: int = 10_000, k: int = 100, n_ext: int = 1000,
+              ext_rate: float = 0.01):
+    n_exc = int(0.8 * n)
+    src = np.repeat(np.arange(n), k)
+    tgt = rng.integers(0, n, size=n * k)
+    w = np.where(src < n_exc, 200, -4000)
+    esrc = np.repeat(np.arange(n_ext), k)
+    etgt = rng.integers(0, n, size=n_ext * k)
+    pops = (Population("drive", (n_ext,)),
+            Population("lif", (n,), neuron("lif", n, threshold=4000, decay_v=20 / 4096,
+                                           refractory=20, where="lif")))
+    projs = (projection("ext", "drive", "lif", "sparse", np.full(esrc.size, 420), src=esrc,
+                        tgt=etgt),
+             projection("rec", "lif", "lif", "sparse", w, src=src, tgt=tgt))
+    net = Network("recurrent", pops, projs, input="drive")
+    hits = rng.random((ticks, n_ext)) < ext_rate
+    tick, chan = np.nonzero(hits)
+    return map_network(net, "generic"), make_stimulus(tick, chan, n_ext)
+
+
+def limit_rate(cfg, result) -> float:
+    """Events/s of a bare numba loop adding the same weight rows for the same spikes."""
+    from numba import njit
+
+    @njit(cache=False)
+    def accumulate(rows, spikes_ptr, spikes_src, acc):
+        total = 0
+        for t in range(spikes_ptr.size - 1):
+            for i in range(spikes_ptr[t], spikes_ptr[t + 1]):
+                r = rows[spikes_src[i]]
+                for k in range(r.size):
+                    acc[k] += r[k]
+                total += r.size
+        return total
+
+    # the three dense layers' weight rows, by source neuron, as the engine stores them
+    knet = kernel_net(cfg)
+    n_in = 1024
+    rows = np.zeros((cfg.n_neurons, 1024), np.int64)
+    for j in range(cfg.n_neurons):
+        s0, s1 = knet.seg_ptr[knet.grp_ptr[j]], knet.seg_ptr[knet.grp_ptr[j + 1]]
+        if s1 > s0:
+            k0, k1 = knet.syn_ptr[s0], knet.syn_ptr[s1]
+            rows[j, :k1 - k0] = knet.syn_w[k0:k1]
+    del n_in
+    order = np.argsort(result["src_tick"], kind="stable")
+    src = result["src"][order]
+    ptr = np.searchsorted(result["src_tick"][order], np.arange(result["ticks"] + 1))
+    acc = np.zeros(1024, np.int64)
+    accumulate(rows, ptr[:2], src, acc)  # compile
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = accumulate(rows, ptr, src, acc)
+        best = min(best, time.perf_counter() - t0)
+    return total / best
+
+
+def timed(cfg, stim, ticks, engine="event", repeats=3):
+    best, res = np.inf, None
+    for _ in range(repeats):
+        res = simulate(cfg, stim, ticks, engine=engine)
+        best = min(best, res.wall_s)
+    return res, best
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
+    args = ap.parse_args(argv)
+    rng = np.random.default_rng(1)
+    log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    t1 = 200 if args.quick else 1000
+    t2 = 1000 if args.quick else 10_000
+
+    cfg, stim = feedforward(rng, 0.05, t1)
+    simulate(cfg, stim, 2)  # compile or load the kernel
+    res, wall = timed(cfg, stim, t1)
+    syn = res.total("synaptic_ops")
+    ev = syn / wall
+    sp = res.spike_counts()
+    rate_hidden = sp["l1"] / (1024 * t1)
+    cfg_s, stim_s = feedforward(np.random.default_rng(1), 0.005, t1)
+    res_s, wall_s = timed(cfg_s, stim_s, t1)
+    spikes_in = {"src": np.concatenate([stim.channel, res.spike_neuron]),
+                 "src_tick": np.concatenate([stim.tick, res.spike_tick]), "ticks": t1}
+    limit = limit_rate(cfg, spikes_in)
+    t_ref = 50 if args.quick else 100
+    ref, ref_wall = timed(cfg, stim, t_ref, engine="reference", repeats=1)
+    ref_ev = ref.total("synaptic_ops") / ref_wall
+    log(f"W1 feed-forward 1024-1024-1024-10, {t1} ticks: {syn:.3g} synaptic events, "
+        f"hidden firing {100 * rate_hidden:.2f} % per tick")
+    log(f"  event engine      {ev:10.3g} events/s  ({wall:.3f} s)")
+    log(f"  numba limit       {limit:10.3g} events/s  (engine at {ev / limit:.2f} of it)")
+    log(f"  dense reference   {ref_ev:10.3g} events/s  ({t_ref} ticks; engine {ev / ref_ev:.0f}x)")
+    log(f"  a tenth of the input: {res_s.total('synaptic_ops'):.3g} events in {wall_s:.4f} s; "
+        f"full input is {wall / wall_s:.1f}x slower")
+
+    cfg2, stim2 = recurrent(np.random.default_rng(2), t2)
+    simulate(cfg2, stim2, 2)
+    res2, wall2 = timed(cfg2, stim2, t2, repeats=2)
+    syn2 = res2.total("synaptic_ops")
+    hz = res2.spike_counts()["lif"] / (10_000 * t2 * 1e-4)
+    upd = res2.total("neuron_updates")
+    log(f"W2 sparse recurrent 10,000 LIF, {t2} ticks of 0.1 ms: {syn2:.3g} synaptic events, "
+        f"{hz:.1f} Hz mean rate, {upd:.3g} neuron updates")
+    log(f"  event engine      {syn2 / wall2:10.3g} events/s  ({wall2:.3f} s)")
+    out = {
+        "events_per_s": ev, "limit_events_per_s": limit, "reference_events_per_s": ref_ev,
+        "engine_over_limit": ev / limit, "engine_over_reference": ev / ref_ev,
+        "sparse_input_speedup": wall / wall_s, "w1_synaptic_events": syn,
+        "w1_hidden_rate_per_tick": rate_hidden, "w2_events_per_s": syn2 / wall2,
+        "w2_synaptic_events": syn2, "w2_rate_hz": hz, "w2_neuron_updates": upd,
+        "w2_wall_s": wall2, "w1_wall_s": wall,
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
