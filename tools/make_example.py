@@ -42,7 +42,7 @@ def build() -> Network:
     )
     pops = (
         Population("sensor", (1, SIDE, SIDE)),
-        Population("direction", (4,), neuron("lif", 4, threshold=40, decay_v=0.5,
+        Population("direction", (4,), neuron("lif", 4, threshold=100, decay_v=0.5,
                                              where="direction")),
     )
     return Network("bar_direction", pops, projs, input="sensor",

@@ -168,6 +168,10 @@ def price(trace, profile, network=None) -> dict:
         notes.append(f"{costs.profile}: per-operation minima ({costs.evidence}); a chip spends at "
                      "least this, static power excluded unless the profile sets it")
 
+    if costs.profile != trace.profile:
+        notes.append(f"priced on {costs.profile!r} with the run's mapping on {trace.profile!r}: "
+                     "cores, packets and hops are those of that placement")
+
     dominant_cat = max(CATEGORIES, key=lambda c: by_cat[c]) if energy_j > 0 else None
     dominant_pop = max(names, key=lambda n: by_pop[n]) if energy_j > 0 and names else None
     ticks = int(trace.ticks)

@@ -172,7 +172,8 @@ class Block:
     """Events decoded from one stretch of a file, as separate contiguous arrays.
 
     ``where(i)`` says where in the file the record of event ``i`` is, e.g.
-    ``'byte 4612'`` (used only for error messages).
+    ``'byte 4612'`` (used only for error messages). The arrays may be views of a
+    decoder's read buffer: they are valid until the next block is requested.
     """
 
     t: np.ndarray  # int64 (n,)
@@ -196,6 +197,7 @@ class ReadContext:
         self.strict = strict
         self.skipped: Counter = Counter()
         self.notes: list[str] = []
+        self._noted: set[str] = set()
 
     def fail(self, message: str) -> FormatError:
         """A :class:`FormatError` prefixed with the file name (to ``raise``)."""
@@ -214,7 +216,9 @@ class ReadContext:
         if self.strict:
             raise self.fail(message + " (strict=False drops such records and counts them)")
         self.skip(kind, n)
-        self.note(message)
+        if kind not in self._noted:  # the first case of each kind, with its place in the file
+            self._noted.add(kind)
+            self.note("first of the dropped records: " + message)
 
     def check_range(self, x: np.ndarray, y: np.ndarray, width: int | None, height: int | None,
                     where: Callable[[int], str], what: str = "") -> np.ndarray | None:

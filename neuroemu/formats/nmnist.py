@@ -75,7 +75,8 @@ class NmnistDecoder:
                     overflow = int(steps[-1])
                     ctx.skip("ts_overflow", int(np.count_nonzero(marks)))
                     block = block.take(~marks)
-                keep = ctx.check_range(block.x, block.y, WIDTH, HEIGHT, block.where)
+                keep = ctx.check_range(block.x, block.y, WIDTH, HEIGHT, block.where,
+                                       " (a file without an AEDAT header is read as N-MNIST)")
                 if keep is not None:
                     block = block.take(keep)
                 yield block

@@ -247,12 +247,13 @@ class Construction:
 
 
 def make(name: str, circuit: Circuit, target: Target, memory: int | None,
-         description: str = "", check_layered: bool = True, **params) -> Construction:
+         description: str = "", check_layered: bool = True, delay: int | None = None,
+         **params) -> Construction:
     """Build a :class:`Construction`, checking that all input-to-output paths agree.
 
     With ``check_layered`` the shortest and longest path delays, minus the
-    delay lines a finite-memory target needs (``memory - 1``), must agree; the
-    output delay is the shortest path's.
+    delay lines a finite-memory target needs (``memory - 1``), must agree. The
+    output delay is ``delay`` when given, else the shortest path's.
     """
     lo, hi = circuit.path_delays()
     span = (memory - 1) if memory else 0
@@ -261,6 +262,18 @@ def make(name: str, circuit: Circuit, target: Target, memory: int | None,
             f"construction {name!r}: path delays from the inputs to the output range "
             f"{lo}..{hi} ticks; a layered construction with memory {memory} needs a spread "
             f"of {span}")
+    if delay is None:
+        delay = max(lo, 1)
+    elif check_layered and circuit.synapses and delay != lo:
+        raise NetworkError(f"construction {name!r}: delay {delay} given, but the paths take {lo}")
     return Construction(name=name, circuit=circuit, net=circuit.network(name), target=target,
-                        delay=max(lo, 1), memory=memory, description=description,
+                        delay=int(delay), memory=memory, description=description,
                         params=dict(params))
+
+
+def renamed(con: Construction, name: str, description: str | None = None) -> Construction:
+    """The same construction under another name (its network renamed too)."""
+    return Construction(name=name, circuit=con.circuit, net=con.circuit.network(name),
+                        target=con.target, delay=con.delay, memory=con.memory,
+                        description=con.description if description is None else description,
+                        params=con.params)

@@ -1,0 +1,81 @@
+"""IR validation: every bad construction is refused with a message naming it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuroemu.errors import NetworkError
+from neuroemu.ir import Network, Population, Readout, neuron, projection, synapses
+
+
+def test_neuron_parameter_errors():
+    with pytest.raises(NetworkError, match=r"h1.threshold: -1.0 found, thresholds must be > 0"):
+        neuron("if", 2, threshold=[1.0, -1.0], where="h1")
+    with pytest.raises(NetworkError, match=r"h1.decay_v: 1.5 found, a decay is a fraction"):
+        neuron("lif", 1, decay_v=1.5, where="h1")
+    with pytest.raises(NetworkError, match="model 'izh' is not one of"):
+        neuron("izh", 1)
+    with pytest.raises(NetworkError, match=r"expected 3 values \(one per neuron\), got 2"):
+        neuron("if", 3, bias=[1, 2])
+    with pytest.raises(NetworkError, match="an IF neuron has decay_v = 0"):
+        neuron("if", 1, decay_v=0.1)
+    with pytest.raises(NetworkError, match="reset_offset: 5 found, expected 0..3"):
+        neuron("if", 1, reset_interval=4, reset_offset=5)
+
+
+def test_network_errors():
+    a = Population("in", (3,))
+    b = Population("h", (2,), neuron("if", 2))
+    with pytest.raises(NetworkError, match=r"projection 'w': dense weight has shape \(3, 2\), "
+                                           r"expected \(target size, source size\) = \(2, 3\)"):
+        Network("n", (a, b), (projection("w", "in", "h", "dense", np.ones((3, 2))),), input="in")
+    with pytest.raises(NetworkError, match="target population 'x' not found"):
+        Network("n", (a, b), (projection("w", "in", "x", "dense", np.ones((2, 3))),), input="in")
+    with pytest.raises(NetworkError, match="targets the input population 'in'"):
+        Network("n", (a, b), (projection("w", "h", "in", "dense", np.ones((3, 2))),), input="in")
+    with pytest.raises(NetworkError, match="tgt index 5 is outside population 'h'"):
+        Network("n", (a, b), (projection("w", "in", "h", "sparse", [1], src=[0], tgt=[5]),),
+                input="in")
+    with pytest.raises(NetworkError, match="delays are whole ticks >= 1"):
+        projection("w", "in", "h", "dense", np.ones((2, 3)), delay=0)
+    with pytest.raises(NetworkError, match="readout population 'zz' not found"):
+        Network("n", (a, b), (), input="in", readout=Readout("zz"))
+    with pytest.raises(NetworkError, match="population name 'h' is used twice"):
+        Network("n", (a, b, b), (), input="in")
+
+
+def test_conv_and_pool_synapses_match_a_direct_correlation(rng):
+    """Expanded conv2d synapses give the same output as a direct loop over the definition."""
+    c_in, h, w, c_out, k, s, p = 3, 7, 6, 4, 3, 2, 1
+    weight = rng.integers(-5, 6, size=(c_out, c_in, k, k))
+    ho, wo = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    src_pop, tgt_pop = Population("a", (c_in, h, w)), Population("b", (c_out, ho, wo),
+                                                                 neuron("if", c_out * ho * wo))
+    proj = projection("c", "a", "b", "conv2d", weight, stride=s, padding=p)
+    Network("n", (src_pop, tgt_pop), (proj,), input="a")
+    x = rng.integers(0, 3, size=(c_in, h, w))
+    si, ti, wt = synapses(proj, src_pop, tgt_pop)
+    got = np.zeros(c_out * ho * wo, np.int64)
+    np.add.at(got, ti, wt * x.reshape(-1)[si])
+    xp = np.pad(x, ((0, 0), (p, p), (p, p)))
+    want = np.zeros((c_out, ho, wo), np.int64)
+    for co in range(c_out):
+        for oy in range(ho):
+            for ox in range(wo):
+                want[co, oy, ox] = np.sum(weight[co] * xp[:, oy * s:oy * s + k, ox * s:ox * s + k])
+    np.testing.assert_array_equal(got, want.reshape(-1))
+    pool = projection("p", "a", "q", "sumpool2d", 1, kernel=2, stride=2)
+    q = Population("q", (c_in, h // 2, w // 2), neuron("if", c_in * (h // 2) * (w // 2)))
+    Network("n", (src_pop, q), (pool,), input="a")
+    si, ti, wt = synapses(pool, src_pop, q)
+    got = np.zeros(q.size, np.int64)
+    np.add.at(got, ti, wt * x.reshape(-1)[si])
+    want = x[:, :h // 2 * 2, :w // 2 * 2].reshape(c_in, h // 2, 2, w // 2, 2).sum(axis=(2, 4))
+    np.testing.assert_array_equal(got, want.reshape(-1))
+
+
+def test_arrays_are_read_only():
+    n = neuron("if", 2, threshold=[1, 2])
+    with pytest.raises(ValueError):
+        n.threshold[0] = 5
