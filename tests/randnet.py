@@ -18,7 +18,7 @@ def random_profile(rng, base: str = "loihi"):
         neurons_per_core=int(rng.integers(2, 9)),
         axons_per_core=4096,
         synapse_memory_bits=1 << 20,
-        mesh_width=8, mesh_height=16,
+        mesh_width=16, mesh_height=16,
         w_bits=int(rng.choice([4, 6, 8])),
         v_bits=v_bits,
         u_bits=int(rng.choice([8, 10, 16, 24])),
@@ -62,9 +62,52 @@ def random_population(rng, name: str, size: int, w_max: int, v_max: int):
     return Population(name, (size,), neuron(model, size, where=name, **kw))
 
 
+def random_conv_case(rng, prof, w_max, v_max):
+    """Populations and projections of a small conv -> sum-pool network on a (C, H, W) input."""
+    from neuroemu.ir import conv_output_shape
+
+    c_in, h, w = int(rng.integers(1, 3)), int(rng.integers(3, 7)), int(rng.integers(3, 7))
+    k = int(rng.integers(1, 4))
+    stride, pad = int(rng.integers(1, 3)), int(rng.integers(0, 2))
+    groups = int(rng.choice([1, c_in]))
+    c_out = groups * int(rng.integers(1, 3))
+    shape = conv_output_shape((c_in, h, w), c_out, (k, k), (stride, stride), (pad, pad), (1, 1))
+    if min(shape[1:]) < 1:
+        k, stride, pad = 1, 1, 0
+        shape = (c_out, h, w)
+    conv = random_population(rng, "conv", int(np.prod(shape)), w_max, v_max)
+    conv = Population("conv", shape, conv.neuron)
+    pooled = (c_out, shape[1] // 2 or 1, shape[2] // 2 or 1)
+    kp = 2 if min(shape[1:]) >= 2 else 1
+    pooled = (c_out, shape[1] // kp, shape[2] // kp)
+    pool = random_population(rng, "pool", int(np.prod(pooled)), w_max, v_max)
+    pool = Population("pool", pooled, pool.neuron)
+    weight = rng.integers(-w_max - 1, w_max + 1, size=(c_out, c_in // groups, k, k))
+    projs = [
+        projection("c", "in", "conv", "conv2d", weight, stride=stride, padding=pad,
+                   groups=groups, delay=int(rng.integers(1, 4))),
+        projection("p", "conv", "pool", "sumpool2d", int(rng.integers(1, w_max + 1)),
+                   kernel=kp, stride=kp, delay=int(rng.integers(1, 3))),
+    ]
+    return (c_in, h, w), [conv, pool], projs
+
+
 def random_case(rng, max_pops: int = 4, max_size: int = 12, max_ticks: int = 40):
     """(config, stimulus, ticks) of a random network with random input spikes."""
     prof = random_profile(rng)
+    if rng.random() < 0.2:
+        w_max = (1 << (prof.w_bits - 1)) - 1
+        v_max = (1 << (prof.v_bits - 1)) - 1
+        in_shape, pops, projs = random_conv_case(rng, prof, w_max, v_max)
+        pops = [Population("in", in_shape)] + pops
+        net = Network("random_conv", tuple(pops), tuple(projs), input="in",
+                      readout=Readout("pool", "count"))
+        cfg = map_network(net, prof)
+        ticks = int(rng.integers(1, max_ticks))
+        n_in = pops[0].size
+        n_ev = int(rng.integers(0, 2 * ticks * n_in + 1))
+        stim = make_stimulus(rng.integers(0, ticks, n_ev), rng.integers(0, n_in, n_ev), n_in)
+        return cfg, stim, ticks
     w_max = (1 << (prof.w_bits - 1)) - 1
     v_max = (1 << (prof.v_bits - 1)) - 1
     n_in = int(rng.integers(1, max_size))

@@ -174,8 +174,8 @@ def main() -> int:
         params, q = qcfs_model([L, L], f"digits_qcfs_L{L}")
         if L == 8:
             p8, q8 = params, q
-    levels = choose_levels(q8, x_tr, y_tr, candidates=(1, 2, 4, 8), tolerance=0.005)
-    qcfs_model(levels, "digits_qcfs_pascal", start=p8, epochs=40)
+    levels = choose_levels(q8, x_tr, y_tr, candidates=(1, 2, 4, 8), tolerance=0.01)
+    qcfs_model(levels, "digits_qcfs_pascal", start=p8, epochs=10)
     return 0
 
 

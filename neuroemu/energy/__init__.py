@@ -10,4 +10,4 @@ live run.
 from .costs import Costs, load_costs
 from .model import CATEGORIES, price
 
-__all__ = ["price", "load_costs", "Costs", "CATEGORIES"]
+__all__ = ["CATEGORIES", "Costs", "load_costs", "price"]

@@ -35,8 +35,13 @@ import json
 import numpy as np
 
 from .costs import load_costs
-from .latency import (first_output_tick, idle_per_tick, neuron_core_mask, stable_decision,
-                      tick_seconds)
+from .latency import (
+    first_output_tick,
+    idle_per_tick,
+    neuron_core_mask,
+    stable_decision,
+    tick_seconds,
+)
 from .neurobench import load_run_network, neurobench_metrics
 
 SCHEMA = "neuroemu-report"
@@ -130,10 +135,10 @@ def price(trace, profile, network=None) -> dict:
     ops_by_cat = {cat: int(counts[cat].sum()) for cat in counts}
     count_by_pop = {}
     for key in ("synaptic_ops", "neuron_updates", "spikes", "packets", "hops"):
-        per = np.bincount(core_pop, weights=np.asarray(trace.counters[key], np.int64),
-                          minlength=n_pop)
+        per = np.zeros(n_pop, np.int64)
+        np.add.at(per, core_pop, np.asarray(trace.counters[key], np.int64))
         for i, name in enumerate(names):
-            count_by_pop.setdefault(name, {})[key] = int(round(per[i]))
+            count_by_pop.setdefault(name, {})[key] = int(per[i])
 
     syn_ops = ops_by_cat["synaptic_ops"]
     spikes = np.asarray(trace.counters["spikes"], np.int64)

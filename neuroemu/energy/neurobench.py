@@ -27,8 +27,9 @@ connection sparsity (``ConnectionSparsity``)
     projection's matrix, a convolution's kernel, a sparse projection as the
     ``n_target x n_source`` matrix it masks; pooling is not a connection layer
     in NeuroBench and is left out. Needs the network's weights, which a trace
-    does not hold: computed when the network file named in the run's settings
-    can be read and matches the trace, else None.
+    does not hold: computed from the network given to the report, else from
+    the net.h5 file named in the run's settings when it still matches the
+    trace, else None.
 footprint (``Footprint``)
     Bytes of the model's parameters and buffers: here the synapses as the chip
     stores them (``synapses x w_bits``, rounded up to bytes) plus each neuron's
@@ -62,10 +63,14 @@ def load_run_network(trace):
     if not Path(path).exists():
         return None, f"network file {path} not found"
     try:
-        from ..formats.loader import load_network
+        from ..formats.loader import network_kind
+        from ..formats.network_h5 import read_network
 
-        net, _ = load_network(path)
-    except Exception as exc:  # an optional extra: a report never fails for want of it
+        if network_kind(path) != "neuroemu":
+            # NIR and lava-dl imports take options (dt, ...) a trace does not keep
+            return None, f"{path} is not a neuroemu net.h5 (give the network to the report)"
+        net, _ = read_network(path)
+    except Exception as exc:  # noqa: BLE001 - optional: a report never fails for want of it
         return None, f"network file {path} could not be read ({exc})"
     if net.name != trace.network or [p.name for p in net.projections] != list(trace.proj_names):
         return None, f"network file {path} no longer matches the trace"

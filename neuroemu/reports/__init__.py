@@ -87,7 +87,7 @@ from pathlib import Path
 
 from ..errors import NeuroemuError
 
-__all__ = ["write_report", "format_text"]
+__all__ = ["format_text", "write_report"]
 
 
 def format_text(report: dict) -> str:

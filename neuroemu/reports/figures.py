@@ -51,6 +51,8 @@ def spikes_by_population(trace) -> np.ndarray:
 
 def raster(trace, path) -> None:
     """Spike raster, one panel per neuron population (time on x, neuron on y)."""
+    from matplotlib.ticker import MaxNLocator
+
     pops = [i for i, m in enumerate(trace.pop_model) if m != 0]
     fig = _figure(10, 1.0 + 1.9 * max(len(pops), 1))
     tick = np.asarray(trace.spike_tick, np.int64)
@@ -84,6 +86,7 @@ def raster(trace, path) -> None:
             ax.legend(loc="upper right", fontsize=8)
         ax.set_xlim(-0.5, max(int(trace.ticks), 1) - 0.5)
         ax.set_ylim(-0.5, hi - lo - 0.5)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.set_ylabel(f"{trace.pop_names[p]}\nneuron", fontsize=9)
         count = int(m.sum())
         ax.set_title(f"{trace.pop_names[p]}: {hi - lo} neurons, {count} spikes{shown}",
@@ -124,13 +127,14 @@ def core_load(trace, report: dict, path) -> None:
     xy = np.asarray(trace.core_xy, np.int64).reshape(-1, 2)
     width = int(xy[:, 0].max()) + 1 if xy.size else 1
     height = int(xy[:, 1].max()) + 1 if xy.size else 1
+    energy = np.asarray(report["energy_by_core_j"], np.float64)
+    unit, scale = energy_unit(float(energy.max()) if energy.size else 0.0)
     panels = (("synaptic operations", np.asarray(trace.counters["synaptic_ops"], np.float64)),
-              ("energy (J)", np.asarray(report["energy_by_core_j"], np.float64)))
+              (f"energy ({unit})", energy / scale))
     aspect = height / width
     fig = _figure(min(12, 2.0 + 5.0 * 2), max(2.8, min(8, 1.6 + 4.8 * aspect)))
     axes = fig.subplots(1, 2, squeeze=False)[0]
-    cmap = colormaps["viridis"].copy()
-    cmap.set_bad("#eeeeee")
+    cmap = colormaps["viridis"].with_extremes(bad="#eeeeee")
     annotate = trace.n_cores <= 48
     for ax, (label, values) in zip(axes, panels):
         grid = np.full((height, width), np.nan)

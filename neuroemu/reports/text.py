@@ -36,11 +36,14 @@ def _pct(part: float, whole: float) -> str:
 def format_text(r: dict) -> str:
     """The report ``r`` (from :func:`neuroemu.energy.price`) as text for a terminal."""
     total = r["energy_j"]
-    out = [f"{r['network']} priced on {r['profile']} ({r['cores']} cores; run on "
-           f"{r['run_profile']}, {r['engine']} engine): {r['ticks']} ticks of {r['tick_us']:g} us",
-           f"profile {r['profile']}: {r['evidence']}, {r['scope']}; neuron updates "
-           f"{'every tick for every neuron' if r['neuron_policy'] == 'every_tick' else 'only when counted (event-driven)'}",
-           ""]
+    updates = ("every tick for every neuron" if r["neuron_policy"] == "every_tick"
+               else "only when counted (event-driven)")
+    out = [
+        (f"{r['network']} priced on {r['profile']} ({r['cores']} cores; run on "
+         f"{r['run_profile']}, {r['engine']} engine): {r['ticks']} ticks of {r['tick_us']:g} us"),
+        f"profile {r['profile']}: {r['evidence']}, {r['scope']}; neuron updates {updates}",
+        "",
+    ]
     rows = []
     for cat in CATEGORIES:
         ops = r["operations_by_category"].get(cat)

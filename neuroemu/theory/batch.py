@@ -45,8 +45,8 @@ from ..ir.graph import population_graph
 from ..mapping import HardwareConfig, map_network
 from .circuit import INPUT, OUTPUT, Construction
 
-NEURON_BUDGET = 1 << 18  # neurons per batched run
-TICK_BUDGET = 1 << 14  # ticks per batched run
+NEURON_BUDGET = 1 << 16  # neurons per batched run
+WORK_BUDGET = 1 << 24  # neuron-ticks per batched run (bounds the spike record's memory)
 
 
 def input_output_depth(net: Network) -> int:
@@ -177,7 +177,7 @@ class BatchRun:
 
 def run_trains(cons: list[Construction], cfgs: list[HardwareConfig], x: np.ndarray, *,
                engine: str = "event", neuron_budget: int = NEURON_BUDGET,
-               tick_budget: int = TICK_BUDGET, copies: int | None = None) -> BatchRun:
+               work_budget: int = WORK_BUDGET, copies: int | None = None) -> BatchRun:
     """Run every train of ``x`` through every construction; return the output trains.
 
     Parameters
@@ -207,7 +207,8 @@ def run_trains(cons: list[Construction], cfgs: list[HardwareConfig], x: np.ndarr
     per_copy = sum(cfg.n_neurons for cfg in cfgs)
     if copies is None:
         copies = max(1, min(n_trains, neuron_budget // max(per_copy, 1)))
-    slots = max(1, min(math.ceil(n_trains / copies), tick_budget // slot))
+    slots = max(1, min(math.ceil(n_trains / copies),
+                       work_budget // (slot * copies * max(per_copy, 1))))
     prof = batch_profile(cfgs[0].profile)
     outputs = [np.zeros((n_trains, n_t + con.delay), dtype=bool) for con in cons]
     cache: dict = {}

@@ -83,7 +83,7 @@ def test_figures_are_valid_and_not_blank(tmp_path):
 
 
 def test_failure_leaves_no_half_written_report(tmp_path, monkeypatch):
-    import neuroemu.reports.figures as figures
+    from neuroemu.reports import figures
 
     trace, prof = live_trace(tmp_path)
     out = tmp_path / "r"
