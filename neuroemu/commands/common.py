@@ -48,6 +48,6 @@ def table(rows, header) -> str:
     rows = [[str(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(header)]
-    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w)  # noqa: E731
+    line = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w)
                                for i, (c, w) in enumerate(zip(r, widths)))
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])

@@ -10,7 +10,7 @@ from .reference import run_reference
 from .result import RunResult
 from .stimulus import Stimulus, make_stimulus
 
-__all__ = ["simulate", "run_reference", "RunResult", "Stimulus", "make_stimulus"]
+__all__ = ["RunResult", "Stimulus", "make_stimulus", "run_reference", "simulate"]
 
 
 def simulate(cfg, stimulus=None, ticks: int | None = 100, engine: str = "event", probes=(),
@@ -51,7 +51,8 @@ def simulate(cfg, stimulus=None, ticks: int | None = 100, engine: str = "event",
         name = cfg.pop_names[pop]
         local = n - int(cfg.pop_offset[pop])
         prof = cfg.profile
-        bits, rule = ((prof.u_bits, prof.u_overflow) if reg == 0 else (prof.v_bits, prof.v_overflow))
+        bits, rule = ((prof.u_bits, prof.u_overflow) if reg == 0
+                      else (prof.v_bits, prof.v_overflow))
         total = result.total("overflow_u") + result.total("overflow_v")
         msg = (f"register {'uv'[reg]} of neuron {local} of population {name!r} overflowed at "
                f"tick {t} ({bits}-bit, {rule}); {total} overflow(s) in the run")

@@ -100,20 +100,22 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     regs = np.array([v_lo, v_hi, OVERFLOW_RULES[prof.v_overflow] == WRAP,
                      u_lo, u_hi, OVERFLOW_RULES[prof.u_overflow] == WRAP,
                      ROUNDINGS[prof.rounding] == TOWARD_ZERO], dtype=np.int64)
-    i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
+    i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)
     return KernelNet(
         pop_of=i64(cfg.pop_of), pop_model=i64(cfg.pop_model), pop_reset=i64(cfg.pop_reset),
         pop_strict=i64(cfg.pop_strict), pop_floor=i64(cfg.pop_floor),
         pop_vmin=i64(cfg.pop_vmin), pop_refr=i64(cfg.pop_refractory),
         pop_signed=i64(cfg.pop_signed), pop_negthr=i64(cfg.pop_negthr),
-        pop_maxcnt=i64(cfg.pop_maxcount), pop_track=i64(cfg.pop_track_mean), pop_rint=i64(cfg.pop_reset_interval),
+        pop_maxcnt=i64(cfg.pop_maxcount), pop_track=i64(cfg.pop_track_mean),
+        pop_rint=i64(cfg.pop_reset_interval),
         pop_roff=i64(cfg.pop_reset_offset),
         pop_lo=i64(cfg.pop_offset[:-1]), pop_hi=i64(cfg.pop_offset[1:]),
         nparam=i64(np.stack([cfg.thr, cfg.bias, cfg.leak, cfg.mul_v, cfg.mul_u, cfg.mul_k,
                              cfg.pop_of, core], axis=1)),
         v_init=i64(cfg.v_init), core_of=i64(core),
         grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
-        seg_core=i64(tcore[seg_start]), seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
+        seg_core=i64(tcore[seg_start]),
+        seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
         seg_range=i64(seg_range), range_lo=i64(uniq[:, 0]), range_hi=i64(uniq[:, 1]),
         syn_ptr=i64(syn_ptr),
         syn_tgt=i64(tgt), syn_w=i64(w), regs=regs,

@@ -18,7 +18,8 @@ class RunResult:
     Attributes
     ----------
     spike_tick, spike_neuron, spike_value : int64 arrays (K,)
-        Every spike of a neuron (input spikes are counted, not recorded), sorted by (tick, neuron); neuron
+        Every spike of a neuron (input spikes are counted, not recorded), sorted
+        by (tick, neuron); neuron
         indices are global (``config.neurons_of(name)`` gives a population's).
     v, u, refractory, count : int64 arrays (N,)
         Registers after the last tick; ``count`` is each neuron's net spike count.

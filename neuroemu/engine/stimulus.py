@@ -48,7 +48,9 @@ def make_stimulus(tick, channel, n_channels: int, value=None, binning: str = "co
                          f"(got {tick.dtype}, {channel.dtype})")
     tick = tick.astype(np.int64)
     channel = channel.astype(np.int64)
-    value = np.ones(tick.size, np.int64) if value is None else np.asarray(value, np.int64).reshape(-1)
+    if value is None:
+        value = np.ones(tick.size, np.int64)
+    value = np.asarray(value, np.int64).reshape(-1)
     if tick.size:
         if tick.min() < 0:
             raise InputError(f"{where}: tick {tick.min()} found, ticks start at 0")
@@ -61,7 +63,7 @@ def make_stimulus(tick, channel, n_channels: int, value=None, binning: str = "co
     if binning not in ("count", "clip"):
         raise InputError(f"{where}: binning {binning!r} is not 'count' or 'clip'")
     key = tick * n_channels + channel
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    uniq, inverse = np.unique(key, return_inverse=True)
     if binning == "count":
         merged = np.zeros(uniq.size, np.int64)
         np.add.at(merged, inverse, value)

@@ -75,7 +75,7 @@ class Aedat2Decoder:
                 f"truncated: the file ends {self.tail} bytes into the 8-byte record at byte "
                 f"{self.data_start + self.n_records * RECORD} (data starts at byte "
                 f"{self.data_start}, {size - self.data_start} bytes is not a whole number of "
-                "records) (strict=False drops the partial record)")
+                "records) (strict=False, or --lenient, drops the partial record)")
         hdr = {"version": "2.0", "layout": self.layout,
                "orientation": "x = width-1-raw_x, y = height-1-raw_y (as jAER shows it, "
                               "origin top-left)",

@@ -76,7 +76,8 @@ class Aedat4Decoder:
                 message = (f"truncated: the header puts the data table at byte {table_pos} but "
                            f"the file ends at byte {self.size}")
                 if ctx.strict:
-                    raise ctx.fail(message + " (strict=False reads the packets that are whole)")
+                    raise ctx.fail(message + " (strict=False, or --lenient, reads the packets "
+                                             "that are whole)")
                 notes.append(message)
             else:
                 self.data_end = table_pos
@@ -165,7 +166,7 @@ class Aedat4Decoder:
         x = np.empty(total, np.int16)
         y = np.empty(total, np.int16)
         p = np.empty(total, np.uint8)
-        for (ev, _), a in zip(parts, starts.tolist()):
+        for (ev, _), a in zip(parts, starts.tolist(), strict=True):
             b = a + ev.size
             t[a:b] = ev["t"]
             x[a:b] = ev["x"]

@@ -214,7 +214,8 @@ class ReadContext:
     def recoverable(self, kind: str, n: int, message: str) -> None:
         """Raise ``message`` when strict; else count ``n`` records of ``kind`` as skipped."""
         if self.strict:
-            raise self.fail(message + " (strict=False drops such records and counts them)")
+            raise self.fail(message + " (strict=False, or --lenient, drops such records and "
+                                      "counts them)")
         self.skip(kind, n)
         if kind not in self._noted:  # the first case of each kind, with its place in the file
             self._noted.add(kind)

@@ -78,7 +78,7 @@ class InputMap:
             if len(crop) != 4:
                 raise InputError(f"InputMap crop {self.crop!r}: expected (x0, y0, width, height)")
             x0, y0, w, h = (_whole(v, f"crop {name}", low) for v, name, low in
-                            zip(crop, ("x0", "y0", "width", "height"), (0, 0, 1, 1)))
+                            zip(crop, ("x0", "y0", "width", "height"), (0, 0, 1, 1), strict=True))
             set_(self, "crop", (x0, y0, w, h))
         if self.polarity not in ("keep", "merge"):
             raise InputError(f"InputMap polarity {self.polarity!r}, expected 'keep' or 'merge'")

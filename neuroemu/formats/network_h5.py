@@ -85,7 +85,8 @@ def write_network(path, net: Network, profile: str | None = None) -> None:
             for key in ("kernel", "stride", "padding", "dilation"):
                 g.attrs[key] = np.asarray(getattr(pr, key), np.int64)
             g.attrs["weight_bits"] = _bits_needed(pr.weight)
-            g.create_dataset("weight", data=pr.weight, compression="gzip" if pr.weight.size > 4096 else None)
+            g.create_dataset("weight", data=pr.weight,
+                             compression="gzip" if pr.weight.size > 4096 else None)
             if pr.kind == "sparse":
                 g.create_dataset("src", data=pr.src)
                 g.create_dataset("tgt", data=pr.tgt)

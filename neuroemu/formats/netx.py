@@ -390,4 +390,4 @@ def netx_meta(net: Network) -> dict:
     return {k: meta[k] for k in ("Ts", "tSample", "reset_interval", "reset_offset") if k in meta}
 
 
-__all__ = ["read_netx", "NetxError", "netx_meta"]
+__all__ = ["NetxError", "netx_meta", "read_netx"]

@@ -546,8 +546,8 @@ def _neuron_spec(name: str, node, dt, opts: dict, where: str) -> _NeuronSpec:
             raise NirImportError(f"{here}: threshold {thr[thr <= 0][0]} must be > 0 (neuroemu "
                                  "thresholds are positive)")
         return _NeuronSpec(kind, shape, "lif", np.ones(n),
-                           dict(threshold=thr, decay_v=1.0, reset="zero",
-                                fire_on=opts["fire_on"]),
+                           {"threshold": thr, "decay_v": 1.0, "reset": "zero",
+                                "fire_on": opts["fire_on"]},
                            zeros, None, np.ones(n), True, {})
     r = _arr(node, "r", n, here)
     gauge["r"] = r
@@ -566,7 +566,7 @@ def _neuron_spec(name: str, node, dt, opts: dict, where: str) -> _NeuronSpec:
     else:
         shift = zeros
         threshold = None  # set from the inputs, see _never_threshold
-    kw = dict(reset=reset if spiking else "none", fire_on=opts["fire_on"], v_init=-shift)
+    kw = {"reset": reset if spiking else "none", "fire_on": opts["fire_on"], "v_init": -shift}
     if kind in ("IF", "I"):
         model, gain, v_drive = "if", r, zeros
     elif kind in ("LIF", "LI"):
@@ -788,7 +788,7 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
     if bias not in BIAS_MODES:
         raise NeuroemuError(f"bias {bias!r} is not one of {', '.join(BIAS_MODES)}")
     notes = [] if notes is None else notes
-    opts = dict(reset=reset, fire_on=fire_on, discretization=discretization)
+    opts = {"reset": reset, "fire_on": fire_on, "discretization": discretization}
     if not isinstance(graph, nir.NIRGraph):
         raise NirImportError(f"{where}: expected a NIR graph, got {type(graph).__name__}")
     g = _flatten_graph(graph, where)

@@ -40,7 +40,7 @@ class NmnistDecoder:
                        f"{self.n_records * RECORD} ({size} bytes is not a whole number of "
                        "N-MNIST events; a file without an AEDAT header is read as N-MNIST)")
             if ctx.strict:
-                raise ctx.fail(message + " (strict=False drops the partial record)")
+                raise ctx.fail(message + " (strict=False, or --lenient, drops the partial record)")
             notes.append(message)
         self.meta = EventMeta(path=str(path), format="N-MNIST", camera="ATIS", width=WIDTH,
                               height=HEIGHT, header={"records": str(self.n_records),

@@ -91,7 +91,7 @@ class Trace:
         return [self.pop_names[p] for p in self.core_population]
 
     @classmethod
-    def from_result(cls, result, tick_us: float = 1000.0, settings: dict | None = None) -> "Trace":
+    def from_result(cls, result, tick_us: float = 1000.0, settings: dict | None = None) -> Trace:
         """The trace of a live :class:`~neuroemu.engine.RunResult`."""
         cfg = result.config
         cls_, values = result.readout()

@@ -2,4 +2,4 @@
 
 from .profile import Profile, available_profiles, load_profile
 
-__all__ = ["Profile", "load_profile", "available_profiles"]
+__all__ = ["Profile", "available_profiles", "load_profile"]

@@ -73,7 +73,7 @@ class Profile:
     def cores(self) -> int:
         return self.mesh_width * self.mesh_height
 
-    def with_registers(self, **changes) -> "Profile":
+    def with_registers(self, **changes) -> Profile:
         """A copy with other register widths or rules (e.g. ``w_bits=4``)."""
         from dataclasses import replace
 

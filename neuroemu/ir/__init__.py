@@ -4,6 +4,13 @@ from .connectivity import conv_output_shape, synapses
 from .network import Network, Neuron, Population, Projection, Readout, neuron, projection
 
 __all__ = [
-    "Network", "Neuron", "Population", "Projection", "Readout", "neuron", "projection",
-    "synapses", "conv_output_shape",
+    "Network",
+    "Neuron",
+    "Population",
+    "Projection",
+    "Readout",
+    "conv_output_shape",
+    "neuron",
+    "projection",
+    "synapses",
 ]

@@ -59,7 +59,7 @@ def synapses(proj: Projection, source: Population, target: Population):
         src, tgt, w = proj.src, proj.tgt, proj.weight
     elif proj.kind == "conv2d":
         c_out, c_in_g, kh, kw = proj.weight.shape
-        c_in, h, wd = source.shape
+        _, h, wd = source.shape
         _, ho, wo = target.shape
         g = proj.groups
         cout_g = c_out // g

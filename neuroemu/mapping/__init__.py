@@ -12,7 +12,7 @@ from .config import MODEL_CUBA, MODEL_INPUT, MODEL_SINGLE, RESET_CODES, Hardware
 from .partition import core_graph, partition, place
 from .quantize import Quantized, quantize
 
-__all__ = ["map_network", "HardwareConfig", "quantize", "Quantized", "core_graph"]
+__all__ = ["HardwareConfig", "Quantized", "core_graph", "map_network", "quantize"]
 
 
 def map_network(net: Network, profile: Profile | str = "loihi", scale=None) -> HardwareConfig:

@@ -37,8 +37,11 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
     for p, name in enumerate(pop_names):
         lo, hi = int(pop_offset[p]), int(pop_offset[p + 1])
         fan_in = np.diff(in_ptr[lo:hi + 1])
-        if pop_is_input[p] or (fan_in.sum() <= max_syn and
-                               np.unique(in_src[in_ptr[lo]:in_ptr[hi]]).size <= profile.axons_per_core):
+        fits_one_core_per_run = (
+            fan_in.sum() <= max_syn
+            and np.unique(in_src[in_ptr[lo]:in_ptr[hi]]).size <= profile.axons_per_core
+        )
+        if pop_is_input[p] or fits_one_core_per_run:
             # only the neuron limit binds: cut in equal runs
             for start in range(lo, hi, profile.neurons_per_core):
                 stop = min(hi, start + profile.neurons_per_core)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import MappingError
-from ..hw.fixed import ONE, fits_signed, register_limits, OVERFLOW_RULES
+from ..hw.fixed import ONE, OVERFLOW_RULES, fits_signed, register_limits
 from ..ir import Network
 
 
@@ -112,7 +112,8 @@ def quantize(net: Network, profile, scale: dict | float | None = None) -> Quanti
         else:
             s = 2.0 ** np.floor(np.log2(v_hi / (2 * big))) if big > 0 else 1.0
             for proj in projs:
-                wmax = float(np.max(np.abs(proj.weight))) * 2.0**proj.weight_exp if proj.weight.size else 0
+                wmax = (float(np.max(np.abs(proj.weight))) * 2.0**proj.weight_exp
+                        if proj.weight.size else 0.0)
                 if wmax > 0:
                     limit = w_hi * 2.0**profile.max_weight_exp / wmax
                     s = min(s, 2.0 ** np.floor(np.log2(limit)))
@@ -142,7 +143,8 @@ def quantize(net: Network, profile, scale: dict | float | None = None) -> Quanti
                     f"{profile.name!r}'s limit {profile.max_weight_exp}"
                 )
             weights[proj.name] = (mant, int(exp))
-        q = {key: round_half_away(getattr(nrn, key) * s) for key in ("threshold", "bias", "v_init", "leak")}
+        q = {key: round_half_away(getattr(nrn, key) * s)
+             for key in ("threshold", "bias", "v_init", "leak")}
         q["threshold"] = np.maximum(q["threshold"], 1)
         for key, arr in q.items():
             if arr.size and (arr.min() < v_lo or arr.max() > v_hi):

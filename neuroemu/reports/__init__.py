@@ -21,7 +21,7 @@ key                                     meaning
 schema, schema_version                  "neuroemu-report", 1
 network, run_profile, engine            the run: network name, profile it ran on, engine
 profile, profile_description            the profile the report prices with
-profile_sha256                          SHA-256 of that profile file's text (or null)
+profile_sha256                          SHA-256 of the profile's tables (canonical JSON)
 ticks, tick_us, cores                   run length, the run's tick length (us), cores used
 evidence                                'measured' | 'simulated' | 'derived' (the figures)
 scope                                   'per-operation minimum' | 'all-in chip average' |

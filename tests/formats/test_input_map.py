@@ -36,7 +36,7 @@ def events(*rows):
 
 
 def spikes(stim: Stimulus):
-    return list(zip(stim.tick.tolist(), stim.channel.tolist(), stim.value.tolist()))
+    return list(zip(stim.tick.tolist(), stim.channel.tolist(), stim.value.tolist(), strict=True))
 
 
 def joined(chunks):

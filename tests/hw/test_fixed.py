@@ -7,8 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neuroemu.engine.kernels.event import _mul_frac, _register
-from neuroemu.hw.fixed import FLOOR, SATURATE, TOWARD_ZERO, WRAP, mul_frac, register_limits, \
-    to_register
+from neuroemu.hw.fixed import (
+    FLOOR,
+    SATURATE,
+    TOWARD_ZERO,
+    WRAP,
+    mul_frac,
+    register_limits,
+    to_register,
+)
 
 values = st.integers(-(1 << 40), 1 << 40)
 fractions = st.integers(0, 8 * 4096)
@@ -22,8 +29,8 @@ def test_mul_frac_twins_agree(x, m):
 
 @given(values, fractions)
 def test_mul_frac_rounding_matches_exact_rationals(x, m):
-    from fractions import Fraction
     import math
+    from fractions import Fraction
 
     exact = Fraction(x * m, 4096)
     assert int(mul_frac(x, m, FLOOR)) == math.floor(exact)

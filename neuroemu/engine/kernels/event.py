@@ -92,7 +92,8 @@ def run_ticks(
     """Run ticks t0..t1-1; return the tick after the last one run.
 
     Input spikes are counted but not recorded (the input is known). Returns
-    early, at a tick boundary, when the spike record could overflow in the next tick or (with ``stop_on_overflow``) after a tick with an overflow.
+    early, at a tick boundary, when the spike record could overflow in the next
+    tick or (with ``stop_on_overflow``) after a tick with an overflow.
     """
     n = state.shape[0]
     ring = q_len.size
@@ -267,7 +268,8 @@ def run_ticks(
             if r0 > 0:
                 rr = r0 - 1
             else:
-                x = _mul_frac(v0, nparam[j, P_MULV], tz) + drive + nparam[j, P_BIAS] - nparam[j, P_LEAK]
+                x = (_mul_frac(v0, nparam[j, P_MULV], tz) + drive
+                     + nparam[j, P_BIAS] - nparam[j, P_LEAK])
                 if nparam[j, P_MULK] != 4096:
                     x = _mul_frac(x, nparam[j, P_MULK], tz)
                 vv, ovv = _register(x, v_lo, v_hi, v_wrap)
