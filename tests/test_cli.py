@@ -86,3 +86,20 @@ def test_subprocess_run_and_help_without_numba(tmp_path):
     probe = ("import sys; from neuroemu.cli import build_parser; build_parser(); "
              "assert 'numba' not in sys.modules and 'matplotlib' not in sys.modules")
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_run_on_a_recording_counts_its_events(capsys, shared_data, tmp_path):
+    """A real N-MNIST digit streamed through a 34x34x2 input: the events are counted."""
+    from neuroemu.formats.network_h5 import write_network
+    from neuroemu.ir import Network, Population, Readout, neuron, projection
+
+    net = Network("pass", (Population("in", (2, 34, 34)),
+                           Population("o", (2,), neuron("if", 2, threshold=10**6))),
+                  (projection("w", "in", "o", "dense", np.ones((2, 2 * 34 * 34), np.int64)),),
+                  input="in", readout=Readout("o", "count"))
+    write_network(tmp_path / "n.h5", net)
+    digit = str(shared_data / "aedat" / "nmnist_sample.bin")
+    assert main(["run", str(tmp_path / "n.h5"), "--input", digit, "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["input_events"] == 4325  # every event of the digit, as the data README lists
+    assert r["synaptic_ops"] == 2 * r["spikes"]["in"]

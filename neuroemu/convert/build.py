@@ -45,6 +45,15 @@ def run_ticks(meta: dict, T: int) -> int:
     return int(T) + int(meta["convert.depth"])
 
 
+def fits_weights(w: np.ndarray, w_bits: int, max_exp: int) -> bool:
+    """Whether :func:`weight_mantissa` can represent the integer weights ``w``."""
+    try:
+        weight_mantissa(w, w_bits, max_exp, "")
+    except ConversionError:
+        return False
+    return True
+
+
 def weight_mantissa(w: np.ndarray, w_bits: int, max_exp: int, where: str):
     """Integer weights as (mantissa, exponent): common trailing zero bits move to the exponent.
 
@@ -63,8 +72,8 @@ def weight_mantissa(w: np.ndarray, w_bits: int, max_exp: int, where: str):
     hi = (1 << (w_bits - 1)) - 1
     if mant.size and (mant.max() > hi or mant.min() < -hi - 1):
         raise ConversionError(
-            f"{where}: integer weight {int(mant[np.argmax(np.abs(mant))])} (x 2^{exp}) does not "
-            f"fit {w_bits}-bit weights; choose fewer levels, a wider profile or retrain with "
+            f"{where}: integer weight {int(mant.flat[np.argmax(np.abs(mant))])} (x 2^{exp}) does "
+            f"not fit {w_bits}-bit weights; choose fewer levels, a wider profile or retrain with "
             "quantized weights")
     return mant, exp
 

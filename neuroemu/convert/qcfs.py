@@ -67,7 +67,7 @@ import numpy as np
 
 from ..ir import neuron
 from .ann import ANN, ConversionError, Layer
-from .build import assemble, weight_mantissa
+from .build import assemble, fits_weights, weight_mantissa
 
 WINDOW_RESET = 1 << 40  # reset_interval that never repeats: layer l resets once, at tick l
 
@@ -146,15 +146,15 @@ def integer_qcfs(ann: ANN, w_bits: int = 8, max_weight_exp: int = 0,
 
     Parameters
     ----------
-    w_bits : int
-        Signed weight width the integers must fit (with ``max_weight_exp``
-        trailing zero bits allowed beyond it).
+    w_bits, max_weight_exp : int
+        The integer weights must fit ``w_bits`` signed bits once their common
+        trailing zero bits (at most ``max_weight_exp``) move to the exponent.
     max_d_bits : int
         Largest ``D`` tried is ``2**max_d_bits``.
     """
     lam, lev = qcfs_parameters(ann)
     stages = ann.stages
-    w_lim = ((1 << (w_bits - 1)) - 1) << max_weight_exp
+    w_hi = (1 << (w_bits - 1)) - 1
     weights, v0s, Ds, exact = [], [], [], []
     c_in = ann.input_scale
     for k, st in enumerate(stages):
@@ -167,13 +167,14 @@ def integer_qcfs(ann: ANN, w_bits: int = 8, max_weight_exp: int = 0,
         chosen = None
         for e in range(lo, max_d_bits + 1):
             D = 1 << e
-            if wmax * D > w_lim + 0.5:
+            if wmax * D > (w_hi << max_weight_exp) + 0.5:
                 break
-            if _is_whole(omega * D) and _is_whole(beta * D):
+            if _is_whole(omega * D) and _is_whole(beta * D) and \
+                    fits_weights(np.rint(omega * D).astype(np.int64), w_bits, max_weight_exp):
                 chosen = (D, True)
                 break
         if chosen is None:
-            e = int(np.floor(np.log2(w_lim / wmax))) if wmax > 0 else max_d_bits
+            e = int(np.floor(np.log2(w_hi / wmax))) if wmax > 0 else max_d_bits
             e = min(max(e, lo), max_d_bits)
             chosen = (1 << e, False)
         D, ok = chosen

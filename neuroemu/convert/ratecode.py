@@ -19,36 +19,45 @@ tick ``l``).
 
 L4-norm adjustment (after Allred & Roy, arXiv 2111.09446)
 ---------------------------------------------------------
-With Poisson input of rates ``r_i``, the per-tick input to neuron ``j`` is
-``I_j = Σ_i w_ji s_i + b_j`` with ``s_i`` Bernoulli(``r_i``): its mean is the
-normalised pre-activation ``μ_j = Σ w r + b`` and its variance
+With Poisson input of rates ``r_i`` (spikes per tick), the per-tick input of
+neuron ``j`` (in thresholds, weights ``w̃`` as above) is
+``I_j = Σ_i w̃_ji s_i + b̃_j`` with ``s_i`` Bernoulli(``r_i``): its mean is the
+normalised pre-activation ``μ_j = Σ w̃ r + b̃`` and its variance
 
-.. math::  \sigma_j^2 = \sum_i w_{ji}^2\, r_i (1 - r_i)
-           \le \lVert w_j \rVert_4^2\, \lVert r (1 - r) \rVert_2
+.. math::  \sigma_j^2 = \sum_i \tilde w_{ji}^2\, r_i (1 - r_i)
+           \le \lVert \tilde w_j \rVert_4^2\, \lVert r (1 - r) \rVert_2
 
-(Cauchy–Schwarz on the vectors ``w²`` and ``r(1-r)``). So the membrane's
-per-tick noise is bounded by the L4 norm of the neuron's weight vector times a
-factor ``ρ_l = ||r(1-r)||_2^{1/2}`` that depends only on the layer's input; a
-neuron whose weight mass sits on few large synapses has a large L4 norm and a
-noisy membrane even when its L2 norm (and its mean drive) is ordinary.
+(Cauchy–Schwarz on the vectors ``w̃²`` and ``r(1-r)``). So the membrane's
+per-tick noise is bounded by the L4 norm of the neuron's weight vector times
+``ρ_l = ||r(1-r)||_2^{1/2}``, which depends only on the layer's input
+(neuroemu takes its mean over the calibration samples):
+``σ̂_j = ρ_l ||w̃_j||_4``. A neuron whose weight mass sits on a few large
+synapses has a large L4 norm and a noisy membrane even when its mean drive is
+ordinary.
 
-A rate-coded IF neuron can fire at most once per tick. When its mean drive is
-near the threshold (rate near 1), every tick whose noisy drive falls short
-loses a spike that cannot be made up (there is no spare tick), so the count
-falls below ``μ T`` by an amount of order ``σ``. Max-norm puts the largest mean
-drive exactly at the threshold. The adjustment keeps ``κ`` standard deviations
-of head-room: layer ``l`` is normalised by
+What the noise does to a count. With reset by subtraction the net count after
+T ticks follows the running maximum of the membrane, ``n_T ≈ floor(max_{t<=T}
+V_t)`` (threshold 1), and the ANN's ReLU corresponds to the mean path. For a
+neuron whose mean drive is near zero (ANN output near 0) the path is a
+driftless random walk of step deviation ``σ``; by the reflection principle
+``P(max_{t<=T} W_t >= k) = 2 P(W_T >= k)``, so it fires on average
 
-.. math::  \lambda_l^{L4} = \lambda_l + \kappa\, \hat\sigma_l, \qquad
-           \hat\sigma_l = \lambda_{l-1}\, \rho_l\, \max_j \lVert W_{l,j} \rVert_4
+.. math::  c(s) = \sum_{k \ge 1} 2\,\big(1 - \Phi(k/s)\big), \qquad s = \sigma\sqrt{T}
 
-(``σ̂_l`` in ANN units: a spike of layer ``l-1`` carries ``λ_{l-1}``; ``ρ_l``
-the mean over calibration samples of ``||r(1-r)||_2^{1/2}`` with
-``r = a_{l-1}/λ_{l-1}``), i.e. the weights into layer ``l`` are scaled by
-``λ_l / λ_l^{L4}`` relative to max-norm and the next layer's by the inverse,
-which leaves the network's function unchanged in expectation. ``κ = 1`` by
-default. The price is lower rates (fewer spikes, and a coarser rate code at
-small T), which is what the table shows.
+spurious spikes in the window, all of the same sign: rectified noise. Neurons
+well above zero lose nothing to rectification. The downstream layer therefore
+sees every near-silent neuron biased upward by about ``c(σ_j √T)/T`` per tick.
+The L4 adjustment removes that expected excess with the bound ``σ̂_j``:
+
+.. math::  \tilde b_j \leftarrow \tilde b_j - \kappa\, c(\hat\sigma_j \sqrt{T}) / T
+
+(a per-tick current, ``κ = 1`` by default; T is the window the network is
+converted for). The correction is additive because the excess is: scaling a
+neuron's weights scales its mean and its noise alike and cannot remove a bias
+that does not depend on the mean; it costs strongly active neurons
+``c(σ̂√T)`` spikes out of many. It matters most at moderate T: for small
+``σ̂√T`` spurious crossings are rare and ``c`` vanishes, for large T the rate
+error ``c/T`` shrinks anyway.
 """
 
 from __future__ import annotations
@@ -77,24 +86,36 @@ def _calibrate(ann: ANN, data, percentile: float):
     return x, outs, lam0, lam
 
 
-def l4_sigma(ann: ANN, x, outs, lam0: float, lam: list) -> list:
-    """σ̂_l of every stage (ANN units), as in the module docstring."""
+def spurious_count(s) -> np.ndarray:
+    """``c(s) = Σ_{k>=1} 2 (1 - Φ(k/s))``: mean spurious spikes of a driftless walk (module doc)."""
+    from math import erfc, sqrt
+
+    s = np.asarray(s, np.float64)
+    out = np.zeros(s.shape)
+    for idx, v in np.ndenumerate(s):
+        if v > 0:
+            out[idx] = sum(erfc(k / (v * sqrt(2.0))) for k in range(1, int(10 * v) + 12))
+    return out
+
+
+def l4_sigma(ann: ANN, x, outs, scales: list) -> list:
+    """σ̂_j = ρ_l ||w̃_j||_4 of every hidden neuron (thresholds per tick), one array per layer."""
     sig = []
     prev = [x] + outs[:-1]
-    scales = [lam0] + lam
-    for k, st in enumerate(ann.stages):
+    for k, st in enumerate(ann.stages[:-1]):
         r = np.clip(prev[k].reshape(len(x), -1) / scales[k], 0.0, 1.0)
         rho = float(np.mean(np.sqrt(np.linalg.norm(r * (1 - r), axis=1))))
-        w = st.weight
+        w4 = (st.weight * scales[k] / scales[k + 1]) ** 4
         if st.kind == "dense":
-            l4 = np.max(np.sum(w ** 4, axis=1) ** 0.25)
+            l4 = np.sum(w4, axis=1) ** 0.25
         elif st.kind == "conv2d":
-            l4 = np.max(np.sum(w.reshape(w.shape[0], -1) ** 4, axis=1) ** 0.25)
+            per_channel = np.sum(w4.reshape(w4.shape[0], -1), axis=1) ** 0.25
+            l4 = np.repeat(per_channel, st.n_out // w4.shape[0])
         else:
             per = np.zeros(st.n_out)
-            np.add.at(per, st.tgt, w ** 4)
-            l4 = np.max(per ** 0.25)
-        sig.append(scales[k] * rho * float(l4))
+            np.add.at(per, st.tgt, w4)
+            l4 = per ** 0.25
+        sig.append(rho * l4)
     return sig
 
 
@@ -111,26 +132,27 @@ def rate_snn(ann: ANN, calibration, percentile: float = 100.0, ticks: int = 32,
     ticks : int
         Default window T (stored for eval; also sizes the output's never-reached threshold).
     kappa : float
-        Head-room in standard deviations for the L4 adjustment.
+        Weight of the L4 correction (1: remove the expected spurious count).
     v_init : float
         Initial membrane of hidden neurons in thresholds (0 classic; 0.5 the QCFS shift).
 
     Returns
     -------
     network : Network
-    info : dict with 'lambda' (per hidden layer, as used), 'lambda0', 'sigma' (L4 only)
+    info : dict with 'lambda' (per hidden layer), 'lambda0'; L4: mean 'sigma' and 'shift'
     """
     if not 0 < percentile <= 100:
         raise ConversionError(f"percentile {percentile} found, expected 0 < p <= 100")
     x, outs, lam0, lam = _calibrate(ann, calibration, percentile)
-    info = {"lambda0": lam0, "lambda_maxnorm": list(lam)}
-    if l4:
-        sig = l4_sigma(ann, x, outs, lam0, lam)
-        lam = [lam[k] + kappa * sig[k] for k in range(len(lam))]
-        info["sigma"] = sig
-    info["lambda"] = list(lam)
+    info = {"lambda0": lam0, "lambda": list(lam)}
     stages = ann.stages
     scales = [lam0] + lam
+    shift = [np.zeros(st.n_out) for st in stages]
+    if l4:
+        sig = l4_sigma(ann, x, outs, scales)
+        shift = [kappa * spurious_count(s * np.sqrt(ticks)) / ticks for s in sig] + [0.0]
+        info["sigma"] = [float(np.mean(s)) for s in sig]
+        info["shift"] = [float(np.mean(d)) for d in shift[:-1]]
     m = float(np.max(np.abs(outs[-1]))) or 1.0
     neurons, weights = [], []
     for k, st in enumerate(stages):
@@ -138,7 +160,8 @@ def rate_snn(ann: ANN, calibration, percentile: float = 100.0, ticks: int = 32,
         where = f"{'l4' if l4 else 'maxnorm'} layer {k + 1}"
         if k < len(stages) - 1:
             weights.append(st.weight * scales[k] / scales[k + 1])
-            neurons.append(neuron("if", st.n_out, threshold=1.0, bias=st.bias / scales[k + 1],
+            neurons.append(neuron("if", st.n_out, threshold=1.0,
+                                  bias=st.bias / scales[k + 1] - shift[k],
                                   v_init=v_init, reset="subtract", where=where, **window))
         else:
             weights.append(st.weight * scales[k] / m)

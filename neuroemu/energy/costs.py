@@ -104,7 +104,7 @@ class Costs:
 
 
 def _source(tables: dict, section: str, key: str):
-    """The source text of ``section.key``: flat ``"section.key"`` or nested ``[sources.section]``."""
+    """Source text of ``section.key``: flat ``"section.key"`` or nested ``[sources.section]``."""
     sources = tables.get("sources", {})
     if not isinstance(sources, dict):
         return None

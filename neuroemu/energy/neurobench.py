@@ -68,7 +68,8 @@ def load_run_network(trace):
 
         if network_kind(path) != "neuroemu":
             # NIR and lava-dl imports take options (dt, ...) a trace does not keep
-            return None, f"{path} is not a neuroemu net.h5 (pass it with: neuroemu report --network FILE)"
+            return None, (f"{path} is not a neuroemu net.h5 (pass the network with "
+                          "neuroemu report --network FILE)")
         net, _ = read_network(path)
     except Exception as exc:  # noqa: BLE001 - optional: a report never fails for want of it
         return None, f"network file {path} could not be read ({exc})"

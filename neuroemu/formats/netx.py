@@ -44,12 +44,14 @@ runs bit for bit as Lava's fixed-point CUBA neuron does:
 
 Every projection adds one tick, as every Loihi synapse does. Time: lava's
 steps are numbered from 1, neuroemu's ticks from 0, so lava step ``s`` is tick
-``s - 1``. ``reset_interval``/``reset_offset`` follow netx's
-``hdf5.Network(reset_interval=, reset_offset=)``: layer ``i`` (0 = the input
-layer) returns to its initial state before every tick ``t`` with
-``t % reset_interval == (reset_offset + i) % reset_interval``. lava-dl's
-tinynet test resets layer ``i`` after lava step ``s`` with
-``s % 17 == i - 1``, which is ``reset_interval=17, reset_offset=-1``.
+``s - 1``. With ``reset_interval`` > 0, layer ``i`` (0 = the input layer)
+returns to its initial state (u = v = 0) before every tick ``t`` with
+``t % reset_interval == (reset_offset + i) % reset_interval``: each layer is
+reset one tick after the layer before it, when the previous sample has left
+it. lava-dl's tinynet test (``io.reset.Reset(interval=17, offset=i - 1)`` on
+layer ``i``, which acts after lava step ``i``, i.e. before lava step ``i + 1``)
+is ``reset_interval=17, reset_offset=0``: layer 1 fires 144 spikes from its
+bias alone at tick 0 and is reset before tick 1, as the ground truth shows.
 """
 
 from __future__ import annotations
@@ -162,7 +164,7 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
         shape ``(x, y, c)`` as Lava holds it (lava-dl's ``input_bias.npy``),
         or the input layer's size in (c, y, x) order. None: 0.
     reset_interval, reset_offset : int
-        As netx's ``hdf5.Network``: layer ``i`` resets before ticks ``t`` with
+        Layer ``i`` (0 = the input layer) resets before the ticks ``t`` with
         ``t % reset_interval == (reset_offset + i) % reset_interval``; 0: never.
     readout : str
         Readout kind of the last layer.

@@ -95,11 +95,11 @@ def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, se
         raise FormatError(
             f"{path}: arrays {sorted(arrays)}; expected tick+channel, events or t+x+y+p, or rates"
         )
-    counted = {"events": 0}
+    info = {"kind": "recording", "events": 0}  # filled in as the recording streams
 
     def chunks():
         for stim in stimulus_chunks(path, input_shape, imap):
-            counted["events"] += int(stim.value.sum())
+            info["events"] += int(stim.value.sum())
             yield stim
 
-    return chunks(), counted | {"kind": "recording"}
+    return chunks(), info

@@ -214,7 +214,7 @@ def energy_breakdown(report: dict, path) -> None:
     known = [v for _, v, _ in rows if v is not None and v > 0]
     if known:
         lo, hi = min(known), max(known)
-        for i, (label, v, color) in enumerate(rows):
+        for i, (_, v, color) in enumerate(rows):
             if v is None:
                 ax.text(lo / 2.5, i, " no MAC figure for this profile", va="center",
                         fontsize=8, color="gray")

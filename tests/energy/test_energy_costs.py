@@ -108,3 +108,11 @@ def test_trace_copy_with_a_broken_profile_names_the_trace(tmp_path):
     prof, _ = profile_of_trace(tr, "traces/old.h5")
     with pytest.raises(ProfileError, match=r"traces/old\.h5.*\[energy\] packet_pj"):
         price(tr, prof)
+
+
+def test_old_trace_without_costs_falls_back_to_the_shipped_profile():
+    tr = run(chain(), small_cores("loihi"), 5, [0], [0])
+    tr.profile_toml = LOIHI.split("# Energy per operation")[0] + "[sources]\n"
+    prof, note = profile_of_trace(tr, "traces/old.h5")
+    assert "no [energy] table" in note and "traces/old.h5" in note
+    assert load_costs(prof).energy_pj["synaptic_op_pj"] == 23.6

@@ -119,3 +119,12 @@ def test_pricing_on_another_profile_says_so(tmp_path):
     assert r["profile"] == "truenorth" and r["run_profile"] == "loihi"
     assert any("mapping on 'loihi'" in n for n in r["notes"])
     assert any("all-in" in n for n in r["notes"])
+
+
+def test_report_into_a_file_is_an_error(tmp_path):
+    from neuroemu.errors import NeuroemuError
+
+    trace, prof = live_trace(tmp_path)
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(NeuroemuError, match="taken: exists and is not a folder"):
+        write_report(trace, prof, tmp_path / "taken")

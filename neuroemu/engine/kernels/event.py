@@ -202,30 +202,39 @@ def run_ticks(
                 negthr = pop_negthr[p]
                 maxcnt = pop_maxcnt[p]
                 track = pop_track[p] != 0
-                plain = not cuba and refr == 0 and not signed and maxcnt == 0
+                plain = not cuba and not signed and maxcnt == 0
             a = acc[j]
             acc[j] = 0
             v0 = state[j, S_V]
             if plain and nparam[j, P_MULK] == 4096:
-                # one register, no refractory count, sign or cap: only v (and the count) change
-                thr = nparam[j, P_THR]
-                x = _mul_frac(v0, nparam[j, P_MULV], tz) + a + nparam[j, P_BIAS] - nparam[j, P_LEAK]
-                vv, ovv = _register(x, v_lo, v_hi, v_wrap)
-                if floor and vv < vmin:
-                    vv = vmin
+                # one register, no sign or cap: only v, the refractory count and the count change
+                held = refr > 0 and state[j, S_REF] > 0
                 val = 0
-                if (vv > thr) if strict else (vv >= thr):
-                    val = 1
-                    state[j, S_CNT] += 1
-                    if reset == 0:
-                        vv = 0
-                    elif reset == 1:
-                        vv -= thr
-                state[j, S_V] = vv
+                ovv = False
+                vv = v0
+                if held:
+                    state[j, S_REF] -= 1
+                else:
+                    thr = nparam[j, P_THR]
+                    x = (_mul_frac(v0, nparam[j, P_MULV], tz) + a
+                         + nparam[j, P_BIAS] - nparam[j, P_LEAK])
+                    vv, ovv = _register(x, v_lo, v_hi, v_wrap)
+                    if floor and vv < vmin:
+                        vv = vmin
+                    if (vv > thr) if strict else (vv >= thr):
+                        val = 1
+                        state[j, S_CNT] += 1
+                        if reset == 0:
+                            vv = 0
+                        elif reset == 1:
+                            vv -= thr
+                        if refr > 0:
+                            state[j, S_REF] = refr
+                    state[j, S_V] = vv
                 if track:
                     state[j, S_VSUM] += v0 * (t - state[j, S_LAST] - 1) + vv
                     state[j, S_LAST] = t
-                if not (a != 0 or val != 0 or ovv or vv != v0):
+                if not (a != 0 or val != 0 or ovv or vv != v0 or held):
                     continue
                 c = nparam[j, P_CORE]
                 if ovv:

@@ -1,0 +1,118 @@
+"""Named constructions for the command line: ``build(name, **options)``.
+
+Each entry takes the options it understands (``d``, ``k``, ``m``, ``w``,
+``h``, ``table``, ``all``, ``routing``, ``flat``, ``delay_lines``, ``scale``)
+and returns a list of constructions (several for ``boolean --all``).
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from ..errors import NeuroemuError
+from . import constructions as C
+from .circuit import Construction
+
+
+def _opt(options, key, default):
+    val = options.get(key)
+    return default if val is None else val
+
+
+def _fraction(text) -> Fraction:
+    try:
+        return Fraction(str(text))
+    except (ValueError, ZeroDivisionError):
+        raise NeuroemuError(f"--w {text!r}: expected a number or a fraction such as 1/3") from None
+
+
+def _boolean(o):
+    d = _opt(o, "d", 3)
+    if not 1 <= d <= 5:
+        raise NeuroemuError(f"boolean: --d {d} found, expected 1..5")
+    if o.get("all"):
+        return [C.boolean(d, t) for t in range(1 << (1 << d))]
+    table = o.get("table")
+    if table is None:
+        raise NeuroemuError("boolean: give --table (truth table, bit p = output for the pattern "
+                            "p = sum_j x_j 2^j, e.g. 0x96) or --all")
+    return [C.boolean(d, int(str(table), 0))]
+
+
+def _memory(o):
+    d, m = _opt(o, "d", 3), _opt(o, "m", 3)
+    lines = _opt(o, "delay_lines", "projection")
+    if o.get("flat"):
+        if d * m > 12:
+            raise NeuroemuError(f"memory --flat: d*m = {d * m} window bits; at most 12")
+        return [C.finite_memory(d, m, C.exactly_one_in_window, name="exactly-one-flat",
+                                delay_lines=lines)]
+    return [C.exactly_one(d, m, lines)]
+
+
+def _clock(o):
+    m = _opt(o, "m", 2)
+    w = o.get("w")
+    return [C.clock_m(m, None if w is None else _fraction(w))]
+
+
+def _unit(o):
+    w = o.get("w")
+    ws = [0.6, 0.6] if w is None else [float(_fraction(x)) for x in str(w).split(",")]
+    return [C.unit(ws, float(_opt(o, "h", 2.0)), int(_opt(o, "scale_unit", 64)))]
+
+
+def _count_xor(o):
+    m = _opt(o, "m", 2)
+    return [C.renamed(C.compose(C.clock_m(m), [C.xor()]), f"count{m}-xor",
+                      f"every {m}-th instant at which exactly one of two inputs spikes "
+                      "(CLOCK_m after XOR)")]
+
+
+CATALOG = {
+    "identity": ("SKIP unit: out(t) = x(t)", lambda o: [C.identity()]),
+    "or": ("OR of --d inputs (weights 2)", lambda o: [C.or_(_opt(o, "d", 2))]),
+    "and": ("AND of --d inputs (weights 2/(2d-1))", lambda o: [C.and_(_opt(o, "d", 2))]),
+    "atleast": ("at least --k of --d inputs", lambda o: [C.at_least(_opt(o, "d", 3),
+                                                                    _opt(o, "k", 2))]),
+    "andnot": ("x0 and not x1", lambda o: [C.and_not()]),
+    "not": ("not x0, against the clock", lambda o: [C.not_()]),
+    "xor": ("x0 xor x1, layered (--routing skip|delay|naive)",
+            lambda o: [C.xor(_opt(o, "routing", "skip"))]),
+    "clock": ("every --m-th input spike (h = inf; --w sets the weight)", _clock),
+    "boolean": ("any Boolean function of --d inputs (--table, or --all)", _boolean),
+    "parity": ("parity of --d inputs: a tree of XORs (--flat: minterms)",
+               lambda o: [C.parity(_opt(o, "d", 4), "flat" if o.get("flat") else "tree",
+                                   _opt(o, "routing", "skip"))]),
+    "memory": ("exactly one of --d inputs spiked in [t-m+1, t] (--flat: minterms on the window)",
+               _memory),
+    "count-xor": ("CLOCK_m composed after XOR", _count_xor),
+    "unit": ("one model unit with weights --w and memory --h, against the exact model",
+             _unit),
+}
+
+
+def build(name: str, **options) -> list[Construction]:
+    """The constructions named ``name`` (aliases: ``clock3`` = ``clock --m 3``, ``or3``, ...)."""
+    m = re.fullmatch(r"(clock|or|and|parity)(\d+)", name)
+    if m:
+        key = "m" if m.group(1) == "clock" else "d"
+        options = {**options, key: int(m.group(2))}
+        name = m.group(1)
+    if name not in CATALOG:
+        raise NeuroemuError(f"theory: no construction {name!r} (have {', '.join(CATALOG)})")
+    return CATALOG[name][1](options)
+
+
+def standard() -> list[tuple[str, list[Construction]]]:
+    """The constructions the robustness table covers, by label."""
+    return [
+        ("identity", [C.identity()]), ("or2", [C.or_(2)]), ("and2", [C.and_(2)]),
+        ("and3", [C.and_(3)]), ("atleast2of3", [C.at_least(3, 2)]), ("andnot", [C.and_not()]),
+        ("not", [C.not_()]), ("xor", [C.xor()]), ("xor-delay", [C.xor("delay")]),
+        *[(f"clock{m}", [C.clock_m(m)]) for m in range(2, 6)],
+        ("boolean d=3 (all 256)", [C.boolean(3, t) for t in range(256)]),
+        ("exactly-one d=3 m=3", [C.exactly_one(3, 3)]),
+        ("parity4 (tree)", [C.parity(4)]),
+    ]

@@ -1,0 +1,61 @@
+"""Robustness to quantization: the smallest weight width at which a construction stays exact.
+
+Each width ``k`` maps the construction with ``profile.with_registers(w_bits=k)``
+and ``map_network(..., scale=scale)``: with a number for ``scale`` the
+quantizer multiplies the integer network by it and gives every projection
+the smallest weight exponent ``e`` for which ``round(w * scale / 2**e)`` fits
+``k`` signed bits (``mapping.quantize``), so narrow widths round weights to
+coarse multiples of a power of two instead of refusing them. Thresholds keep
+``round(S * scale)``. The construction is then verified as in
+:func:`~neuroemu.theory.verify.verify`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..hw.profile import Profile, load_profile
+from .verify import Verification, verify
+
+
+@dataclass
+class WidthSweep:
+    """Verifications at each weight width and the smallest exact one.
+
+    ``smallest`` is the least width ``k`` such that every width from ``k`` to
+    the widest tried is exact (None when the widest fails); ``exact_widths``
+    lists every exact width, which need not be an interval.
+    """
+
+    construction: str
+    scale: float
+    rows: list  # of Verification
+    smallest: int | None
+    exact_widths: list
+
+    def to_dict(self) -> dict:
+        return {"construction": self.construction, "scale": self.scale,
+                "smallest_exact_w_bits": self.smallest, "exact_w_bits": self.exact_widths,
+                "widths": [{"w_bits": r.w_bits, "exact": r.exact, "mismatches": r.mismatches,
+                            "method": r.method, "cases": r.cases, "covers": r.covers,
+                            "mapping_error": r.mapping_error} for r in self.rows]}
+
+
+def width_sweep(cons, T: int, widths=range(1, 17), *, profile: Profile | str = "loihi",
+                scale: float = 1.0, method: str = "auto", name: str | None = None,
+                **kwargs) -> WidthSweep:
+    """Verify ``cons`` at every weight width in ``widths`` (see the module docstring)."""
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    rows: list[Verification] = []
+    for k in sorted(widths):
+        rows.append(verify(cons, T, method=method, profile=profile.with_registers(w_bits=int(k)),
+                           scale=float(scale), name=name, **kwargs))
+    exact = [r.w_bits for r in rows if r.exact]
+    smallest = None
+    for r in reversed(rows):
+        if not r.exact:
+            break
+        smallest = r.w_bits
+    return WidthSweep(construction=rows[0].construction if rows else (name or ""),
+                      scale=float(scale), rows=rows, smallest=smallest, exact_widths=exact)
