@@ -103,3 +103,17 @@ def test_run_on_a_recording_counts_its_events(capsys, shared_data, tmp_path):
     r = json.loads(capsys.readouterr().out)
     assert r["input_events"] == 4325  # every event of the digit, as the data README lists
     assert r["synaptic_ops"] == 2 * r["spikes"]["in"]
+
+
+def test_profile_without_costs_runs_and_warns(capsys, tmp_path):
+    """A user profile with core and register tables but no [energy] still runs the network."""
+    prof = tmp_path / "bare.toml"
+    text = (ROOT / "models" / "loihi.toml").read_text()
+    prof.write_text(text[: text.index("[energy]")] if "[energy]" in text else text)
+    assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--profile", str(prof)]) == 0
+    captured = capsys.readouterr()
+    assert "class 0" in captured.out and "energy:" not in captured.out
+    assert "warning: no energy figures" in captured.err
+    assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--profile", str(prof),
+                 "--report", str(tmp_path / "rep")]) == 1
+    assert not (tmp_path / "rep" / "report.json").exists()

@@ -159,11 +159,16 @@ def main(args) -> int:
         "duration_us": args.duration_us,
     }
     trace = Trace.from_result(result, tick_us=args.tick_us, settings=settings)
-    energy = None
-    if args.report or _has_energy():
-        from ..energy import price
+    from ..energy import price
+    from ..errors import ProfileError
 
+    try:
         energy = price(trace, cfg.profile)
+    except ProfileError as exc:
+        if args.report:
+            raise
+        energy = None  # a profile without cost tables still runs; only the pricing is skipped
+        print(f"neuroemu: warning: no energy figures: {exc}", file=sys.stderr)
     if args.out:
         write_trace(args.out, trace)
     if args.report:
@@ -216,8 +221,3 @@ def main(args) -> int:
         print(f"report:         {args.report}/report.txt, report.json and figures")
     return 0
 
-
-def _has_energy() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("neuroemu.energy.model") is not None

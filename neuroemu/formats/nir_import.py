@@ -435,7 +435,7 @@ def _make_op(name: str, node, in_shape: tuple, dt, where: str) -> _Op:
                                  "output channels")
         spec = {"type": kind, "dtype": str(w.dtype), "stride": list(stride),
                 "padding": list(padding), "dilation": list(dilation), "groups": groups,
-                "in_shape": list(in_shape)}
+                "in_shape": list(in_shape), "kernel": list(kernel)}
         return _Op(name, kind, in_shape, out_shape, weight=w, bias=bias, kernel=kernel,
                    stride=stride, padding=padding, dilation=dilation, groups=groups, spec=spec)
     if kind in ("SumPool2d", "AvgPool2d"):
@@ -926,7 +926,10 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
                     raw_projs.append((proj, src_pop, tgt))
                     path_info[pname] = {
                         "source": src, "target": tgt,
-                        "path": [dict(op.spec, node=op.name) for op in chain],
+                        "path": [dict(op.spec, node=op.name, **(
+                            {"bias": op.bias.astype(np.float64).tolist()}
+                            if op.bias is not None and np.any(op.bias != 0) else {}))
+                            for op in chain],
                         "bias_node": next((op.name for op in chain if op.bias is not None
                                            and np.any(op.bias != 0)), None),
                     }

@@ -1,0 +1,268 @@
+"""``neuroemu theory``: spike-train representation constructions, verified on the chip.
+
+Subcommands::
+
+    neuroemu theory list
+    neuroemu theory verify NAME [--T 8] [options]       # emulator vs target, all input trains
+    neuroemu theory robustness [NAME] [--w-bits 1..16]  # smallest exact weight width
+    neuroemu theory scaling [--d 1..6] [--m 1..3] [--plot FILE]
+
+``verify`` and ``robustness`` exit with status 1 when a construction does not
+compute its target (mismatches, or it does not map onto the profile).
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def _range(text: str) -> list[int]:
+    """``'3'``, ``'1..6'`` or ``'1,2,5'`` -> list of ints."""
+    from ..errors import NeuroemuError
+
+    try:
+        out = []
+        for part in str(text).split(","):
+            if ".." in part:
+                lo, hi = part.split("..")
+                out.extend(range(int(lo), int(hi) + 1))
+            else:
+                out.append(int(part))
+    except ValueError:
+        raise NeuroemuError(f"{text!r}: expected N, A..B or a comma-separated list") from None
+    if not out:
+        raise NeuroemuError(f"{text!r}: the range is empty")
+    return out
+
+
+def _add_construction_options(p) -> None:
+    g = p.add_argument_group("construction options (each construction reads those it needs)")
+    g.add_argument("--d", type=int, default=None, help="number of inputs")
+    g.add_argument("--k", type=int, default=None, help="at-least threshold count")
+    g.add_argument("--m", type=int, default=None, help="CLOCK_m period, or memory in instants")
+    g.add_argument("--w", default=None,
+                   help="weight(s) in model units, e.g. 1/3 (clock) or 0.6,0.6 (unit)")
+    g.add_argument("--h", type=float, default=None, help="memory time constant of a unit")
+    g.add_argument("--table", default=None, help="Boolean truth table, e.g. 0x96")
+    g.add_argument("--all", action="store_true", help="every Boolean function of --d inputs")
+    g.add_argument("--routing", choices=("skip", "delay", "naive"), default=None,
+                   help="XOR: SKIP units (default), projection delays, or unlayered (breaks)")
+    g.add_argument("--flat", action="store_true",
+                   help="parity / memory: the flat minterm construction")
+    g.add_argument("--delay-lines", choices=("projection", "skip"), default=None,
+                   help="finite memory: projection delays (default) or chains of SKIP units")
+    g.add_argument("--unit-scale", type=int, default=None,
+                   help="unit: register scale S of the threshold 1 (default 64)")
+
+
+def _add_run_options(p, scale_default=None) -> None:
+    p.add_argument("--T", type=int, default=8, help="input train length in instants (default 8)")
+    p.add_argument("--method", choices=("auto", "literal", "window", "random"), default="auto",
+                   help="every train (literal), the window argument, or random trains "
+                        "(default auto: literal when small enough)")
+    p.add_argument("--profile", default="loihi", help="hardware profile (default loihi)")
+    p.add_argument("--scale", type=float, default=scale_default,
+                   help="re-quantize with map_network(scale=...) (default: "
+                        + ("the integer network as it is" if scale_default is None
+                           else f"{scale_default:g}") + ")")
+    p.add_argument("--samples", type=int, default=1 << 16,
+                   help="trains for the random method (default 65536)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random method")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "theory", help="spike-train representation constructions, verified on the chip",
+        description="Build the constructions of spike-train representation theory "
+                    "(Hundrieser et al., arXiv 2512.16872) as networks, run them on the "
+                    "emulated fixed-point chip and compare with their target functions.")
+    tsub = p.add_subparsers(dest="theory_command", metavar="SUBCOMMAND", required=True)
+
+    q = tsub.add_parser("list", help="the constructions and their sizes")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(handler=main_list)
+
+    q = tsub.add_parser(
+        "verify", help="run every input train through a construction and compare",
+        description="Run the construction on the emulated chip for every input train of "
+                    "length T (or an equivalent set, or random trains) and compare the output "
+                    "with the target function shifted by the construction's delay. Exit "
+                    "status 1 on any mismatch.")
+    q.add_argument("name", help="construction (see 'neuroemu theory list'); aliases clock3, "
+                                "or3, and3, parity5")
+    _add_construction_options(q)
+    _add_run_options(q)
+    q.add_argument("--w-bits", type=int, default=None,
+                   help="weight width of the profile (profile.with_registers(w_bits=...))")
+    q.add_argument("--engine", choices=("event", "reference"), default="event",
+                   help="event engine (default) or the dense reference (slow)")
+    q.set_defaults(handler=main_verify)
+
+    q = tsub.add_parser(
+        "robustness", help="smallest weight width at which constructions stay exact",
+        description="Verify at each weight width (profile.with_registers(w_bits=k)), "
+                    "re-quantizing with map_network(scale=...), and report the smallest width "
+                    "from which every wider one is exact. Without NAME: the standard set.")
+    q.add_argument("name", nargs="?", default=None, help="construction (default: all standard)")
+    _add_construction_options(q)
+    _add_run_options(q, scale_default=1.0)
+    q.add_argument("--w-bits", default="1..12", help="widths to try (default 1..12)")
+    q.set_defaults(handler=main_robustness)
+
+    q = tsub.add_parser(
+        "scaling", help="neurons and weights against inputs and memory, with a plot",
+        description="Build each construction family for every d (and memory m), count its "
+                    "neurons and weights, and set them beside a counting lower bound.")
+    q.add_argument("--d", default="1..6", help="numbers of inputs (default 1..6)")
+    q.add_argument("--m", default="1..3", help="memories for the finite-memory families")
+    q.add_argument("--max-bits", type=int, default=10,
+                   help="largest d*m for the flat (exponential) constructions (default 10)")
+    q.add_argument("--plot", default=None, help="write the plot here (PNG)")
+    q.add_argument("--json", action="store_true", help="print the rows as JSON")
+    q.set_defaults(handler=main_scaling)
+
+
+def _options(args) -> dict:
+    return {"d": args.d, "k": args.k, "m": args.m, "w": args.w, "h": args.h,
+            "table": args.table, "all": args.all, "routing": args.routing, "flat": args.flat,
+            "delay_lines": args.delay_lines, "scale_unit": args.unit_scale}
+
+
+def main_list(args) -> int:
+    from ..theory.catalog import CATALOG, build
+    from .common import print_json, table
+
+    rows = []
+    for name, (desc, _) in CATALOG.items():
+        con = build(name)[0] if name != "boolean" else build(name, table="0x96")[0]
+        rows.append({"name": name, "example": con.name, "inputs": con.d, "clock": con.clock,
+                     "delay": con.delay, "memory": con.memory, "neurons": con.neurons,
+                     "weights": con.weights, "description": desc})
+    if args.json:
+        print_json(rows)
+        return 0
+    print(table([[r["name"], r["example"], r["inputs"], "yes" if r["clock"] else "-",
+                  r["delay"], "inf" if r["memory"] is None else r["memory"], r["neurons"],
+                  r["weights"], r["description"]] for r in rows],
+                ["name", "example", "d", "clock", "delay", "memory", "neurons", "weights",
+                 "what it computes"]))
+    return 0
+
+
+def _profile(args):
+    from ..hw import load_profile
+
+    prof = load_profile(args.profile)
+    w_bits = getattr(args, "w_bits", None)
+    if isinstance(w_bits, int):
+        from ..errors import NeuroemuError
+
+        if not 1 <= w_bits <= 16:
+            raise NeuroemuError(f"--w-bits {w_bits}: expected 1..16")
+        prof = prof.with_registers(w_bits=w_bits)
+    return prof
+
+
+def _describe(r) -> list[str]:
+    scale = "integer network as built" if r.scale is None else f"re-quantized, scale {r.scale:g}"
+    head = (f"{r.construction}: {r.cases} input train{'s' if r.cases != 1 else ''} run "
+            f"({r.method})")
+    if r.functions > 1:
+        head += f" per function, {r.functions} functions"
+    verdict = "exact" if r.exact else (
+        "does not map" if r.mapping_error else f"{r.mismatches} mismatch"
+        + ("es" if r.mismatches != 1 else ""))
+    lines = [f"{head}; covers {r.covers} of {1 << (r.d * r.T)} trains of length {r.T}"
+             f"{' (exhaustive)' if r.exhaustive else ''}: {verdict}"]
+    size = (f"{r.neurons} neurons, {r.weights} weights" if r.functions == 1 else
+            f"up to {r.neurons} neurons and {r.weights} weights per function "
+            f"({r.neurons_total} and {r.weights_total} in all)")
+    lines.append(f"  {size}; output delay {r.delay} ticks; profile {r.profile} "
+                 f"(w_bits {r.w_bits}), {scale}")
+    lines.append(f"  {r.note}")
+    if r.mapping_error:
+        lines.append(f"  mapping: {r.mapping_error}")
+    if r.failing_functions and r.functions > 1:
+        shown = ", ".join(r.failing_functions[:8])
+        more = len(r.failing_functions) - 8
+        lines.append(f"  failing functions: {shown}{f' and {more} more' if more > 0 else ''}")
+    f = r.first_failure
+    if f:
+        lines.append(f"  first failure: {f['function']}, {f['case']} #{f['train_index']}: "
+                     f"input {f['input'] if len(f['input'][0]) <= 32 else '(long train)'}, "
+                     f"expected output ticks {f['expected'][:16]}, got {f['got'][:16]} "
+                     f"(first difference at tick {f['first_tick']})")
+    lines.append(f"  {r.seconds:.2f} s, {r.runs} emulator run{'s' if r.runs != 1 else ''}, "
+                 f"{r.ticks} ticks" + (f", {r.overflows} register overflows"
+                                       if r.overflows else ""))
+    return lines
+
+
+def main_verify(args) -> int:
+    from ..theory.catalog import build
+    from ..theory.verify import verify
+    from .common import print_json
+
+    cons = build(args.name, **_options(args))
+    label = None
+    if len(cons) > 1:
+        label = f"{args.name} d={cons[0].d} (all {len(cons)} functions)"
+    r = verify(cons, args.T, method=args.method, profile=_profile(args), scale=args.scale,
+               samples=args.samples, seed=args.seed, engine=args.engine, name=label)
+    if args.json:
+        print_json(r.to_dict())
+    else:
+        print("\n".join(_describe(r)))
+    return 0 if r.exact else 1
+
+
+def main_robustness(args) -> int:
+    from ..theory.catalog import build, standard
+    from ..theory.robust import width_sweep
+    from .common import print_json, table
+
+    widths = _range(args.w_bits)
+    if args.name:
+        cons = build(args.name, **_options(args))
+        items = [(cons[0].name if len(cons) == 1 else f"{args.name} (all {len(cons)})", cons)]
+    else:
+        items = standard()
+    prof = _profile(args)
+    sweeps = []
+    for label, cons in items:
+        sweeps.append(width_sweep(cons, args.T, widths, profile=prof, scale=args.scale,
+                                  method=args.method, name=label, samples=args.samples,
+                                  seed=args.seed))
+        if not args.json:
+            print(f"  {label}: smallest exact w_bits {sweeps[-1].smallest}", file=sys.stderr)
+    if args.json:
+        print_json([s.to_dict() for s in sweeps])
+    else:
+        header = ["construction", "smallest exact w_bits"] + [f"w{k}" for k in widths]
+        rows = [[s.construction, s.smallest if s.smallest is not None else "none"]
+                + ["ok" if r.exact else ("map" if r.mapping_error else str(r.mismatches))
+                   for r in s.rows] for s in sweeps]
+        print(f"profile {prof.name}, scale {args.scale:g}, T = {args.T}; cells: 'ok' exact, a "
+              "number = mismatching cases, 'map' = does not map")
+        print(table(rows, header))
+    return 0 if all(s.smallest is not None for s in sweeps) else 1
+
+
+def main_scaling(args) -> int:
+    from ..theory.scaling import plot_scaling, scaling_table
+    from .common import print_json, table
+
+    rows = scaling_table(_range(args.d), _range(args.m), max_bits=args.max_bits)
+    if args.plot:
+        plot_scaling(rows, args.plot)
+    if args.json:
+        print_json(rows)
+    else:
+        print(table([[r["family"], r["d"], r["m"], r["n"], r["neurons"], r["weights"],
+                      r["delay"], r["counting_bound_weights"]] for r in rows],
+                    ["family", "d", "m", "n=d*m", "neurons", "weights", "delay",
+                     "counting bound (weights)"]))
+        if args.plot:
+            print(f"plot: {args.plot}")
+    return 0
