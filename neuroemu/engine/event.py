@@ -8,13 +8,20 @@ from typing import NamedTuple
 import numpy as np
 
 from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, TOWARD_ZERO, WRAP, register_limits
-from ..mapping.config import MODEL_INPUT, HardwareConfig
+from ..mapping.config import MODEL_INPUT, MODEL_SINGLE, HardwareConfig
 from .result import COUNTERS, PER_TICK, RunResult
 from .stimulus import Stimulus
 
 
 class KernelNet(NamedTuple):
     """Contiguous arrays the kernel reads; built once per configuration.
+
+    ``ppar`` (P, 15) holds each population's model code, reset, strict, floor,
+    v_min, refractory, signed, negative threshold, count cap, mean tracking,
+    reset interval and offset, neuron range and whether it is *plain* (see
+    ``kernels.event``'s Q_* columns); ``nparam`` (N, 8) each neuron's
+    threshold, bias, leak, v, u and KLIF fractions, population and core (P_*
+    columns).
 
     Fan-out groups (one neuron's synapses of one delay) are
     ``grp_ptr[n] .. grp_ptr[n + 1]``; group ``g``'s segments (one per projection
@@ -25,22 +32,8 @@ class KernelNet(NamedTuple):
     others have -1.
     """
 
-    pop_of: np.ndarray
-    pop_model: np.ndarray
-    pop_reset: np.ndarray
-    pop_strict: np.ndarray
-    pop_floor: np.ndarray
-    pop_vmin: np.ndarray
-    pop_refr: np.ndarray
-    pop_signed: np.ndarray
-    pop_negthr: np.ndarray
-    pop_maxcnt: np.ndarray
-    pop_track: np.ndarray  # 1 where v is summed over ticks (mean-membrane readout)
-    pop_rint: np.ndarray
-    pop_roff: np.ndarray
-    pop_lo: np.ndarray
-    pop_hi: np.ndarray
-    nparam: np.ndarray  # (N, 8): thr, bias, leak, mul_v, mul_u, mul_k, population, core
+    ppar: np.ndarray
+    nparam: np.ndarray
     v_init: np.ndarray
     core_of: np.ndarray
     grp_ptr: np.ndarray
@@ -101,26 +94,25 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
                      u_lo, u_hi, OVERFLOW_RULES[prof.u_overflow] == WRAP,
                      ROUNDINGS[prof.rounding] == TOWARD_ZERO], dtype=np.int64)
     i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)
+    # a plain population has one register, no reverse spikes, no count cap, no KLIF scale
+    unscaled = np.array([np.all(cfg.mul_k[lo:hi] == 4096)
+                         for lo, hi in zip(cfg.pop_offset[:-1], cfg.pop_offset[1:])], bool)
+    plain = ((cfg.pop_model == MODEL_SINGLE) & (cfg.pop_signed == 0) & (cfg.pop_maxcount == 0)
+             & unscaled)
+    ppar = np.stack([cfg.pop_model, cfg.pop_reset, cfg.pop_strict, cfg.pop_floor, cfg.pop_vmin,
+                     cfg.pop_refractory, cfg.pop_signed, cfg.pop_negthr, cfg.pop_maxcount,
+                     cfg.pop_track_mean, cfg.pop_reset_interval, cfg.pop_reset_offset,
+                     cfg.pop_offset[:-1], cfg.pop_offset[1:], plain], axis=1)
+    nparam = np.stack([cfg.thr, cfg.bias, cfg.leak, cfg.mul_v, cfg.mul_u, cfg.mul_k,
+                       cfg.pop_of, core], axis=1)
     return KernelNet(
-        pop_of=i64(cfg.pop_of), pop_model=i64(cfg.pop_model), pop_reset=i64(cfg.pop_reset),
-        pop_strict=i64(cfg.pop_strict), pop_floor=i64(cfg.pop_floor),
-        pop_vmin=i64(cfg.pop_vmin), pop_refr=i64(cfg.pop_refractory),
-        pop_signed=i64(cfg.pop_signed), pop_negthr=i64(cfg.pop_negthr),
-        pop_maxcnt=i64(cfg.pop_maxcount), pop_track=i64(cfg.pop_track_mean),
-        pop_rint=i64(cfg.pop_reset_interval),
-        pop_roff=i64(cfg.pop_reset_offset),
-        pop_lo=i64(cfg.pop_offset[:-1]), pop_hi=i64(cfg.pop_offset[1:]),
-        nparam=i64(np.stack([cfg.thr, cfg.bias, cfg.leak, cfg.mul_v, cfg.mul_u, cfg.mul_k,
-                             cfg.pop_of, core], axis=1)),
-        v_init=i64(cfg.v_init), core_of=i64(core),
+        ppar=i64(ppar), nparam=i64(nparam), v_init=i64(cfg.v_init), core_of=i64(core),
         grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
         seg_core=i64(tcore[seg_start]),
         seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
         seg_range=i64(seg_range), range_lo=i64(uniq[:, 0]), range_hi=i64(uniq[:, 1]),
-        syn_ptr=i64(syn_ptr),
-        syn_tgt=i64(tgt), syn_w=i64(w), regs=regs,
+        syn_ptr=i64(syn_ptr), syn_tgt=i64(tgt), syn_w=i64(w), regs=regs,
     )
-
 
 def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,

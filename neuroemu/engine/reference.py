@@ -129,6 +129,7 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
             state["v"][sl] = cfg.v_init[sl]
             state["u"][sl] = 0
             state["ref"][sl] = 0
+            state["count"][sl] = 0
         old = state
         state, out, over_u, over_v = update_neurons(cfg, state, acc)
         changed = np.zeros(n, bool)

@@ -26,8 +26,8 @@ Neuron dynamics at tick ``t`` (the engine's step 2, see ``DESIGN.md``), with
 
 With ``reset_interval`` > 0, at every tick ``t`` with
 ``t % reset_interval == reset_offset`` the population's registers return to
-their initial state (v = v_init, u = 0, no refractory count) before the
-update, as Lava's ``reset_interval`` does (used to evaluate samples back to back).
+their initial state (v = v_init, u = 0, no refractory count, spike count 0)
+before the update, as Lava's ``reset_interval`` does (used to evaluate samples back to back).
 
 ``keep(x, f)`` multiplies by the fraction ``f`` in 12-bit fixed point with the
 profile's rounding. IF is LIF with ``decay_v = 0``; KLIF is LIF with a scale
