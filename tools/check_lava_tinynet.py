@@ -83,7 +83,8 @@ def check(data_dir=DEFAULT_DATA, engine: str = "event") -> dict:
     return {
         **errors,
         "current_is_multiple_of_64": exact_current,
-        "output_spikes": int(out[2:17].sum()), "output_spikes_ground_truth": int(out_gt[1:16].sum()),
+        "output_spikes": int(out[2:17].sum()),
+        "output_spikes_ground_truth": int(out_gt[1:16].sum()),
         "layer1_spikes": int(l1_spk[1:16].sum()),
         "layer1_spikes_ground_truth": int(l1_gt[1:16].sum()),
         "ticks": ticks, "engine": result.engine, "profile": cfg.profile.name,

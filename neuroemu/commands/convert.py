@@ -39,6 +39,9 @@ def add_parser(sub) -> None:
                    help="ANN input per unit of integer data, for a PyTorch model (default 1)")
     p.add_argument("--profile", default="loihi", help="hardware profile (default loihi)")
     p.add_argument("-o", "--output", required=True, help="the spiking network file to write")
+    p.add_argument("--save-ann", default=None, metavar="ANN.npz",
+                   help="also write the ANN the SNN stands for (e.g. a ReLU ANN with the QCFS "
+                        "activations and levels used), for 'neuroemu eval --ann'")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=main)
 
@@ -120,6 +123,10 @@ def main(args) -> int:
     net = conv.network
     cfg = map_network(net, profile)  # refuses now what would not fit the chip
     write_network(args.output, net, profile=profile.name)
+    if args.save_ann:
+        from ..convert.ann import save_ann
+
+        save_ann(args.save_ann, conv.ann)
     meta = dict(net.meta)
     out = {"ann": str(args.ann), "network": net.name, "output": str(args.output),
            "method": conv.method, "profile": profile.name, "coding": meta["convert.coding"],

@@ -144,9 +144,12 @@ def main_list(args) -> int:
         return 0
     print(table([[r["name"], r["example"], r["inputs"], "yes" if r["clock"] else "-",
                   r["delay"], "inf" if r["memory"] is None else r["memory"], r["neurons"],
-                  r["weights"], r["description"]] for r in rows],
-                ["name", "example", "d", "clock", "delay", "memory", "neurons", "weights",
-                 "what it computes"]))
+                  r["weights"]] for r in rows],
+                ["name", "example", "d", "clock", "delay", "memory", "neurons", "weights"]))
+    print()
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['description']}")
     return 0
 
 
@@ -175,10 +178,12 @@ def _describe(r) -> list[str]:
         + ("es" if r.mismatches != 1 else ""))
     lines = [f"{head}; covers {r.covers} of {1 << (r.d * r.T)} trains of length {r.T}"
              f"{' (exhaustive)' if r.exhaustive else ''}: {verdict}"]
-    size = (f"{r.neurons} neurons, {r.weights} weights" if r.functions == 1 else
+    plural = lambda n, what: f"{n} {what}" + ("" if n == 1 else "s")  # noqa: E731
+    size = (f"{plural(r.neurons, 'neuron')}, {plural(r.weights, 'weight')}"
+            if r.functions == 1 else
             f"up to {r.neurons} neurons and {r.weights} weights per function "
             f"({r.neurons_total} and {r.weights_total} in all)")
-    lines.append(f"  {size}; output delay {r.delay} ticks; profile {r.profile} "
+    lines.append(f"  {size}; output delay {plural(r.delay, 'tick')}; profile {r.profile} "
                  f"(w_bits {r.w_bits}), {scale}")
     lines.append(f"  {r.note}")
     if r.mapping_error:
@@ -189,10 +194,16 @@ def _describe(r) -> list[str]:
         lines.append(f"  failing functions: {shown}{f' and {more} more' if more > 0 else ''}")
     f = r.first_failure
     if f:
+        if "window_input" in f:
+            shown = (f"input instants {f['window_start']}..{f['first_tick'] - 1} "
+                     f"{f['window_input']}")
+        else:
+            shown = f"input {f['input']}"
+        near = [t for t in f["expected"] if abs(t - f["first_tick"]) <= 8][:8]
+        got = [t for t in f["got"] if abs(t - f["first_tick"]) <= 8][:8]
         lines.append(f"  first failure: {f['function']}, {f['case']} #{f['train_index']}: "
-                     f"input {f['input'] if len(f['input'][0]) <= 32 else '(long train)'}, "
-                     f"expected output ticks {f['expected'][:16]}, got {f['got'][:16]} "
-                     f"(first difference at tick {f['first_tick']})")
+                     f"{shown}; output ticks near tick {f['first_tick']}: expected {near}, "
+                     f"got {got}")
     lines.append(f"  {r.seconds:.2f} s, {r.runs} emulator run{'s' if r.runs != 1 else ''}, "
                  f"{r.ticks} ticks" + (f", {r.overflows} register overflows"
                                        if r.overflows else ""))
@@ -262,7 +273,7 @@ def main_scaling(args) -> int:
         print(table([[r["family"], r["d"], r["m"], r["n"], r["neurons"], r["weights"],
                       r["delay"], r["counting_bound_weights"]] for r in rows],
                     ["family", "d", "m", "n=d*m", "neurons", "weights", "delay",
-                     "counting bound (weights)"]))
+                     "counting lower bound, hardest function (weights)"]))
         if args.plot:
             print(f"plot: {args.plot}")
     return 0

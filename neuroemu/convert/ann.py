@@ -250,7 +250,7 @@ def _is_last_weighted(ann: ANN, layer: Layer) -> bool:
 
 
 def conv2d(x: np.ndarray, w: np.ndarray, stride=(1, 1), padding=(0, 0)) -> np.ndarray:
-    """Correlation as PyTorch's ``conv2d`` (groups 1, dilation 1): (N, C, H, W) -> (N, O, H', W')."""
+    """PyTorch's ``conv2d`` correlation (groups 1, dilation 1): (N, C, H, W) -> (N, O, H', W')."""
     x = np.pad(x, ((0, 0), (0, 0), (padding[0], padding[0]), (padding[1], padding[1])))
     kh, kw = w.shape[2:]
     win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
@@ -352,8 +352,8 @@ def _compose(a, b, n_mid: int):
     return key // n_tgt, key % n_tgt, merged
 
 
-def _pooled(shape: tuple, pools: list, linear: tuple, pooled_shape: tuple, n_mid: int):
-    """Compose average pools over ``shape`` with a linear map given as synapses over their output."""
+def _pooled(shape: tuple, pools: list, linear: tuple, n_mid: int):
+    """Average pools over ``shape`` then a linear map (synapses over the pooled neurons)."""
     from ..ir import Population, projection, synapses
 
     n = int(np.prod(shape))
@@ -463,7 +463,7 @@ def _make_stage(cur: dict) -> Stage:
         lin = synapses(projection("conv", "a", "b", "conv2d", w, stride=layer.stride,
                                   padding=layer.padding), Population("a", tuple(pre)),
                        Population("b", tuple(out)))
-    src, tgt, ws = _pooled(tuple(cur["in_shape"]), cur["pools"], lin, tuple(pre), n_mid)
+    src, tgt, ws = _pooled(tuple(cur["in_shape"]), cur["pools"], lin, n_mid)
     if layer.kind == "dense":
         m = np.zeros((n_out, int(np.prod(cur["in_shape"]))))
         np.add.at(m, (tgt, src), ws)
@@ -546,7 +546,7 @@ def load_ann(path) -> ANN:
             raise FormatError(f"{path}: layer {i} ({kind}) has unexpected field(s) "
                               f"{sorted(extra)}; allowed: {sorted(_FIELDS[kind]) or 'none'}")
 
-        def arr(name, required=True):
+        def arr(name, required=True, pre=pre, i=i, kind=kind):
             key = pre + name
             if key not in arrays:
                 if required:

@@ -98,7 +98,7 @@ def pop_names(n_stages: int) -> list[str]:
 
 def assemble(ann: ANN, neurons: list, weights: list, exps: list, meta: dict,
              name: str) -> Network:
-    """The converted network: one population per stage with ``neurons[k]``, weights ``weights[k]``."""
+    """The converted network: stage k is a population of ``neurons[k]`` fed by ``weights[k]``."""
     stages = ann.stages
     names = pop_names(len(stages))
     pops = [Population("in", tuple(ann.input_shape))]

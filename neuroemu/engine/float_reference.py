@@ -8,9 +8,10 @@ the dense reference engine (:mod:`.reference`); within tick ``t``:
 1. every spike fired at ``t - d`` through a projection of delay ``d`` is
    delivered: each synapse adds ``weight * 2**weight_exp`` times the spike's
    value to its target's input ``a``;
-2. populations due for a periodic reset return to their initial state, then
-   every neuron updates (``neuroemu.ir.network`` gives the equations) with
-   ``keep(x, f) = x * f`` exactly, no rounding and no register limits::
+2. populations due for a periodic reset return to their initial state (v, u,
+   refractory and spike counts), then every neuron updates
+   (``neuroemu.ir.network`` gives the equations) with ``keep(x, f) = x * f``
+   exactly, no rounding and no register limits::
 
        CUBA only:  u = u * (1 - decay_u) + a;  a = u
        v = (v * (1 - decay_v) + a + bias - leak) * scale_k,  floored at v_min
@@ -94,9 +95,10 @@ class FloatResult:
 
     def spike_counts(self) -> dict:
         """Spikes per population (neurons only)."""
-        return {name: int(np.count_nonzero(
-            (self.spike_neuron >= self.pop_offset[i]) & (self.spike_neuron < self.pop_offset[i + 1])))
-            for i, name in enumerate(self.pop_names)}
+        lo, hi = self.pop_offset[:-1], self.pop_offset[1:]
+        return {name: int(np.count_nonzero((self.spike_neuron >= lo[i])
+                                           & (self.spike_neuron < hi[i])))
+                for i, name in enumerate(self.pop_names)}
 
     def readout(self):
         """``(class, values)`` of the network's readout, as :func:`~.readout.read_out` does.
@@ -282,6 +284,7 @@ def simulate_float(net: Network, stimulus: Stimulus | None = None, ticks: int = 
                 v[lo:hi] = f.v_init[lo:hi]
                 u[lo:hi] = 0.0
                 ref[lo:hi] = 0
+                count[lo:hi] = 0
         u = np.where(f.cuba, u * f.keep_u + acc, u)
         drive = np.where(f.cuba, u, acc)
         refractory = ref > 0

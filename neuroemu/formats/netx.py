@@ -331,6 +331,10 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
                         if src_g is None or "shape" not in src_g:
                             raise NetxError(f"{where}: concat names layer {sid}, which the "
                                             "file does not have")
+                        src_kind = _text(src_g["type"]) if "type" in src_g else "?"
+                        if src_kind not in ("dense", "conv", "pool", "input"):
+                            raise NetxError(f"{where}: concat names layer {sid}, a "
+                                            f"{src_kind!r} layer, which holds no neurons")
                         sources.append((f"layer{sid}", sid,
                                         int(np.prod(src_g["shape"][()]))))
                 total = sum(n for _, _, n in sources)

@@ -116,7 +116,6 @@ SUPPORTED_TYPES = ("Input", "Output", "NIRGraph") + NEURON_TYPES + LINEAR_TYPES
 NON_SPIKING = ("LI", "CubaLI", "I")
 DISCRETIZATIONS = ("euler", "exp")
 BIAS_MODES = ("neuron", "register")
-_WEIGHTED = ("Affine", "Linear", "Conv1d", "Conv2d")
 
 
 class NirImportError(FormatError):
@@ -358,6 +357,12 @@ def _conv_padding(padding, kernel, dilation, stride, where: str) -> tuple[int, i
 
 def _make_op(name: str, node, in_shape: tuple, dt, where: str) -> _Op:
     """Build the op for linear node ``node`` receiving ``in_shape``; checks its shapes."""
+    op = _build_op(name, node, in_shape, dt, where)
+    op.spec["out_shape"] = [int(s) for s in op.out_shape]
+    return op
+
+
+def _build_op(name: str, node, in_shape: tuple, dt, where: str) -> _Op:
     kind = type(node).__name__
     here = f"{where}: node {name!r} ({kind})"
     n_in = int(np.prod(in_shape))
@@ -888,7 +893,7 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
         pops[nm] = Population(nm, specs[nm].shape)  # neuron set below
 
     taken_proj: set = set()
-    raw_projs = []  # (projection, ops chain, bias vector or None)
+    raw_projs = []  # (projection, source population, target name)
     drives_u = {nm: np.zeros(int(np.prod(specs[nm].shape))) for nm in specs}
     drives_v = {nm: specs[nm].v_drive.copy() for nm in specs}
     path_info = {}
@@ -920,9 +925,9 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
                                          f"into one {proj.kind} projection")
                     elif len([op for op in chain if op.kind not in
                               ("Identity", "Flatten", "Delay")]) > 1:
-                        notes.append(f"projection {pname!r}: "
-                                     f"{' -> '.join(op.kind for op in chain if op.kind != 'Identity')}"
-                                     f" composed into one {proj.kind} projection")
+                        path = " -> ".join(op.kind for op in chain if op.kind != "Identity")
+                        notes.append(f"projection {pname!r}: {path} composed into one "
+                                     f"{proj.kind} projection")
                     raw_projs.append((proj, src_pop, tgt))
                     path_info[pname] = {
                         "source": src, "target": tgt,

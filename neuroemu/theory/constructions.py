@@ -269,7 +269,7 @@ class _Lags:
             return (j, 1 + i)
         for step in range(1, i + 1):
             if (j, step) not in self.chain:
-                name = self.c.unit(f"delay{j}_{step}", "delay")
+                name = self.c.unit(f"delay{j}_{step}", f"delay{step}")
                 prev = j if step == 1 else self.chain[(j, step - 1)]
                 self.c.connect(prev, name, TWO)
                 self.chain[(j, step)] = name

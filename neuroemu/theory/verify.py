@@ -64,7 +64,10 @@ CHUNK = 1 << 20  # trains per call of run_trains
 
 
 def enumerate_trains(d: int, n_t: int, start: int = 0, stop: int | None = None) -> np.ndarray:
-    """Trains ``start .. stop - 1`` of all ``2**(d*T)``: bool (N, d, T), input j at t is bit j*T+t."""
+    """Trains ``start .. stop - 1`` of all ``2**(d*T)``, bool (N, d, T).
+
+    Input ``j`` of train ``n`` spikes at instant ``t`` when bit ``j*T + t`` of ``n`` is set.
+    """
     stop = (1 << (d * n_t)) if stop is None else stop
     n = np.arange(start, stop, dtype=np.int64)
     bits = (n[:, None] >> np.arange(d * n_t, dtype=np.int64)) & 1
@@ -147,6 +150,29 @@ def check_memory(con: Construction, n_t: int, rng: np.random.Generator, n: int =
     return True
 
 
+def window_length(cons, cfgs, T: int, seed: int = 0) -> tuple[int | None, str]:
+    """The window ``W`` of the window method, or None and the reason it does not apply.
+
+    ``W`` is the largest of each construction's longest input-to-output delay
+    and ``delay + memory - 1``; every construction must forget (:func:`forgets`)
+    and have a target that depends on its declared memory only (:func:`check_memory`).
+    """
+    d = cons[0].d
+    for c, cfg in zip(cons, cfgs):
+        ok, why = forgets(cfg)
+        if not ok:
+            return None, f"{c.name}: {why}"
+        if c.memory is None:
+            return None, f"{c.name}: the target has unbounded memory"
+        if not check_memory(c, max(T, 2 * c.memory + 2), np.random.default_rng(seed)):
+            return None, f"{c.name}: the target depends on more than its memory"
+    window = max(max(input_output_depth(cfg.network), c.delay + c.memory - 1)
+                 for c, cfg in zip(cons, cfgs))
+    if (1 << d) ** window > WINDOW_LIMIT or (1 << (d * window)) > WINDOW_LIMIT:
+        return None, f"the window of {window} instants is too long to cover"
+    return window, ""
+
+
 @dataclass
 class Verification:
     """The outcome of verifying one construction or a family of them.
@@ -204,16 +230,22 @@ def _compare(con: Construction, x: np.ndarray, got: np.ndarray):
     return np.any(want != got, axis=1), want
 
 
-def _failure(con, x, want, got, row, label, offset=0) -> dict:
+def _failure(con, x, want, got, row, label, offset=0, window=None) -> dict:
     diff = np.flatnonzero(want[row] != got[row])
-    return {
+    tick = int(diff[0])
+    out = {
         "function": con.name, "case": label, "train_index": int(offset + row),
         "input": x[row].astype(int).tolist(),
         "expected": np.flatnonzero(want[row]).tolist(),
         "got": np.flatnonzero(got[row]).tolist(),
-        "first_tick": int(diff[0]),
+        "first_tick": tick,
         "note": f"output spike ticks (target shifted by delay {con.delay})",
     }
+    if window is not None:
+        lo = max(0, tick - window)
+        out["window_start"] = lo
+        out["window_input"] = x[row, :, lo:tick].astype(int).tolist()
+    return out
 
 
 def verify(cons, T: int, *, method: str = "auto", profile: Profile | str = "loihi",
@@ -272,28 +304,9 @@ def verify(cons, T: int, *, method: str = "auto", profile: Profile | str = "loih
         return report
 
     n_lit = len(cons) * (1 << (d * T)) if d * T < 62 else None
-    window = None
-    why_not = ""
+    window, why_not = None, ""
     if method in ("auto", "window"):
-        ok, why_not = True, ""
-        for c, cfg in zip(cons, cfgs):
-            ok, why_not = forgets(cfg)
-            if not ok:
-                why_not = f"{c.name}: {why_not}"
-                break
-            if c.memory is None:
-                ok, why_not = False, f"{c.name}: the target has unbounded memory"
-                break
-            if not check_memory(c, max(T, 2 * c.memory + 2), np.random.default_rng(seed)):
-                ok, why_not = False, f"{c.name}: the target depends on more than its memory"
-                break
-        if ok:
-            window = max(max(input_output_depth(cfg.network), c.delay + c.memory - 1)
-                         for c, cfg in zip(cons, cfgs))
-            if (1 << d) ** window > WINDOW_LIMIT or (1 << (d * window)) > WINDOW_LIMIT:
-                ok, why_not = False, f"the window of {window} instants is too long to cover"
-        if not ok:
-            window = None
+        window, why_not = window_length(cons, cfgs, T, seed)
     if method == "auto":
         if n_lit is not None and n_lit <= literal_budget:
             method = "literal"
@@ -313,7 +326,7 @@ def verify(cons, T: int, *, method: str = "auto", profile: Profile | str = "loih
     first = None
     total_ticks = runs = overflows = 0
 
-    def check(x, case_label, offset=0):
+    def check(x, case_label, offset=0, window=None):
         nonlocal first, total_ticks, runs, overflows
         res = run_trains(cons, cfgs, x, engine=engine)
         total_ticks += res.ticks
@@ -329,10 +342,13 @@ def verify(cons, T: int, *, method: str = "auto", profile: Profile | str = "loih
                 row = int(np.argmax(bad))
                 if first is None or (first["case"] == case_label
                                       and offset + row < first["train_index"]):
-                    first = _failure(c, x, want, got, row, case_label, offset)
+                    first = _failure(c, x, want, got, row, case_label, offset, window)
         return bad_total
 
     if method == "literal":
+        if d * T > 40:
+            raise NeuroemuError(f"verify {label}: 2**{d * T} trains are too many to run one by "
+                                "one; use --method window or random")
         total = 1 << (d * T)
         for lo in range(0, total, CHUNK):
             hi = min(total, lo + CHUNK)
@@ -344,7 +360,7 @@ def verify(cons, T: int, *, method: str = "auto", profile: Profile | str = "loih
         report.window = window
         seq = de_bruijn(1 << d, window)
         x_db = ((seq[None, :] >> np.arange(d)[:, None]) & 1).astype(bool)[None]
-        report.mismatches += check(x_db, "de Bruijn train")
+        report.mismatches += check(x_db, "de Bruijn train", window=window)
         short = 1 << (d * window)
         for lo in range(0, short, CHUNK):
             hi = min(short, lo + CHUNK)
