@@ -67,6 +67,9 @@ def add_parser(sub) -> None:
                    help="what a register overflow does (default warn)")
     p.add_argument("--engine", choices=("event", "reference"), default="event",
                    help="event-driven kernel (default) or the dense reference")
+    p.add_argument("--float", action="store_true",
+                   help="run the network's own float equations (no quantization, no registers), "
+                        "to check an import against its framework; no energy or trace")
     p.add_argument("--probe", action="append", default=[], metavar="POP:INDEX",
                    help="record v and u of this neuron every tick (repeatable)")
     p.add_argument("--report", default=None, metavar="DIR",
@@ -141,6 +144,8 @@ def main(args) -> int:
                                     ticks=args.ticks, seed=args.seed)
     elif args.ticks is None:
         raise InputError("without --input, give --ticks")
+    if args.float:
+        return _run_float(args, net, stimulus, info)
     progress = Progress(not args.quiet and not args.json)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -221,3 +226,41 @@ def main(args) -> int:
         print(f"report:         {args.report}/report.txt, report.json and figures")
     return 0
 
+
+def _run_float(args, net, stimulus, info) -> int:
+    """``run --float``: the float64 simulator of the same tick semantics."""
+    import numpy as np
+
+    from ..engine import make_stimulus
+    from ..engine.float_reference import simulate_float
+    from ..engine.stimulus import Stimulus
+    from ..ir.graph import depth_ticks
+    from .common import print_json
+
+    if stimulus is not None and not isinstance(stimulus, Stimulus):
+        parts = list(stimulus)  # a streamed recording: gather its chunks
+        n = net.population(net.input).size
+        cat = (lambda k: np.concatenate([getattr(c, k) for c in parts]) if parts
+               else np.zeros(0, np.int64))
+        stimulus = make_stimulus(cat("tick"), cat("channel"), n, value=cat("value"))
+    ticks = args.ticks
+    if ticks is None:
+        last = stimulus.last_tick if stimulus is not None else -1
+        ticks = last + 1 + depth_ticks(net) + 1
+    result = simulate_float(net, stimulus, ticks)
+    cls, values = result.readout()
+    out = {"network": net.name, "mode": "float", "ticks": ticks,
+           "input_events": int(info["events"]), "spikes": result.spike_counts(),
+           "readout": {"class": cls,
+                       "values": None if values is None else np.asarray(values).tolist(),
+                       "kind": net.readout.kind if net.readout else None}}
+    if args.json:
+        print_json(out)
+        return 0
+    print(f"{net.name}, float equations: {ticks} ticks, {out['input_events']} input events")
+    print("spikes:         " + ", ".join(f"{k} {v}" for k, v in out["spikes"].items()))
+    if net.readout is not None:
+        shown = np.array2string(np.asarray(values), precision=3, threshold=20)
+        print(f"readout:        class {cls} ({net.readout.kind} of {net.readout.population!r}): "
+              f"{shown}")
+    return 0

@@ -15,11 +15,15 @@ from .quantize import Quantized, quantize
 __all__ = ["HardwareConfig", "Quantized", "core_graph", "map_network", "quantize"]
 
 
-def map_network(net: Network, profile: Profile | str = "loihi", scale=None) -> HardwareConfig:
-    """Quantize ``net`` to ``profile``'s registers and place it on its cores."""
+def map_network(net: Network, profile: Profile | str = "loihi", scale=None,
+                headroom: float = 256.0) -> HardwareConfig:
+    """Quantize ``net`` to ``profile``'s registers and place it on its cores.
+
+    ``scale`` and ``headroom`` are passed to :func:`~neuroemu.mapping.quantize.quantize`.
+    """
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
-    q = quantize(net, profile, scale)
+    q = quantize(net, profile, scale, headroom)
     pops = net.populations
     offset = np.zeros(len(pops) + 1, dtype=np.int64)
     offset[1:] = np.cumsum([p.size for p in pops])

@@ -7,8 +7,11 @@ Rule (documented, deterministic):
   their exponents ``max_weight_exp``, or the mapping is refused.
 * Otherwise every population gets a power-of-two scale ``S``: the largest for
   which its largest membrane-unit parameter (threshold, bias, v_init, leak,
-  v_min) times ``2 S`` fits the membrane register and every incoming
-  weight fits ``w_bits`` with an exponent of at most ``max_weight_exp``.
+  v_min) times ``headroom * S`` fits the membrane register and every incoming
+  weight fits ``w_bits`` with an exponent of at most ``max_weight_exp``. The
+  headroom (default 256) leaves room for a membrane far above its threshold,
+  as an integrate-and-fire neuron driven harder than it can fire reaches;
+  a 24-bit membrane keeps 15 bits for the largest parameter.
   Each incoming projection takes the smallest exponent ``e`` that lets
   ``round(w S / 2**e)`` fit ``w_bits``. Membrane parameters become
   ``round(x S)``; thresholds at least 1.
@@ -73,7 +76,8 @@ def _frac(x) -> np.ndarray:
     return round_half_away(np.asarray(x) * ONE)
 
 
-def quantize(net: Network, profile, scale: dict | float | None = None) -> Quantized:
+def quantize(net: Network, profile, scale: dict | float | None = None,
+             headroom: float = 256.0) -> Quantized:
     """Quantize ``net`` for ``profile``; see the module docstring for the rule.
 
     Parameters
@@ -81,6 +85,10 @@ def quantize(net: Network, profile, scale: dict | float | None = None) -> Quanti
     scale : dict or float, optional
         Force the scale of every population (float) or of some (dict by name);
         the others follow the rule.
+    headroom : float
+        The largest membrane parameter times ``headroom * S`` must fit the
+        membrane register (default 256: room for 256 times the largest parameter,
+        e.g. an integrate-and-fire membrane far above threshold).
     """
     v_lo, v_hi = register_limits(profile.v_bits, OVERFLOW_RULES[profile.v_overflow])
     w_hi = (1 << (profile.w_bits - 1)) - 1
@@ -110,7 +118,7 @@ def quantize(net: Network, profile, scale: dict | float | None = None) -> Quanti
         elif isinstance(scale, (int, float)):
             s = float(scale)
         else:
-            s = 2.0 ** np.floor(np.log2(v_hi / (2 * big))) if big > 0 else 1.0
+            s = 2.0 ** np.floor(np.log2(v_hi / (headroom * big))) if big > 0 else 1.0
             for proj in projs:
                 wmax = (float(np.max(np.abs(proj.weight))) * 2.0**proj.weight_exp
                         if proj.weight.size else 0.0)

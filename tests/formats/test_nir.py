@@ -60,12 +60,12 @@ def test_lif_norse_float_spikes_at_the_exact_solution_plus_one_tick(shared_data)
 
 def test_lif_norse_on_the_loihi_profile_matches_the_chip(shared_data):
     """The Loihi chip's fixed-point trace spikes at steps 461, 511, 711, 761; so does
-    neuroemu's Loihi profile with its own power-of-two scale (threshold 0.1 * 2**25,
-    weight 82 << 14, decay 1 - 164/4096).
+    neuroemu's Loihi profile with its own power-of-two scale (threshold 0.1 * 2**18,
+    weight 82 << 7, decay 1 - 164/4096).
 
     The membranes differ for two reasons, both in the conversion, not the arithmetic:
     Lava scaled the network by 16000 (weight 0.04 -> 10 << 6 = 640, threshold 0.1 -> 25 << 6
-    = 1600) where neuroemu takes the largest power of two, and Lava truncated the decay
+    = 1600) where neuroemu takes a power of two with 256x headroom, and Lava truncated the decay
     0.04 * 4096 = 163.84 to 163 where neuroemu rounds to 164. With the same choices
     (scale 16000, decay 163/4096) neuroemu's membrane equals the chip's register at every
     step except the 4 spike steps, where the chip's v register holds the refractory count
@@ -590,10 +590,12 @@ def test_import_command_reports_quantization_and_writes(shared_data, tmp_path, c
     assert main(["import", str(path), "--dt", "1e-4", "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     (row,) = rep["quantization"]
-    # weight dt/tau = 0.04 (tau is float32) -> 82 << 14 at scale 2**25; decay 164/4096
+    # the largest membrane parameter is the threshold 0.1: with 256x headroom in the 24-bit
+    # membrane the scale is 2**floor(log2((2**23 - 1) / (256 * 0.1))) = 2**18; the weight
+    # dt/tau = 0.04 (tau is float32) is 0.04 * 2**18 = 10485.76 -> 82 << 7; decay 164/4096
     lam = 1e-4 / float(np.float32(0.0025))
-    assert row["scale"] == 2.0**25 and row["weight_exp"] == [14]
-    assert row["weight_error"] == pytest.approx(abs(82 * 2**14 / 2**25 - lam), rel=1e-9)
+    assert row["scale"] == 2.0**18 and row["weight_exp"] == [7]
+    assert row["weight_error"] == pytest.approx(abs(82 * 2**7 / 2**18 - lam), rel=1e-9)
     assert row["decay_error"] == pytest.approx(abs(164 / 4096 - lam), rel=1e-9)
 
 
