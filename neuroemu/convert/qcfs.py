@@ -275,17 +275,22 @@ def with_qcfs(ann: ANN, levels, thresholds) -> ANN:
     return ANN(ann.input_shape, tuple(layers), input_scale=ann.input_scale, name=ann.name)
 
 
-def calibrated_thresholds(ann: ANN, data, percentile: float = 99.9) -> list:
-    """λ_l: the ``percentile`` of each hidden layer's activations on integer ``data``."""
-    outs = ann.forward(np.asarray(data, np.float64) * ann.input_scale, all_stages=True)
+def layer_percentiles(outs, percentile: float) -> list:
+    """The ``percentile`` of each hidden layer's activations ``outs[:-1]`` (all > 0)."""
     lam = []
     for k, a in enumerate(outs[:-1]):
         v = float(np.percentile(a, percentile))
         if not v > 0:
             raise ConversionError(f"calibration: hidden layer {k} is silent on the calibration "
-                                  f"data (its {percentile}th percentile is {v})")
+                                  f"data (its {percentile}th percentile activation is {v})")
         lam.append(v)
     return lam
+
+
+def calibrated_thresholds(ann: ANN, data, percentile: float = 99.9) -> list:
+    """λ_l: the ``percentile`` of each hidden layer's activations on integer ``data``."""
+    outs = ann.forward(np.asarray(data, np.float64) * ann.input_scale, all_stages=True)
+    return layer_percentiles(outs, percentile)
 
 
 def histogram_concentration(a, bins: int = 5) -> float:

@@ -67,7 +67,7 @@ import numpy as np
 from ..ir import neuron
 from .ann import ANN, ConversionError
 from .build import assemble
-from .qcfs import WINDOW_RESET
+from .qcfs import WINDOW_RESET, layer_percentiles
 
 
 def _calibrate(ann: ANN, data, percentile: float):
@@ -76,14 +76,7 @@ def _calibrate(ann: ANN, data, percentile: float):
     lam0 = float(np.max(x))
     if not lam0 > 0:
         raise ConversionError("calibration: the calibration data is all zero")
-    lam = []
-    for k, a in enumerate(outs[:-1]):
-        v = float(np.percentile(a, percentile))
-        if not v > 0:
-            raise ConversionError(f"calibration: hidden layer {k} is silent on the calibration "
-                                  f"data (its {percentile}th percentile activation is {v})")
-        lam.append(v)
-    return x, outs, lam0, lam
+    return x, outs, lam0, layer_percentiles(outs, percentile)
 
 
 def spurious_count(s) -> np.ndarray:

@@ -105,23 +105,15 @@ class FloatResult:
 
         Membrane readouts are in network units (no scale to undo).
         """
+        from .readout import readout_values
+
         ro = self.network.readout
         if ro is None:
             return None, None
         sl = self.neurons_of(ro.population)
-        if ro.kind == "count":
-            values = self.count[sl].copy()
-            return (int(np.argmax(values)) if np.any(values != 0) else None), values
-        if ro.kind == "first_spike":
-            tick, who, val = self.spikes_of(ro.population)
-            values = np.full(sl.stop - sl.start, self.ticks, dtype=np.int64)
-            np.minimum.at(values, who[val > 0], tick[val > 0])
-            return (int(np.argmin(values)) if np.any(values < self.ticks) else None), values
-        if ro.kind == "last_membrane":
-            values = self.v[sl].copy()
-        else:
-            values = self.v_sum[sl] / max(self.ticks, 1)
-        return int(np.argmax(values)), values
+        tick, who, val = self.spikes_of(ro.population)
+        return readout_values(ro.kind, self.ticks, self.count[sl], self.v[sl], self.v_sum[sl],
+                              (tick[val > 0], who[val > 0]))
 
 
 @dataclass(frozen=True, eq=False)
