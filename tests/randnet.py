@@ -62,7 +62,7 @@ def random_population(rng, name: str, size: int, w_max: int, v_max: int):
     return Population(name, (size,), neuron(model, size, where=name, **kw))
 
 
-def random_conv_case(rng, prof, w_max, v_max):
+def random_conv_case(rng, w_max, v_max):
     """Populations and projections of a small conv -> sum-pool network on a (C, H, W) input."""
     from neuroemu.ir import conv_output_shape
 
@@ -77,7 +77,6 @@ def random_conv_case(rng, prof, w_max, v_max):
         shape = (c_out, h, w)
     conv = random_population(rng, "conv", int(np.prod(shape)), w_max, v_max)
     conv = Population("conv", shape, conv.neuron)
-    pooled = (c_out, shape[1] // 2 or 1, shape[2] // 2 or 1)
     kp = 2 if min(shape[1:]) >= 2 else 1
     pooled = (c_out, shape[1] // kp, shape[2] // kp)
     pool = random_population(rng, "pool", int(np.prod(pooled)), w_max, v_max)
@@ -98,7 +97,7 @@ def random_case(rng, max_pops: int = 4, max_size: int = 12, max_ticks: int = 40)
     if rng.random() < 0.2:
         w_max = (1 << (prof.w_bits - 1)) - 1
         v_max = (1 << (prof.v_bits - 1)) - 1
-        in_shape, pops, projs = random_conv_case(rng, prof, w_max, v_max)
+        in_shape, pops, projs = random_conv_case(rng, w_max, v_max)
         pops = [Population("in", in_shape)] + pops
         net = Network("random_conv", tuple(pops), tuple(projs), input="in",
                       readout=Readout("pool", "count"))

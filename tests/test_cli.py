@@ -86,6 +86,11 @@ def test_subprocess_run_and_help_without_numba(tmp_path):
     probe = ("import sys; from neuroemu.cli import build_parser; build_parser(); "
              "assert 'numba' not in sys.modules and 'matplotlib' not in sys.modules")
     subprocess.run([sys.executable, "-c", probe], check=True)
+    probe = ("import sys; from neuroemu.cli import main; "
+             "code = main(['events', 'info', sys.argv[1]]); "
+             "assert 'numba' not in sys.modules, 'events info imported numba'; sys.exit(code)")
+    subprocess.run([sys.executable, "-c", probe, str(ROOT / "traces" / "nmnist_4.aedat")],
+                   check=True, capture_output=True)
 
 
 def test_run_on_a_recording_counts_its_events(capsys, shared_data, tmp_path):
