@@ -114,6 +114,11 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         syn_ptr=i64(syn_ptr), syn_tgt=i64(tgt), syn_w=i64(w), regs=regs,
     )
 
+def _record_block(size: int) -> list:
+    """Arrays for ``size`` spikes: tick and neuron (int32), value (int8)."""
+    return [np.zeros(size, np.int32), np.zeros(size, np.int32), np.zeros(size, np.int8)]
+
+
 def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
               drain_ticks: int = 0, knet: KernelNet | None = None) -> RunResult:
@@ -156,7 +161,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     range_mark = np.full(max(knet.range_lo.size, 1), -1, np.int64)
     ranges = np.zeros(max(knet.range_lo.size, 1), np.int64)
     upd_list = np.zeros(n, np.int64)
-    record = [np.zeros(max(4 * n, 1024), np.int64) for _ in range(3)]
+    # the spike record grows in blocks (no copy of what is recorded until the end)
+    blocks_done = []
+    record = _record_block(max(4 * n, 1 << 16))
     sp_len = np.zeros(1, np.int64)
     counters = np.zeros((n_cores, len(COUNTERS)), np.int64)
     first_ovf = np.full(3, -1, np.int64)
@@ -172,8 +179,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         nonlocal t, record
         while t < t_end and not (stop_on_overflow and first_ovf[0] >= 0):
             if sp_len[0] + n > record[0].size:
-                grow = 2 * record[0].size + n
-                record = [np.concatenate([a, np.zeros(grow - a.size, np.int64)]) for a in record]
+                blocks_done.append([a[:sp_len[0]] for a in record])
+                record = _record_block(min(2 * record[0].size, 1 << 22) + n)
+                sp_len[0] = 0
             t1 = min(t_end, t + chunk_ticks)
             block = np.zeros((3, t1 - t, n_cores), np.int64)
             pv = np.zeros((t1 - t, probes.size), np.int64)
@@ -213,12 +221,12 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     v, u, ref, cnt, v_sum, last_t = (state[:, i].copy() for i in range(6))
     tracked = cfg.pop_track_mean[cfg.pop_of] == 1
     v_sum += np.where(tracked, v * (ticks_run - 1 - last_t), 0)
-    k = int(sp_len[0])
-    sp_t, sp_n, sp_v = (a[:k] for a in record)
-    order = np.lexsort((sp_n, sp_t))
+    blocks_done.append([a[:sp_len[0]] for a in record])
+    sp_t, sp_n, sp_v = (np.concatenate([b[i] for b in blocks_done]) for i in range(3))
+    blocks_done.clear()  # the concatenated record replaces the blocks
     return RunResult(
         config=cfg, ticks=ticks_run,
-        spike_tick=sp_t[order], spike_neuron=sp_n[order], spike_value=sp_v[order],
+        spike_tick=sp_t, spike_neuron=sp_n, spike_value=sp_v,
         v=v, u=u, refractory=ref, count=cnt, v_sum=v_sum,
         counters={name: counters[:, i].copy() for i, name in enumerate(COUNTERS)},
         per_tick=per_tick, probe_neurons=probes, probe_v=probe_v.astype(np.int64),

@@ -17,7 +17,7 @@ class RunResult:
 
     Attributes
     ----------
-    spike_tick, spike_neuron, spike_value : int64 arrays (K,)
+    spike_tick, spike_neuron : int32 arrays (K,); spike_value : int8 array (K,)
         Every spike of a neuron (input spikes are counted, not recorded), sorted
         by (tick, neuron); neuron
         indices are global (``config.neurons_of(name)`` gives a population's).

@@ -24,6 +24,10 @@ import numpy as np
 from ..engine.stimulus import make_stimulus
 from ..errors import FormatError, InputError
 
+# events read and binned at a time when a recording streams: bounds the memory a long
+# recording needs beyond the network's own (about 100 bytes per event in flight)
+CHUNK_EVENTS = 1 << 18
+
 
 def _events_from_fields(arrays: dict):
     from .events import EVENT_DTYPE
@@ -98,7 +102,7 @@ def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, se
     info = {"kind": "recording", "events": 0}  # filled in as the recording streams
 
     def chunks():
-        for stim in stimulus_chunks(path, input_shape, imap):
+        for stim in stimulus_chunks(path, input_shape, imap, chunk_events=CHUNK_EVENTS):
             info["events"] += int(stim.value.sum())
             yield stim
 

@@ -27,6 +27,8 @@ update, then inject the input spikes. The arithmetic mirrors
 :mod:`neuroemu.hw.fixed` and :func:`neuroemu.engine.reference.update_neurons`.
 """
 
+import numpy as np
+
 from .jit import jit
 
 # counters per core
@@ -420,7 +422,8 @@ def run_ticks(
 ):
     """Run ticks t0..t1-1; return the tick after the last one run.
 
-    Input spikes are counted but not recorded (the input is known). Returns
+    Input spikes are counted but not recorded (the input is known); the record
+    (int32 tick and neuron, int8 value) is kept sorted by tick and neuron. Returns
     early, at a tick boundary, when the spike record could overflow in the next
     tick or (with ``stop_on_overflow``) after a tick with an overflow.
     """
@@ -435,10 +438,16 @@ def run_ticks(
                                 mark, range_mark, ranges, upd_list, counters, tick_ops)
         n_upd, dense = _collect(t, n_upd, n_rng, ppar, v_init, state, mark, upd_list, ranges,
                                 range_lo, range_hi, active, n_active)
+        k0 = sp_len[0]
         overflowed = _update(t, row, n_upd, dense, ppar, nparam, regs, state, acc, mark,
                              upd_list, active, n_active, counters, tick_upd, tick_spk, sp_t,
                              sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val,
                              q_len)
+        if not dense and sp_len[0] - k0 > 1:
+            # neurons taken from the list fire in list order: keep the record sorted by neuron
+            order = np.argsort(sp_n[k0:sp_len[0]])
+            sp_n[k0:sp_len[0]] = sp_n[k0:sp_len[0]][order]
+            sp_v[k0:sp_len[0]] = sp_v[k0:sp_len[0]][order]
         # step 3: the input spikes of tick t leave with the neurons' spikes
         while ip < in_tick.size and in_tick[ip] == t:
             j = in_offset + in_chan[ip]
