@@ -19,9 +19,8 @@ class KernelNet(NamedTuple):
     ``ppar`` (P, 15) holds each population's model code, reset, strict, floor,
     v_min, refractory, signed, negative threshold, count cap, mean tracking,
     reset interval and offset, neuron range and whether it is *plain* (see
-    ``kernels.event``'s Q_* columns); ``nparam`` (N, 8) each neuron's
-    threshold, bias, leak, v, u and KLIF fractions, population and core (P_*
-    columns).
+    ``kernels.event``'s Q_* columns); ``p_*`` (N,) each neuron's threshold,
+    bias, leak, v, u and KLIF fractions and population.
 
     Fan-out groups (one neuron's synapses of one delay) are
     ``grp_ptr[n] .. grp_ptr[n + 1]``; group ``g``'s segments (one per projection
@@ -33,7 +32,13 @@ class KernelNet(NamedTuple):
     """
 
     ppar: np.ndarray
-    nparam: np.ndarray
+    p_thr: np.ndarray
+    p_bias: np.ndarray
+    p_leak: np.ndarray
+    p_mulv: np.ndarray
+    p_mulu: np.ndarray
+    p_mulk: np.ndarray
+    p_pop: np.ndarray
     v_init: np.ndarray
     core_of: np.ndarray
     grp_ptr: np.ndarray
@@ -103,10 +108,10 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
                      cfg.pop_refractory, cfg.pop_signed, cfg.pop_negthr, cfg.pop_maxcount,
                      cfg.pop_track_mean, cfg.pop_reset_interval, cfg.pop_reset_offset,
                      cfg.pop_offset[:-1], cfg.pop_offset[1:], plain], axis=1)
-    nparam = np.stack([cfg.thr, cfg.bias, cfg.leak, cfg.mul_v, cfg.mul_u, cfg.mul_k,
-                       cfg.pop_of, core], axis=1)
     return KernelNet(
-        ppar=i64(ppar), nparam=i64(nparam), v_init=i64(cfg.v_init), core_of=i64(core),
+        ppar=i64(ppar), p_thr=i64(cfg.thr), p_bias=i64(cfg.bias), p_leak=i64(cfg.leak),
+        p_mulv=i64(cfg.mul_v), p_mulu=i64(cfg.mul_u), p_mulk=i64(cfg.mul_k),
+        p_pop=i64(cfg.pop_of), v_init=i64(cfg.v_init), core_of=i64(core),
         grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
         seg_core=i64(tcore[seg_start]),
         seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
@@ -144,11 +149,11 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     ring = cfg.max_delay + 1
     n_groups = knet.grp_delay.size
     is_neuron = cfg.pop_model[cfg.pop_of] != MODEL_INPUT
-    # registers v, u, refractory count, spike count, then v summed over ticks and the
-    # tick of the neuron's last update (see kernels.event's S_* columns)
-    state = np.zeros((n, 6), np.int64)
-    state[:, 0] = cfg.v_init
-    state[:, 5] = -1
+    # registers v, u, refractory count, spike count; v summed over ticks and the tick of
+    # each neuron's last update (for the mean-membrane readout)
+    v = cfg.v_init.astype(np.int64).copy()
+    u, ref, cnt, v_sum = (np.zeros(n, np.int64) for _ in range(4))
+    last_t = np.full(n, -1, np.int64)
     acc = np.zeros(n, np.int64)
     mark = np.full(n, -1, np.int64)
     active = np.zeros(n, np.int64)
@@ -161,6 +166,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     range_mark = np.full(max(knet.range_lo.size, 1), -1, np.int64)
     ranges = np.zeros(max(knet.range_lo.size, 1), np.int64)
     upd_list = np.zeros(n, np.int64)
+    flags = np.zeros(n, np.int8)  # per-neuron outcome of a whole-population update
     # the spike record grows in blocks (no copy of what is recorded until the end)
     blocks_done = []
     record = _record_block(max(4 * n, 1 << 16))
@@ -188,8 +194,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
             pu = np.zeros((t1 - t, probes.size), np.int64)
             i0 = int(np.searchsorted(tick, t))
             t_next = run_ticks(
-                *knet, state, acc, mark, active, n_active, q_grp, q_val, q_len,
-                range_mark, ranges, upd_list, record[0], record[1], record[2], sp_len,
+                *knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, q_grp,
+                q_val, q_len,
+                range_mark, ranges, upd_list, flags, record[0], record[1], record[2], sp_len,
                 counters, first_ovf, t, t1, tick[i0:], chan[i0:], val[i0:], in_offset,
                 block[0], block[1], block[2], probes, pv, pu, stop_on_overflow,
             )
@@ -218,7 +225,6 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     probe_v = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros((0, probes.size))
     probe_u = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros((0, probes.size))
     # neurons skipped since their last update held v: add it for the ticks they were skipped
-    v, u, ref, cnt, v_sum, last_t = (state[:, i].copy() for i in range(6))
     tracked = cfg.pop_track_mean[cfg.pop_of] == 1
     v_sum += np.where(tracked, v * (ticks_run - 1 - last_t), 0)
     blocks_done.append([a[:sp_len[0]] for a in record])

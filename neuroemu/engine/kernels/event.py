@@ -19,8 +19,12 @@ Updates
     them, are updated. A neuron updated with no input whose registers did not
     change (and that neither fired nor overflowed) is at a fixed point of its
     deterministic update, so skipping it until its next input is exact. When
-    more than 1/16 of the neurons are due they are visited by a scan in index
-    order, which costs less than random access to their rows.
+    more than 1/16 of the neurons are due they are visited population by
+    population in index order; a *plain* population (one saturating register,
+    no refractory count, reverse spikes, count cap, KLIF scale or mean readout)
+    is then updated whole by a branch-free loop that vectorises, since updating
+    a neuron at its fixed point changes nothing, and a second loop does the
+    bookkeeping of the neurons that did something.
 
 One tick is the three steps of ``DESIGN.md``, each a function below: deliver,
 update, then inject the input spikes. The arithmetic mirrors
@@ -33,13 +37,24 @@ from .jit import jit
 
 # counters per core
 C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU = 0, 1, 2, 3, 4, 5, 6
-# per-neuron state (N, 6) and parameters (N, 8): one row per neuron, so an update
-# touches two cache lines instead of a dozen arrays
-S_V, S_U, S_REF, S_CNT, S_VSUM, S_LAST = 0, 1, 2, 3, 4, 5
-P_THR, P_BIAS, P_LEAK, P_MULV, P_MULU, P_MULK, P_POP, P_CORE = 0, 1, 2, 3, 4, 5, 6, 7
 # per-population parameters (P, 15)
-(Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
- Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN) = range(15)
+(
+    Q_MODEL,
+    Q_RESET,
+    Q_STRICT,
+    Q_FLOOR,
+    Q_VMIN,
+    Q_REFR,
+    Q_SIGNED,
+    Q_NEGTHR,
+    Q_MAXCNT,
+    Q_TRACK,
+    Q_RINT,
+    Q_ROFF,
+    Q_LO,
+    Q_HI,
+    Q_PLAIN,
+) = range(15)
 MODEL_INPUT, MODEL_CUBA = 0, 2
 ONE = 4096
 
@@ -79,9 +94,29 @@ def _push(t, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
 
 
 @jit
-def _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi, syn_ptr,
-             syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, ranges, upd_list,
-             counters, tick_ops):
+def _deliver(
+    t,
+    row,
+    seg_ptr,
+    seg_core,
+    seg_hops,
+    seg_range,
+    range_lo,
+    range_hi,
+    syn_ptr,
+    syn_tgt,
+    syn_w,
+    q_grp,
+    q_val,
+    q_len,
+    acc,
+    mark,
+    range_mark,
+    ranges,
+    upd_list,
+    counters,
+    tick_ops,
+):
     """Step 1: add every spike due at t into its targets' accumulators.
 
     Returns (n_upd, n_rng): scattered targets listed in ``upd_list`` and target
@@ -104,7 +139,7 @@ def _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
             r = seg_range[s]
             if r >= 0:
                 # a dense row: add the weights to a slice (indices from 0 vectorise)
-                dst = acc[range_lo[r]:range_hi[r]]
+                dst = acc[range_lo[r] : range_hi[r]]
                 wrow = syn_w[k0:k1]
                 if val == 1:
                     for k in range(wrow.size):
@@ -129,8 +164,26 @@ def _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
 
 
 @jit
-def _collect(t, n_upd, n_rng, ppar, v_init, state, mark, upd_list, ranges, range_lo, range_hi,
-             active, n_active):
+def _collect(
+    t,
+    n_upd,
+    n_rng,
+    ppar,
+    v_init,
+    v_r,
+    u_r,
+    ref_r,
+    cnt_r,
+    vsum_r,
+    last_r,
+    mark,
+    upd_list,
+    ranges,
+    range_lo,
+    range_hi,
+    active,
+    n_active,
+):
     """Reset the populations due at t, and list (or mark) every neuron to update at t.
 
     Returns (n_upd, dense): with ``dense`` the due neurons are those with
@@ -142,12 +195,12 @@ def _collect(t, n_upd, n_rng, ppar, v_init, state, mark, upd_list, ranges, range
         if every > 0 and t % every == ppar[p, Q_ROFF]:
             for j in range(ppar[p, Q_LO], ppar[p, Q_HI]):
                 if ppar[p, Q_TRACK] != 0:
-                    state[j, S_VSUM] += state[j, S_V] * (t - state[j, S_LAST] - 1)
-                    state[j, S_LAST] = t - 1
-                state[j, S_V] = v_init[j]
-                state[j, S_U] = 0
-                state[j, S_REF] = 0
-                state[j, S_CNT] = 0
+                    vsum_r[j] += v_r[j] * (t - last_r[j] - 1)
+                    last_r[j] = t - 1
+                v_r[j] = v_init[j]
+                u_r[j] = 0
+                ref_r[j] = 0
+                cnt_r[j] = 0
                 if mark[j] != t:
                     mark[j] = t
                     upd_list[n_upd] = j
@@ -155,7 +208,7 @@ def _collect(t, n_upd, n_rng, ppar, v_init, state, mark, upd_list, ranges, range
     n_cand = n_upd + n_active[0]
     for i in range(n_rng):
         n_cand += range_hi[ranges[i]] - range_lo[ranges[i]]
-    if 16 * n_cand > state.shape[0]:
+    if 16 * n_cand > v_r.size:
         # many: mark them, the update scans the marks in index order
         for i in range(n_rng):
             for j in range(range_lo[ranges[i]], range_hi[ranges[i]]):
@@ -192,8 +245,24 @@ def _note_overflow(t, j, c, ovu, ovv, counters, first_ovf):
 
 
 @jit
-def _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr, grp_delay,
-          q_grp, q_val, q_len):
+def _emit(
+    t,
+    row,
+    j,
+    c,
+    val,
+    counters,
+    tick_spk,
+    sp_t,
+    sp_n,
+    sp_v,
+    sp_len,
+    grp_ptr,
+    grp_delay,
+    q_grp,
+    q_val,
+    q_len,
+):
     """Record neuron j's spike and queue it."""
     counters[c, C_SPK] += 1
     tick_spk[row, c] += 1
@@ -206,9 +275,44 @@ def _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_p
 
 
 @jit
-def _update_plain(t, row, p, ppar, nparam, regs, state, acc, mark, active, n_next, counters,
-                  tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay,
-                  q_grp, q_val, q_len):
+def _update_plain(
+    t,
+    row,
+    p,
+    ppar,
+    p_thr,
+    p_bias,
+    p_leak,
+    p_mulv,
+    p_mulu,
+    p_mulk,
+    p_pop,
+    core_of,
+    regs,
+    v_r,
+    u_r,
+    ref_r,
+    cnt_r,
+    vsum_r,
+    last_r,
+    acc,
+    mark,
+    active,
+    n_next,
+    counters,
+    tick_upd,
+    tick_spk,
+    sp_t,
+    sp_n,
+    sp_v,
+    sp_len,
+    first_ovf,
+    grp_ptr,
+    grp_delay,
+    q_grp,
+    q_val,
+    q_len,
+):
     """Step 2 for the marked neurons of a *plain* population, in index order.
 
     Plain: one register (no current), no reverse spikes, no count cap, no KLIF
@@ -232,35 +336,35 @@ def _update_plain(t, row, p, ppar, nparam, regs, state, acc, mark, active, n_nex
             continue
         a = acc[j]
         acc[j] = 0
-        v0 = state[j, S_V]
+        v0 = v_r[j]
         vv = v0
         val = 0
         ovv = False
-        held = refr > 0 and state[j, S_REF] > 0
+        held = refr > 0 and ref_r[j] > 0
         if held:
-            state[j, S_REF] -= 1
+            ref_r[j] -= 1
         else:
-            thr = nparam[j, P_THR]
-            x = _mul_frac(v0, nparam[j, P_MULV], tz) + a + nparam[j, P_BIAS] - nparam[j, P_LEAK]
+            thr = p_thr[j]
+            x = _mul_frac(v0, p_mulv[j], tz) + a + p_bias[j] - p_leak[j]
             vv, ovv = _register(x, v_lo, v_hi, v_wrap)
             if floor and vv < vmin:
                 vv = vmin
             if (vv > thr) if strict else (vv >= thr):
                 val = 1
-                state[j, S_CNT] += 1
+                cnt_r[j] += 1
                 if reset == 0:
                     vv = 0
                 elif reset == 1:
                     vv -= thr
                 if refr > 0:
-                    state[j, S_REF] = refr
-            state[j, S_V] = vv
+                    ref_r[j] = refr
+            v_r[j] = vv
         if track:
-            state[j, S_VSUM] += v0 * (t - state[j, S_LAST] - 1) + vv
-            state[j, S_LAST] = t
+            vsum_r[j] += v0 * (t - last_r[j] - 1) + vv
+            last_r[j] = t
         if not (a != 0 or val != 0 or ovv or held or vv != v0):
             continue  # at a fixed point: skipped until its next input
-        c = nparam[j, P_CORE]
+        c = core_of[j]
         if ovv:
             overflowed = True
             _note_overflow(t, j, c, False, True, counters, first_ovf)
@@ -274,8 +378,24 @@ def _update_plain(t, row, p, ppar, nparam, regs, state, acc, mark, active, n_nex
         active[n_next] = j
         n_next += 1
         if val != 0:
-            _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
-                  grp_delay, q_grp, q_val, q_len)
+            _emit(
+                t,
+                row,
+                j,
+                c,
+                val,
+                counters,
+                tick_spk,
+                sp_t,
+                sp_n,
+                sp_v,
+                sp_len,
+                grp_ptr,
+                grp_delay,
+                q_grp,
+                q_val,
+                q_len,
+            )
     if n_run > 0:
         counters[c_run, C_UPD] += n_run
         tick_upd[row, c_run] += n_run
@@ -283,9 +403,170 @@ def _update_plain(t, row, p, ppar, nparam, regs, state, acc, mark, active, n_nex
 
 
 @jit
-def _update_general(t, row, listed, start, stop, upd_list, ppar, nparam, regs, state, acc,
-                    mark, active, n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v,
-                    sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
+def _update_plain_all(
+    t,
+    row,
+    p,
+    ppar,
+    p_thr,
+    p_bias,
+    p_leak,
+    p_mulv,
+    core_of,
+    regs,
+    v_r,
+    cnt_r,
+    acc,
+    flags,
+    active,
+    n_next,
+    counters,
+    tick_upd,
+    tick_spk,
+    sp_t,
+    sp_n,
+    sp_v,
+    sp_len,
+    first_ovf,
+    grp_ptr,
+    grp_delay,
+    q_grp,
+    q_val,
+    q_len,
+):
+    """Step 2 for a plain, saturating population without refractory period or mean
+    readout, when many of its neurons are due: every neuron is updated.
+
+    A neuron that is not due is at a fixed point of its update with no input (see
+    the module docstring), so updating it changes nothing and it is not counted;
+    this lets the first pass run over the whole population without branches
+    (it vectorises), writing a flag per neuron (1 did something, 2 fired, 4
+    overflowed). The second pass does the bookkeeping for the flagged ones.
+    Returns (n_next, overflowed).
+    """
+    lo = ppar[p, Q_LO]
+    hi = ppar[p, Q_HI]
+    v_lo, v_hi = regs[0], regs[1]
+    tz = regs[6] != 0
+    floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo  # v_lo: no floor
+    strict = ppar[p, Q_STRICT]  # fire when v >= threshold + strict
+    reset = ppar[p, Q_RESET]
+    v = v_r[lo:hi]
+    a_in = acc[lo:hi]
+    thr = p_thr[lo:hi]
+    bias = p_bias[lo:hi]
+    leak = p_leak[lo:hi]
+    mulv = p_mulv[lo:hi]
+    flag = flags[lo:hi]
+    for k in range(hi - lo):
+        v0 = v[k]
+        a = a_in[k]
+        prod = v0 * mulv[k]
+        if tz:
+            sgn = prod >> 63
+            dec = ((((prod ^ sgn) - sgn) >> 12) ^ sgn) - sgn
+        else:
+            dec = prod >> 12
+        x = dec + a + bias[k] - leak[k]
+        vv = min(max(x, v_lo), v_hi)
+        ovf = vv != x
+        vv = max(vv, floor_v)
+        fire = vv >= thr[k] + strict
+        after = 0 if reset == 0 else (vv - thr[k] if reset == 1 else vv)
+        vn = after if fire else vv
+        v[k] = vn
+        a_in[k] = 0
+        did = (a != 0) | (vn != v0) | ovf | fire
+        flag[k] = did + 2 * fire + 4 * ovf
+    overflowed = False
+    c_run = -1
+    n_run = 0
+    for k in range(hi - lo):
+        f = flag[k]
+        if f == 0:
+            continue
+        j = lo + k
+        c = core_of[j]
+        if f & 4:
+            overflowed = True
+            _note_overflow(t, j, c, False, True, counters, first_ovf)
+        if c != c_run:
+            if n_run > 0:
+                counters[c_run, C_UPD] += n_run
+                tick_upd[row, c_run] += n_run
+            c_run = c
+            n_run = 0
+        n_run += 1
+        active[n_next] = j
+        n_next += 1
+        if f & 2:
+            cnt_r[j] += 1
+            _emit(
+                t,
+                row,
+                j,
+                c,
+                1,
+                counters,
+                tick_spk,
+                sp_t,
+                sp_n,
+                sp_v,
+                sp_len,
+                grp_ptr,
+                grp_delay,
+                q_grp,
+                q_val,
+                q_len,
+            )
+    if n_run > 0:
+        counters[c_run, C_UPD] += n_run
+        tick_upd[row, c_run] += n_run
+    return n_next, overflowed
+
+
+@jit
+def _update_general(
+    t,
+    row,
+    listed,
+    start,
+    stop,
+    upd_list,
+    ppar,
+    p_thr,
+    p_bias,
+    p_leak,
+    p_mulv,
+    p_mulu,
+    p_mulk,
+    p_pop,
+    core_of,
+    regs,
+    v_r,
+    u_r,
+    ref_r,
+    cnt_r,
+    vsum_r,
+    last_r,
+    acc,
+    mark,
+    active,
+    n_next,
+    counters,
+    tick_upd,
+    tick_spk,
+    sp_t,
+    sp_n,
+    sp_v,
+    sp_len,
+    first_ovf,
+    grp_ptr,
+    grp_delay,
+    q_grp,
+    q_val,
+    q_len,
+):
     """Step 2 for any neurons: ``upd_list[start:stop]`` when ``listed``, else the marked
     neurons of ``start..stop-1``. Every model and option. Returns (n_next, overflowed)."""
     v_lo, v_hi, v_wrap = regs[0], regs[1], regs[2] != 0
@@ -299,18 +580,18 @@ def _update_general(t, row, listed, start, stop, upd_list, ppar, nparam, regs, s
             j = i
             if mark[j] != t:
                 continue
-        p = nparam[j, P_POP]
+        p = p_pop[j]
         floor = ppar[p, Q_FLOOR] != 0
         strict = ppar[p, Q_STRICT] != 0
         reset = ppar[p, Q_RESET]
         maxcnt = ppar[p, Q_MAXCNT]
         a = acc[j]
         acc[j] = 0
-        v0 = state[j, S_V]
-        u0 = state[j, S_U]
-        r0 = state[j, S_REF]
-        c0 = state[j, S_CNT]
-        thr = nparam[j, P_THR]
+        v0 = v_r[j]
+        u0 = u_r[j]
+        r0 = ref_r[j]
+        c0 = cnt_r[j]
+        thr = p_thr[j]
         vv = v0
         uu = u0
         rr = r0
@@ -319,16 +600,15 @@ def _update_general(t, row, listed, start, stop, upd_list, ppar, nparam, regs, s
         ovu = False
         ovv = False
         if ppar[p, Q_MODEL] == MODEL_CUBA:
-            uu, ovu = _register(_mul_frac(u0, nparam[j, P_MULU], tz) + a, u_lo, u_hi, u_wrap)
+            uu, ovu = _register(_mul_frac(u0, p_mulu[j], tz) + a, u_lo, u_hi, u_wrap)
             drive = uu
         else:
             drive = a
         if r0 > 0:
             rr = r0 - 1
         else:
-            x = (_mul_frac(v0, nparam[j, P_MULV], tz) + drive
-                 + nparam[j, P_BIAS] - nparam[j, P_LEAK])
-            x = _mul_frac(x, nparam[j, P_MULK], tz)  # KLIF scale; 4096 leaves x as it is
+            x = _mul_frac(v0, p_mulv[j], tz) + drive + p_bias[j] - p_leak[j]
+            x = _mul_frac(x, p_mulk[j], tz)  # KLIF scale; 4096 leaves x as it is
             vv, ovv = _register(x, v_lo, v_hi, v_wrap)
             if floor and vv < ppar[p, Q_VMIN]:
                 vv = ppar[p, Q_VMIN]
@@ -348,17 +628,16 @@ def _update_general(t, row, listed, start, stop, upd_list, ppar, nparam, regs, s
                     vv = 0
                 elif reset == 1:
                     vv += thr
-        state[j, S_V] = vv
-        state[j, S_U] = uu
-        state[j, S_REF] = rr
-        state[j, S_CNT] = cc
+        v_r[j] = vv
+        u_r[j] = uu
+        ref_r[j] = rr
+        cnt_r[j] = cc
         if ppar[p, Q_TRACK] != 0:
-            state[j, S_VSUM] += v0 * (t - state[j, S_LAST] - 1) + vv
-            state[j, S_LAST] = t
-        if not (a != 0 or val != 0 or ovu or ovv or vv != v0 or uu != u0 or rr != r0
-                or cc != c0):
+            vsum_r[j] += v0 * (t - last_r[j] - 1) + vv
+            last_r[j] = t
+        if not (a != 0 or val != 0 or ovu or ovv or vv != v0 or uu != u0 or rr != r0 or cc != c0):
             continue  # at a fixed point: skipped until its next input
-        c = nparam[j, P_CORE]
+        c = core_of[j]
         if ovu or ovv:
             overflowed = True
             _note_overflow(t, j, c, ovu, ovv, counters, first_ovf)
@@ -367,58 +646,91 @@ def _update_general(t, row, listed, start, stop, upd_list, ppar, nparam, regs, s
         active[n_next] = j
         n_next += 1
         if val != 0:
-            _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
-                  grp_delay, q_grp, q_val, q_len)
+            _emit(
+                t,
+                row,
+                j,
+                c,
+                val,
+                counters,
+                tick_spk,
+                sp_t,
+                sp_n,
+                sp_v,
+                sp_len,
+                grp_ptr,
+                grp_delay,
+                q_grp,
+                q_val,
+                q_len,
+            )
     return n_next, overflowed
-
-
-@jit
-def _update(t, row, n_upd, dense, ppar, nparam, regs, state, acc, mark, upd_list, active,
-            n_active, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
-            grp_ptr, grp_delay, q_grp, q_val, q_len):
-    """Step 2: update the due neurons, queue their spikes, keep the changed ones active.
-
-    Many due neurons are visited population by population in index order (plain
-    populations by the lean loop); a few are taken from the list. Returns True
-    when a register overflowed.
-    """
-    n_next = 0
-    overflowed = False
-    if dense:
-        for p in range(ppar.shape[0]):
-            if ppar[p, Q_MODEL] == MODEL_INPUT:
-                continue
-            if ppar[p, Q_PLAIN] != 0:
-                n_next, ov = _update_plain(
-                    t, row, p, ppar, nparam, regs, state, acc, mark, active, n_next, counters,
-                    tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-                    grp_delay, q_grp, q_val, q_len)
-            else:
-                n_next, ov = _update_general(
-                    t, row, False, ppar[p, Q_LO], ppar[p, Q_HI], upd_list, ppar, nparam, regs,
-                    state, acc, mark, active, n_next, counters, tick_upd, tick_spk, sp_t,
-                    sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
-            overflowed |= ov
-    else:
-        n_next, overflowed = _update_general(
-            t, row, True, 0, n_upd, upd_list, ppar, nparam, regs, state, acc, mark, active,
-            0, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-            grp_delay, q_grp, q_val, q_len)
-    n_active[0] = n_next
-    return overflowed
 
 
 @jit
 def run_ticks(
     # network (read-only; see engine.event.KernelNet)
-    ppar, nparam, v_init, core_of, grp_ptr, grp_delay, seg_ptr, seg_core, seg_hops, seg_range,
-    range_lo, range_hi, syn_ptr, syn_tgt, syn_w, regs,
-    # state (updated in place)
-    state, acc, mark, active, n_active, q_grp, q_val, q_len, range_mark, ranges, upd_list,
-    sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
+    ppar,
+    p_thr,
+    p_bias,
+    p_leak,
+    p_mulv,
+    p_mulu,
+    p_mulk,
+    p_pop,
+    v_init,
+    core_of,
+    grp_ptr,
+    grp_delay,
+    seg_ptr,
+    seg_core,
+    seg_hops,
+    seg_range,
+    range_lo,
+    range_hi,
+    syn_ptr,
+    syn_tgt,
+    syn_w,
+    regs,
+    # state (updated in place): registers v, u, refractory count, spike count; v summed
+    # over ticks and the tick of the last update (mean-membrane readout)
+    v_r,
+    u_r,
+    ref_r,
+    cnt_r,
+    vsum_r,
+    last_r,
+    acc,
+    mark,
+    active,
+    n_active,
+    q_grp,
+    q_val,
+    q_len,
+    range_mark,
+    ranges,
+    upd_list,
+    flags,
+    sp_t,
+    sp_n,
+    sp_v,
+    sp_len,
+    counters,
+    first_ovf,
     # this call
-    t0, t1, in_tick, in_chan, in_val, in_offset,
-    tick_ops, tick_upd, tick_spk, probes, probe_v, probe_u, stop_on_overflow,
+    t0,
+    t1,
+    in_tick,
+    in_chan,
+    in_val,
+    in_offset,
+    tick_ops,
+    tick_upd,
+    tick_spk,
+    probes,
+    probe_v,
+    probe_u,
+    stop_on_overflow,
 ):
     """Run ticks t0..t1-1; return the tick after the last one run.
 
@@ -427,27 +739,233 @@ def run_ticks(
     early, at a tick boundary, when the spike record could overflow in the next
     tick or (with ``stop_on_overflow``) after a tick with an overflow.
     """
-    n = state.shape[0]
+    n = v_r.size
     ip = 0
     while ip < in_tick.size and in_tick[ip] < t0:
         ip += 1
     for t in range(t0, t1):
         row = t - t0
-        n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo,
-                                range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc,
-                                mark, range_mark, ranges, upd_list, counters, tick_ops)
-        n_upd, dense = _collect(t, n_upd, n_rng, ppar, v_init, state, mark, upd_list, ranges,
-                                range_lo, range_hi, active, n_active)
+        n_upd, n_rng = _deliver(
+            t,
+            row,
+            seg_ptr,
+            seg_core,
+            seg_hops,
+            seg_range,
+            range_lo,
+            range_hi,
+            syn_ptr,
+            syn_tgt,
+            syn_w,
+            q_grp,
+            q_val,
+            q_len,
+            acc,
+            mark,
+            range_mark,
+            ranges,
+            upd_list,
+            counters,
+            tick_ops,
+        )
+        n_upd, dense = _collect(
+            t,
+            n_upd,
+            n_rng,
+            ppar,
+            v_init,
+            v_r,
+            u_r,
+            ref_r,
+            cnt_r,
+            vsum_r,
+            last_r,
+            mark,
+            upd_list,
+            ranges,
+            range_lo,
+            range_hi,
+            active,
+            n_active,
+        )
         k0 = sp_len[0]
-        overflowed = _update(t, row, n_upd, dense, ppar, nparam, regs, state, acc, mark,
-                             upd_list, active, n_active, counters, tick_upd, tick_spk, sp_t,
-                             sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val,
-                             q_len)
+        # step 2: update the due neurons (a call passes tens of arrays: none when idle);
+        # many are visited population by population, a few are taken from the list
+        overflowed = False
+        if dense:
+            n_next = 0
+            for p in range(ppar.shape[0]):
+                if ppar[p, Q_MODEL] == MODEL_INPUT:
+                    continue
+                if (
+                    ppar[p, Q_PLAIN] != 0
+                    and ppar[p, Q_REFR] == 0
+                    and ppar[p, Q_TRACK] == 0
+                    and regs[2] == 0
+                ):
+                    n_next, ov = _update_plain_all(
+                        t,
+                        row,
+                        p,
+                        ppar,
+                        p_thr,
+                        p_bias,
+                        p_leak,
+                        p_mulv,
+                        core_of,
+                        regs,
+                        v_r,
+                        cnt_r,
+                        acc,
+                        flags,
+                        active,
+                        n_next,
+                        counters,
+                        tick_upd,
+                        tick_spk,
+                        sp_t,
+                        sp_n,
+                        sp_v,
+                        sp_len,
+                        first_ovf,
+                        grp_ptr,
+                        grp_delay,
+                        q_grp,
+                        q_val,
+                        q_len,
+                    )
+                elif ppar[p, Q_PLAIN] != 0:
+                    n_next, ov = _update_plain(
+                        t,
+                        row,
+                        p,
+                        ppar,
+                        p_thr,
+                        p_bias,
+                        p_leak,
+                        p_mulv,
+                        p_mulu,
+                        p_mulk,
+                        p_pop,
+                        core_of,
+                        regs,
+                        v_r,
+                        u_r,
+                        ref_r,
+                        cnt_r,
+                        vsum_r,
+                        last_r,
+                        acc,
+                        mark,
+                        active,
+                        n_next,
+                        counters,
+                        tick_upd,
+                        tick_spk,
+                        sp_t,
+                        sp_n,
+                        sp_v,
+                        sp_len,
+                        first_ovf,
+                        grp_ptr,
+                        grp_delay,
+                        q_grp,
+                        q_val,
+                        q_len,
+                    )
+                else:
+                    n_next, ov = _update_general(
+                        t,
+                        row,
+                        False,
+                        ppar[p, Q_LO],
+                        ppar[p, Q_HI],
+                        upd_list,
+                        ppar,
+                        p_thr,
+                        p_bias,
+                        p_leak,
+                        p_mulv,
+                        p_mulu,
+                        p_mulk,
+                        p_pop,
+                        core_of,
+                        regs,
+                        v_r,
+                        u_r,
+                        ref_r,
+                        cnt_r,
+                        vsum_r,
+                        last_r,
+                        acc,
+                        mark,
+                        active,
+                        n_next,
+                        counters,
+                        tick_upd,
+                        tick_spk,
+                        sp_t,
+                        sp_n,
+                        sp_v,
+                        sp_len,
+                        first_ovf,
+                        grp_ptr,
+                        grp_delay,
+                        q_grp,
+                        q_val,
+                        q_len,
+                    )
+                overflowed |= ov
+            n_active[0] = n_next
+        elif n_upd > 0:
+            n_active[0], overflowed = _update_general(
+                t,
+                row,
+                True,
+                0,
+                n_upd,
+                upd_list,
+                ppar,
+                p_thr,
+                p_bias,
+                p_leak,
+                p_mulv,
+                p_mulu,
+                p_mulk,
+                p_pop,
+                core_of,
+                regs,
+                v_r,
+                u_r,
+                ref_r,
+                cnt_r,
+                vsum_r,
+                last_r,
+                acc,
+                mark,
+                active,
+                0,
+                counters,
+                tick_upd,
+                tick_spk,
+                sp_t,
+                sp_n,
+                sp_v,
+                sp_len,
+                first_ovf,
+                grp_ptr,
+                grp_delay,
+                q_grp,
+                q_val,
+                q_len,
+            )
+        else:
+            n_active[0] = 0
         if not dense and sp_len[0] - k0 > 1:
             # neurons taken from the list fire in list order: keep the record sorted by neuron
-            order = np.argsort(sp_n[k0:sp_len[0]])
-            sp_n[k0:sp_len[0]] = sp_n[k0:sp_len[0]][order]
-            sp_v[k0:sp_len[0]] = sp_v[k0:sp_len[0]][order]
+            order = np.argsort(sp_n[k0 : sp_len[0]])
+            sp_n[k0 : sp_len[0]] = sp_n[k0 : sp_len[0]][order]
+            sp_v[k0 : sp_len[0]] = sp_v[k0 : sp_len[0]][order]
         # step 3: the input spikes of tick t leave with the neurons' spikes
         while ip < in_tick.size and in_tick[ip] == t:
             j = in_offset + in_chan[ip]
@@ -457,8 +975,8 @@ def run_ticks(
             _push(t, j, in_val[ip], grp_ptr, grp_delay, q_grp, q_val, q_len)
             ip += 1
         for i in range(probes.size):
-            probe_v[row, i] = state[probes[i], S_V]
-            probe_u[row, i] = state[probes[i], S_U]
+            probe_v[row, i] = v_r[probes[i]]
+            probe_u[row, i] = u_r[probes[i]]
         if sp_len[0] + n > sp_t.size or (stop_on_overflow and overflowed):
             return t + 1
     return t1
