@@ -192,7 +192,7 @@ def main(args) -> int:
         "overflows": result.total("overflow_v") + result.total("overflow_u"),
         "readout": {"class": cls, "values": None if values is None else np.asarray(values).tolist(),
                     "kind": net.readout.kind if net.readout else None},
-        "wall_s": result.wall_s,
+        "wall_s": result.wall_s, "compile_s": result.compile_s,
         "synaptic_events_per_s": syn / result.wall_s if result.wall_s > 0 else 0.0,
         "cores": cfg.n_cores,
     }
@@ -219,7 +219,8 @@ def main(args) -> int:
         print(f"energy:         {energy['energy_j']:.4g} J on {cfg.profile.name}   "
               f"latency: {energy['latency_s']:.4g} s")
     print(f"wall time:      {result.wall_s:.3f} s ({out['synaptic_events_per_s']:.3g} synaptic "
-          "events/s)")
+          "events/s)" + (f"; the kernel took {result.compile_s:.1f} s to compile or load "
+                         "(cached for later runs)" if result.compile_s > 1 else ""))
     if args.out:
         print(f"trace:          {args.out}")
     if args.report:

@@ -56,6 +56,7 @@ class RunResult:
     first_overflow: tuple | None = None
     engine: str = ""
     wall_s: float = 0.0
+    compile_s: float = 0.0  # compiling or loading the event kernel, not in wall_s
     settings: dict = field(default_factory=dict)
 
     def total(self, name: str) -> int:
