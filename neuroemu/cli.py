@@ -47,6 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     except NeuroemuError as exc:
         print(f"neuroemu: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # unwritable or missing paths, full disks
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"neuroemu: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("neuroemu: error: out of memory (a shorter run, fewer probes or a smaller "
+              "network needs less)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("neuroemu: interrupted", file=sys.stderr)
         return 130

@@ -122,3 +122,112 @@ def test_profile_without_costs_runs_and_warns(capsys, tmp_path):
     assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--profile", str(prof),
                  "--report", str(tmp_path / "rep")]) == 1
     assert not (tmp_path / "rep" / "report.json").exists()
+
+
+def _dvs_net(tmp_path):
+    from neuroemu.formats.network_h5 import write_network
+    from neuroemu.ir import Network, Population, Readout, neuron, projection
+
+    net = Network("dvs", (Population("in", (1, 32, 32)),
+                          Population("o", (2,), neuron("if", 2, threshold=10**6))),
+                  (projection("w", "in", "o", "dense", np.ones((2, 1024), np.int64)),),
+                  input="in", readout=Readout("o", "count"))
+    write_network(tmp_path / "dvs.h5", net)
+    return str(tmp_path / "dvs.h5")
+
+
+def _events(ts, xs):
+    ev = np.zeros(len(ts), dtype=[("t", "<i8"), ("x", "<u2"), ("y", "<u2"), ("p", "u1")])
+    ev["t"], ev["x"] = ts, xs
+    return ev
+
+
+def test_lenient_runs_a_recording_with_a_backward_timestamp(capsys, tmp_path):
+    from neuroemu.formats.event_writer import write_aedat2
+
+    rec = tmp_path / "glitch.aedat"
+    write_aedat2(rec, _events([0, 1000, 2000, 3000], [0, 4, 8, 12]))
+    data = bytearray(rec.read_bytes())  # 8-byte big-endian records after the header
+    third = len(data) - 2 * 8
+    data[third + 4:third + 8] = (500).to_bytes(4, "big")  # the third event goes back in time
+    rec.write_bytes(bytes(data))
+    net = _dvs_net(tmp_path)
+    assert main(["run", net, "--input", str(rec), "--downsample", "4", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--lenient" in err
+    assert main(["run", net, "--input", str(rec), "--downsample", "4", "--json",
+                 "--lenient"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["input_events"] == 3  # the backward record is dropped, the others arrive
+    assert r["synaptic_ops"] == 2 * 3
+
+
+def test_os_errors_and_bad_options_are_one_line(capsys, tmp_path):
+    cases = [
+        (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(tmp_path)], "Is a directory"),
+        (["info", str(ROOT / "models")], "models"),
+        (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--seed", "-1"], "--seed -1"),
+        (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--tick-us", "1e30"], "--tick-us"),
+        (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--float", "--out", "x.h5"],
+         "--out do not apply"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, (argv, err)
+
+
+@pytest.mark.parametrize("arrays,message", [
+    (dict(tick=[0, 1], channel=[0, 1], value=[1]), "2 ticks but 1 values"),
+    (dict(tick=[0, 1], channel=[0, 1], value=[0.5, 1.5]), "spike values must be whole numbers"),
+    (dict(rates=np.full(64, np.nan)), "'rates' must lie in [0, 1]"),
+])
+def test_bad_input_arrays_are_refused(capsys, tmp_path, arrays, message):
+    path = tmp_path / "in.npz"
+    np.savez(path, **{k: np.asarray(v) for k, v in arrays.items()})
+    assert main(["run", EXAMPLE, "--input", str(path), "--ticks", "5"]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_clip_binning_keeps_the_sign():
+    from neuroemu.engine import make_stimulus
+
+    stim = make_stimulus([0, 0, 1, 1], [0, 0, 1, 1], 2, value=[-1, -3, 2, 1], binning="clip")
+    np.testing.assert_array_equal(stim.value, [-1, 1])
+    assert stim.dropped == 2
+
+
+def test_reference_engine_runs_a_recording(capsys, shared_data, tmp_path):
+    net = _dvs_net(tmp_path)
+    digit = str(shared_data / "aedat" / "nmnist_sample.bin")
+    outs = []
+    for engine in ("event", "reference"):
+        assert main(["run", net, "--input", digit, "--crop", "1,1,32,32", "--polarity",
+                     "merge", "--engine", engine, "--json"]) == 0
+        outs.append(json.loads(capsys.readouterr().out))
+    assert outs[0]["synaptic_ops"] == outs[1]["synaptic_ops"] > 0
+    assert outs[0]["ticks"] == outs[1]["ticks"]
+
+
+def test_a_failed_report_leaves_no_trace(capsys, tmp_path):
+    blocker = tmp_path / "report"
+    blocker.write_text("a file where the report folder should go")
+    out = tmp_path / "t.h5"
+    assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(out),
+                 "--report", str(blocker)]) == 1
+    assert not out.exists()
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    from neuroemu.formats.network_h5 import read_network, write_network
+
+    old = os.umask(0o022)
+    try:
+        net, _ = read_network(EXAMPLE)
+        write_network(tmp_path / "n.h5", net)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "n.h5").stat().st_mode & 0o777 == 0o644

@@ -23,6 +23,8 @@ def add_input_map_options(p) -> None:
                    help="skip this many microseconds after the first event")
     g.add_argument("--duration-us", type=float, default=None,
                    help="use only this many microseconds of the recording")
+    g.add_argument("--lenient", action="store_true",
+                   help="drop (and count) damaged records of a recording instead of refusing it")
     g.add_argument("--binning", choices=("count", "clip"), default="count",
                    help="several events on one input in one tick: add up (count) or one spike "
                         "(clip)")
@@ -126,6 +128,7 @@ def main(args) -> int:
     import numpy as np
 
     from ..engine import simulate
+    from ..engine.stimulus import Stimulus
     from ..errors import InputError
     from ..formats.spikes import load_input
     from ..formats.traces import Trace, write_trace
@@ -133,6 +136,18 @@ def main(args) -> int:
     from .common import open_mapped, print_json
     from .info import summary
 
+    if args.seed < 0:
+        raise InputError(f"--seed {args.seed}: expected a whole number >= 0")
+    if not 0 < args.tick_us <= 3.6e9:
+        raise InputError(f"--tick-us {args.tick_us}: expected microseconds in (0, 3.6e9]")
+    if args.float:
+        chip_only = [o for o, given in (("--out", args.out), ("--report", args.report),
+                                         ("--probe", args.probe),
+                                         ("--engine reference", args.engine != "event"))
+                     if given]
+        if chip_only:
+            raise InputError(f"--float runs the float equations, not the chip: "
+                             f"{', '.join(chip_only)} do not apply")
     net, cfg = open_mapped(args)
     if net.input is None and args.input:
         raise InputError(f"{args.network}: the network has no input population; run without "
@@ -141,15 +156,21 @@ def main(args) -> int:
     if args.input:
         shape = net.population(net.input).shape
         stimulus, info = load_input(args.input, shape, input_map_from_args(args, shape),
-                                    ticks=args.ticks, seed=args.seed)
+                                    ticks=args.ticks, seed=args.seed, strict=not args.lenient)
+        if args.engine == "reference" and not isinstance(stimulus, Stimulus):
+            stimulus = gather(stimulus, net)  # the dense reference takes the whole input
     elif args.ticks is None:
         raise InputError("without --input, give --ticks")
     if args.float:
         return _run_float(args, net, stimulus, info)
+    ticks = args.ticks
+    if args.engine == "reference" and ticks is None:
+        last = stimulus.last_tick if stimulus is not None else -1
+        ticks = last + 1 + depth_ticks(net) + 1
     progress = Progress(not args.quiet and not args.json)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = simulate(cfg, stimulus, args.ticks, engine=args.engine,
+        result = simulate(cfg, stimulus, ticks, engine=args.engine,
                           probes=_probes(args, cfg), on_overflow=args.on_overflow,
                           progress=progress, drain_ticks=depth_ticks(net) + 1)
     progress.close()
@@ -168,18 +189,18 @@ def main(args) -> int:
     from ..errors import ProfileError
 
     try:
-        energy = price(trace, cfg.profile)
+        energy = price(trace, cfg.profile, network=net)
     except ProfileError as exc:
         if args.report:
             raise
         energy = None  # a profile without cost tables still runs; only the pricing is skipped
         print(f"neuroemu: warning: no energy figures: {exc}", file=sys.stderr)
-    if args.out:
-        write_trace(args.out, trace)
-    if args.report:
+    if args.report:  # first: a report that cannot be written leaves no trace behind
         from ..reports import write_report
 
-        write_report(trace, cfg.profile, args.report)
+        write_report(trace, cfg.profile, args.report, network=net)
+    if args.out:
+        write_trace(args.out, trace)
     cls, values = result.readout()
     syn = result.total("synaptic_ops")
     out = {
@@ -228,22 +249,30 @@ def main(args) -> int:
     return 0
 
 
+def gather(chunks, net):
+    """One Stimulus from a streamed recording's chunks (for the engines that need it whole)."""
+    import numpy as np
+
+    from ..engine import make_stimulus
+
+    parts = list(chunks)
+    n = net.population(net.input).size
+    cat = (lambda k: np.concatenate([getattr(c, k) for c in parts]) if parts
+           else np.zeros(0, np.int64))
+    return make_stimulus(cat("tick"), cat("channel"), n, value=cat("value"))
+
+
 def _run_float(args, net, stimulus, info) -> int:
     """``run --float``: the float64 simulator of the same tick semantics."""
     import numpy as np
 
-    from ..engine import make_stimulus
     from ..engine.float_reference import simulate_float
     from ..engine.stimulus import Stimulus
     from ..ir.graph import depth_ticks
     from .common import print_json
 
     if stimulus is not None and not isinstance(stimulus, Stimulus):
-        parts = list(stimulus)  # a streamed recording: gather its chunks
-        n = net.population(net.input).size
-        cat = (lambda k: np.concatenate([getattr(c, k) for c in parts]) if parts
-               else np.zeros(0, np.int64))
-        stimulus = make_stimulus(cat("tick"), cat("channel"), n, value=cat("value"))
+        stimulus = gather(stimulus, net)
     ticks = args.ticks
     if ticks is None:
         last = stimulus.last_tick if stimulus is not None else -1

@@ -9,8 +9,13 @@ import numpy as np
 
 from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, TOWARD_ZERO, WRAP, register_limits
 from ..mapping.config import MODEL_INPUT, MODEL_SINGLE, HardwareConfig
+from ..errors import InputError, MappingError
 from .result import COUNTERS, PER_TICK, RunResult
 from .stimulus import Stimulus
+
+
+# the calendar queue holds (delay + 1) x fan-out groups entries of 16 bytes
+QUEUE_LIMIT_BYTES = 4 << 30
 
 
 class KernelNet(NamedTuple):
@@ -160,6 +165,12 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     first = np.flatnonzero(is_neuron)
     active[:first.size] = first  # every neuron is looked at on tick 0
     n_active = np.array([first.size], np.int64)
+    queue_bytes = 16 * ring * max(n_groups, 1)
+    if queue_bytes > QUEUE_LIMIT_BYTES:
+        raise MappingError(
+            f"network {cfg.network.name!r}: delays up to {ring - 1} ticks over {n_groups} "
+            f"fan-out groups need a {queue_bytes / 2**30:.1f} GiB spike queue (limit "
+            f"{QUEUE_LIMIT_BYTES / 2**30:.0f} GiB); shorten the longest delay")
     q_grp = np.zeros((ring, max(n_groups, 1)), np.int64)
     q_val = np.zeros((ring, max(n_groups, 1)), np.int64)
     q_len = np.zeros(ring, np.int64)
@@ -223,10 +234,13 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     chunks = [stimulus] if stimulus is None or isinstance(stimulus, Stimulus) else stimulus
     last_input = -1
     for chunk in chunks:
+        if ticks is not None and t >= ticks:
+            break  # the rest of the input falls after the run
         if chunk is None or not len(chunk):
             continue
         if chunk.tick[0] < t:
-            raise ValueError("stimulus chunks must come in tick order")
+            raise InputError(f"input chunk starting at tick {int(chunk.tick[0])} came after "
+                             f"tick {t}: chunks must come in tick order")
         last_input = chunk.last_tick
         end = last_input + 1 if ticks is None else min(ticks, last_input + 1)
         advance(end, chunk.tick, chunk.channel, chunk.value)

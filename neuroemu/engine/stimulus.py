@@ -50,7 +50,13 @@ def make_stimulus(tick, channel, n_channels: int, value=None, binning: str = "co
     channel = channel.astype(np.int64)
     if value is None:
         value = np.ones(tick.size, np.int64)
-    value = np.asarray(value, np.int64).reshape(-1)
+    value = np.asarray(value).reshape(-1)
+    if value.size != tick.size:
+        raise InputError(f"{where}: {tick.size} ticks but {value.size} values")
+    if value.size and (value.dtype.kind not in "iu" and not np.all(value == np.round(value))):
+        raise InputError(f"{where}: spike values must be whole numbers (found "
+                         f"{value[value != np.round(value)][0]})")
+    value = value.astype(np.int64)
     if tick.size:
         if tick.min() < 0:
             raise InputError(f"{where}: tick {tick.min()} found, ticks start at 0")
@@ -67,8 +73,10 @@ def make_stimulus(tick, channel, n_channels: int, value=None, binning: str = "co
     if binning == "count":
         merged = np.zeros(uniq.size, np.int64)
         np.add.at(merged, inverse, value)
-    else:
-        merged = np.ones(uniq.size, np.int64)
+    else:  # one spike per channel and tick, keeping the sign of what was merged
+        total = np.zeros(uniq.size, np.int64)
+        np.add.at(total, inverse, value)
+        merged = np.sign(total)
     keep = merged != 0
     return Stimulus(
         tick=uniq[keep] // n_channels, channel=uniq[keep] % n_channels, value=merged[keep],

@@ -26,7 +26,7 @@ def open_h5(path, what: str):
         raise FormatError(f"{path}: not a readable HDF5 {what} file ({exc})") from None
     try:
         yield f
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise FormatError(f"{path}: corrupt {what} file ({exc})") from None
     finally:
         f.close()
@@ -44,6 +44,9 @@ def atomic_h5(path):
     try:
         with h5py.File(tmp, "w") as f:
             yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; give it a new file's mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -38,14 +38,26 @@ def _events_from_fields(arrays: dict):
     return ev
 
 
-def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, seed: int = 0):
+def events_in(stim) -> int:
+    """Sensor events a stimulus carries (before ``clip`` binning merged them)."""
+    if stim.binning == "count":
+        return int(np.abs(stim.value).sum())
+    return len(stim) + stim.dropped
+
+
+def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, seed: int = 0,
+               strict: bool = True):
     """Read ``path`` as input for a population of shape ``input_shape``.
 
     Returns
     -------
     stimulus : Stimulus or iterator of Stimulus chunks
     info : dict
-        'kind' of input and 'events' read (sensor events or spikes).
+        'kind' of input and 'events': the events that reached the input (after the
+        time window and crop; for spike lists, the entries).
+
+    ``strict=False`` drops (and counts) damaged records of a recording instead of
+    refusing the file.
     """
     from .input_map import InputMap, stimulus_chunks, to_stimulus
 
@@ -80,14 +92,14 @@ def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, se
                                  value=arrays.get("value"), binning=imap.binning, where=where)
             return stim, {"kind": "spikes", "events": int(np.asarray(arrays["tick"]).size)}
         if all(k in arrays for k in ("t", "x", "y", "p")):
-            ev = _events_from_fields(arrays)
-            return to_stimulus(ev, input_shape, imap), {"kind": "events", "events": int(ev.size)}
+            stim = to_stimulus(_events_from_fields(arrays), input_shape, imap)
+            return stim, {"kind": "events", "events": events_in(stim)}
         if "rates" in arrays:
             rates = np.asarray(arrays["rates"], dtype=np.float64)
             if rates.size != n_channels:
                 raise InputError(f"{path}: 'rates' has {rates.size} values, the input "
                                  f"population {input_shape} has {n_channels} channels")
-            if np.any((rates < 0) | (rates > 1)):
+            if not np.all((rates >= 0) & (rates <= 1)):
                 raise InputError(f"{path}: 'rates' must lie in [0, 1] (spikes per tick)")
             if ticks is None:
                 raise InputError(f"{path}: rate input needs --ticks")
@@ -102,8 +114,9 @@ def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, se
     info = {"kind": "recording", "events": 0}  # filled in as the recording streams
 
     def chunks():
-        for stim in stimulus_chunks(path, input_shape, imap, chunk_events=CHUNK_EVENTS):
-            info["events"] += int(stim.value.sum())
+        for stim in stimulus_chunks(path, input_shape, imap, chunk_events=CHUNK_EVENTS,
+                                    strict=strict):
+            info["events"] += events_in(stim)
             yield stim
 
     return chunks(), info

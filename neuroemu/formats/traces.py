@@ -3,17 +3,17 @@
 Layout (format ``neuroemu-trace``, ``format_version`` 1)::
 
     /            attrs: format, format_version, network, profile, engine, ticks, tick_us,
-                        wall_s, settings_json, readout_class (-1 for none), readout_kind
-    /spikes/{tick, neuron, value}           (K,) int64, global neuron index, sorted
+                        wall_s, settings_json, readout_class (-1 for none), readout_kind,
+                        readout_population, profile_toml (the profile file the run used)
+    /spikes/{tick, neuron, value}           (K,) integers, global neuron index, sorted
     /readout/values                         (n,) readout values
     /counters/<name>                        (C,) int64 per core
     /per_tick/<name>                        (T, C) int64 per tick and core
     /registers/{v, u, count}                (N,) int64 after the last tick
     /cores/{population, xy, neurons, synapses, axons}
-    /populations: attrs names, readout; datasets offset (P + 1,), model (P,)
+    /populations: attrs names; datasets offset (P + 1,), model (P,)
     /projections: attrs names, sources, targets, kinds; dataset synapses (n_proj,)
     /probes/{neurons, v, u}
-    /profile_toml                           the profile file the run used
 
 A trace holds everything an energy and latency report needs, so a finished run
 can be priced again on another profile without re-simulation.

@@ -20,17 +20,26 @@ def population_graph(net) -> nx.DiGraph:
 def depth_ticks(net) -> int:
     """Ticks a spike needs to cross the network: the longest path of delays.
 
-    Recurrent loops are collapsed (each strongly connected component counts
-    as one node), so the value is finite for recurrent networks.
+    Recurrent loops are collapsed: a strongly connected component counts as one
+    node weighted by the sum of the delays inside it (the longest a simple path
+    through it can take), so the value is finite and, for recurrent networks,
+    an upper bound.
     """
     g = population_graph(net)
     cond = nx.condensation(g)
     members = cond.graph["mapping"]
+    inside = {c: 0 for c in cond.nodes}
+    for a, b, d in g.edges(data="delay"):
+        if members[a] == members[b]:
+            inside[members[a]] += d
+    # split each component into an entry and an exit joined by its internal delays
     dag = nx.DiGraph()
-    dag.add_nodes_from(cond.nodes)
+    for c in cond.nodes:
+        dag.add_edge(("in", c), ("out", c), weight=inside[c])
     for a, b, d in g.edges(data="delay"):
         ca, cb = members[a], members[b]
         if ca != cb:
-            w = max(d, dag[ca][cb]["weight"]) if dag.has_edge(ca, cb) else d
-            dag.add_edge(ca, cb, weight=w)
-    return int(nx.dag_longest_path_length(dag, weight="weight")) if dag.number_of_edges() else 0
+            w = max(d, dag[("out", ca)][("in", cb)]["weight"]) if dag.has_edge(
+                ("out", ca), ("in", cb)) else d
+            dag.add_edge(("out", ca), ("in", cb), weight=w)
+    return int(nx.dag_longest_path_length(dag, weight="weight"))

@@ -13,8 +13,8 @@ Neuron dynamics at tick ``t`` (the engine's step 2, see ``DESIGN.md``), with
     CUBA only:  u = ovf_u(keep(u, 1 - decay_u) + a);  a = u
     if refractory count > 0:  count -= 1  (v held, no firing)
     else:
-        v = ovf_v(keep(v, 1 - decay_v) + a + bias - leak)
-        v = keep(v, scale_k)                     (KLIF scale; 1 means none)
+        v = ovf_v(keep(keep(v, 1 - decay_v) + a + bias - leak, scale_k))
+                                                 (KLIF scale k; 1 means none)
         v = max(v, v_min)                        (when v_min is set)
         fire +1 when v >= threshold (or v > threshold with fire_on='>'),
             and the net spike count is below max_count (when max_count > 0)

@@ -90,3 +90,30 @@ def test_quiet_neurons_cost_nothing():
     assert r.total("neuron_updates") == 1
     np.testing.assert_array_equal(r.spike_tick, [4])
     np.testing.assert_array_equal(r.spike_neuron, [1 + 7])
+
+
+def test_spike_record_grows_past_its_first_block():
+    """700 neurons firing every tick for 120 ticks: 84,000 spikes, past the first block."""
+    from neuroemu.ir import Network, Population, neuron
+    from neuroemu.mapping import map_network
+
+    n = 700
+    net = Network("busy", (Population("a", (n,), neuron("if", n, threshold=3, bias=3)),), ())
+    cfg = map_network(net, "generic")
+    ev = simulate(cfg, None, 120)
+    assert ev.spike_tick.size == n * 120
+    assert_same(simulate(cfg, None, 120, engine="reference"), ev)
+
+
+def test_queue_that_cannot_fit_memory_is_refused():
+    from neuroemu.errors import MappingError
+    from neuroemu.ir import Network, Population, neuron, projection
+    from neuroemu.mapping import map_network
+
+    n = 400
+    net = Network("slow", (Population("in", (n,)), Population("a", (n,), neuron("if", n))),
+                  (projection("w", "in", "a", "sparse", np.ones(n, np.int64), src=np.arange(n),
+                              tgt=np.arange(n), delay=10**6),), input="in")
+    with pytest.raises(MappingError, match="delays up to 1000000 ticks over 400 fan-out groups "
+                                           r"need a 6.0 GiB spike queue"):
+        simulate(map_network(net, "generic"), None, 5)

@@ -79,3 +79,17 @@ def test_arrays_are_read_only():
     n = neuron("if", 2, threshold=[1, 2])
     with pytest.raises(ValueError):
         n.threshold[0] = 5
+
+
+def test_depth_of_a_recurrent_chain_bounds_its_latency():
+    """in -> a -> b -> c -> out with a loop c -> a: the longest simple path takes 4 ticks;
+    the bound counts the loop's three delays once: 1 + 3 + 1 = 5."""
+    from neuroemu.ir.graph import depth_ticks
+
+    pops = [Population("in", (1,))] + [Population(k, (1,), neuron("if", 1))
+                                       for k in ("a", "b", "c", "out")]
+    edges = [("in", "a"), ("a", "b"), ("b", "c"), ("c", "out"), ("c", "a")]
+    projs = tuple(projection(f"{s}{t}", s, t, "dense", [[1]]) for s, t in edges)
+    assert depth_ticks(Network("loop", tuple(pops), projs, input="in")) == 5
+    chain = tuple(p for p in projs if p.name != "ca")
+    assert depth_ticks(Network("chain", tuple(pops), chain, input="in")) == 4
