@@ -7,12 +7,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import InputError, MappingError
 from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, TOWARD_ZERO, WRAP, register_limits
 from ..mapping.config import MODEL_INPUT, MODEL_SINGLE, HardwareConfig
-from ..errors import InputError, MappingError
 from .result import COUNTERS, PER_TICK, RunResult
 from .stimulus import Stimulus
-
 
 # the calendar queue holds (delay + 1) x fan-out groups entries of 16 bytes
 QUEUE_LIMIT_BYTES = 4 << 30
