@@ -231,3 +231,38 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "n.h5").stat().st_mode & 0o777 == 0o644
+
+
+def test_report_refuses_a_network_that_is_not_the_runs(capsys, tmp_path):
+    out = tmp_path / "run.h5"
+    assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(out)]) == 0
+    capsys.readouterr()
+    other = str(ROOT / "models" / "nmnist_cnn.h5")
+    assert main(["report", str(out), "--network", other]) == 1
+    assert "is not the one the trace" in capsys.readouterr().err
+
+
+def test_a_trace_with_a_misshapen_counter_is_refused(tmp_path):
+    import h5py
+
+    from neuroemu.errors import FormatError
+
+    out = tmp_path / "run.h5"
+    assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(out)]) == 0
+    with h5py.File(out, "r+") as f:
+        del f["per_tick/spikes"]
+        f["per_tick/spikes"] = np.zeros((1, 1), np.int64)
+    with pytest.raises(FormatError, match=r"per_tick/spikes: shape \(1, 1\), expected \(\d+, 2\)"):
+        read_trace(out)
+
+
+def test_eval_limit_must_be_positive(capsys):
+    assert main(["eval", str(ROOT / "models" / "digits_qcfs_L4.npz"), "--dataset", "digits",
+                 "--limit", "0"]) == 1
+    assert "--limit 0: expected a number of samples >= 1" in capsys.readouterr().err
+
+
+def test_a_window_past_the_recording_warns(capsys):
+    assert main(["run", str(ROOT / "models" / "nmnist_cnn.h5"), "--input",
+                 str(ROOT / "traces" / "nmnist_4.aedat"), "--start-us", "1e7", "--ticks", "3"]) == 0
+    assert "no input event reached the network" in capsys.readouterr().err

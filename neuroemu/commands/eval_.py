@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
                    help="also price the runs on this profile (repeatable; default: the run's "
                         "profile)")
     p.add_argument("--seed", type=int, default=0, help="seed of Poisson input (default 0)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N samples")
+    p.add_argument("--limit", type=int, default=None, help="only the first N samples (N >= 1)")
     p.add_argument("--engine", choices=("event", "reference"), default="event")
     p.add_argument("--ann", default=None, metavar="ANN.npz",
                    help="also report this ANN's accuracy on the dataset")
@@ -35,6 +35,10 @@ def add_parser(sub) -> None:
 
 
 def main(args) -> int:
+    if args.limit is not None and args.limit < 1:
+        from ..errors import NeuroemuError
+
+        raise NeuroemuError(f"--limit {args.limit}: expected a number of samples >= 1")
     import sys
 
     import numpy as np

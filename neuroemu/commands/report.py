@@ -38,9 +38,16 @@ def main(args) -> int:
         profile, note = profile_of_trace(trace, str(args.trace))
     network = None
     if args.network:
+        from ..energy.neurobench import network_matches
+        from ..errors import NeuroemuError
         from ..formats.loader import load_network
 
         network, _ = load_network(args.network)
+        if not network_matches(network, trace):
+            raise NeuroemuError(
+                f"--network {args.network}: network {network.name!r} is not the one the trace "
+                f"{args.trace} was run on ({trace.network!r}, populations "
+                f"{', '.join(trace.pop_names)})")
     if args.report:
         report = write_report(trace, profile, args.report, network=network)
     else:

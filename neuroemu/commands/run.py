@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 
 def add_input_map_options(p) -> None:
@@ -174,10 +175,14 @@ def main(args) -> int:
                           probes=_probes(args, cfg), on_overflow=args.on_overflow,
                           progress=progress, drain_ticks=depth_ticks(net) + 1)
     progress.close()
+    if args.input and info["events"] == 0:
+        print(f"neuroemu: warning: no input event reached the network from {args.input} "
+              "(check --start-us, --duration-us and --crop)", file=sys.stderr)
     for w in caught:
         print(f"neuroemu: warning: {w.message}", file=sys.stderr)
     settings = {
-        "network": str(args.network), "input": args.input, "profile": cfg.profile.name,
+        "network": str(Path(args.network).resolve()), "input": args.input,
+        "profile": cfg.profile.name,
         "ticks": result.ticks, "tick_us": args.tick_us, "seed": args.seed,
         "engine": args.engine, "on_overflow": args.on_overflow, "binning": args.binning,
         "crop": args.crop, "downsample": args.downsample, "polarity": args.polarity,

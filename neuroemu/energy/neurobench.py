@@ -48,6 +48,12 @@ from .latency import neuron_core_mask
 MODEL_CUBA = 2  # neuroemu.mapping.config.MODEL_CUBA
 
 
+def network_matches(net, trace) -> bool:
+    """Whether ``net`` is the network the trace was run on (name, populations, projections)."""
+    return (net.name == trace.network and [p.name for p in net.populations] == list(trace.pop_names)
+            and [p.name for p in net.projections] == list(trace.proj_names))
+
+
 def load_run_network(trace):
     """The network named in the run's settings, if it can be read and matches the trace.
 
@@ -73,7 +79,7 @@ def load_run_network(trace):
         net, _ = read_network(path)
     except Exception as exc:  # noqa: BLE001 - optional: a report never fails for want of it
         return None, f"network file {path} could not be read ({exc})"
-    if net.name != trace.network or [p.name for p in net.projections] != list(trace.proj_names):
+    if not network_matches(net, trace):
         return None, f"network file {path} no longer matches the trace"
     return net, ""
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.result import COUNTERS, PER_TICK
 from .h5util import Reader, atomic_h5, open_h5
 
 FORMAT = "neuroemu-trace"
@@ -175,8 +176,10 @@ def read_trace(path) -> Trace:
         def names(node, key):
             return [x.decode() if isinstance(x, bytes) else str(x) for x in r.attr(node, key)]
 
-        counters = {k: r.array(f"counters/{k}", "iu") for k in f["counters"]}
-        per_tick = {k: r.array(f"per_tick/{k}", "iu") for k in f["per_tick"]}
+        n_cores = int(np.asarray(f["cores/population"]).size) if "cores/population" in f else 0
+        ticks = r.attr("/", "ticks", int)
+        counters = {k: r.array(f"counters/{k}", "iu", (n_cores,)) for k in COUNTERS}
+        per_tick = {k: r.array(f"per_tick/{k}", "iu", (ticks, n_cores)) for k in PER_TICK}
         rc = r.attr("/", "readout_class", int)
         return Trace(
             network=r.attr("/", "network", str), profile=r.attr("/", "profile", str),
