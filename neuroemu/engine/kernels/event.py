@@ -26,6 +26,10 @@ Updates
     a neuron at its fixed point changes nothing, and a second loop does the
     bookkeeping of the neurons that did something.
 
+Arrays are passed one by one, not gathered in NamedTuples: numba passes a tuple
+of arrays by reference, and the reloads that follow cost a quarter of the
+delivery rate (measured on ``tools/bench_engine.py``'s feed-forward workload).
+
 One tick is the three steps of ``DESIGN.md``, each a function below: deliver,
 update, then inject the input spikes. The arithmetic mirrors
 :mod:`neuroemu.hw.fixed` and :func:`neuroemu.engine.reference.update_neurons`.
@@ -38,23 +42,8 @@ from .jit import jit
 # counters per core
 C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU = 0, 1, 2, 3, 4, 5, 6
 # per-population parameters (P, 15)
-(
-    Q_MODEL,
-    Q_RESET,
-    Q_STRICT,
-    Q_FLOOR,
-    Q_VMIN,
-    Q_REFR,
-    Q_SIGNED,
-    Q_NEGTHR,
-    Q_MAXCNT,
-    Q_TRACK,
-    Q_RINT,
-    Q_ROFF,
-    Q_LO,
-    Q_HI,
-    Q_PLAIN,
-) = range(15)
+(Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
+ Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN) = range(15)
 MODEL_INPUT, MODEL_CUBA = 0, 2
 ONE = 4096
 
@@ -94,29 +83,9 @@ def _push(t, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
 
 
 @jit
-def _deliver(
-    t,
-    row,
-    seg_ptr,
-    seg_core,
-    seg_hops,
-    seg_range,
-    range_lo,
-    range_hi,
-    syn_ptr,
-    syn_tgt,
-    syn_w,
-    q_grp,
-    q_val,
-    q_len,
-    acc,
-    mark,
-    range_mark,
-    ranges,
-    upd_list,
-    counters,
-    tick_ops,
-):
+def _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi, syn_ptr,
+             syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, ranges, upd_list,
+             counters, tick_ops):
     """Step 1: add every spike due at t into its targets' accumulators.
 
     Returns (n_upd, n_rng): scattered targets listed in ``upd_list`` and target
@@ -139,7 +108,7 @@ def _deliver(
             r = seg_range[s]
             if r >= 0:
                 # a dense row: add the weights to a slice (indices from 0 vectorise)
-                dst = acc[range_lo[r] : range_hi[r]]
+                dst = acc[range_lo[r]:range_hi[r]]
                 wrow = syn_w[k0:k1]
                 if val == 1:
                     for k in range(wrow.size):
@@ -164,26 +133,9 @@ def _deliver(
 
 
 @jit
-def _collect(
-    t,
-    n_upd,
-    n_rng,
-    ppar,
-    v_init,
-    v_r,
-    u_r,
-    ref_r,
-    cnt_r,
-    vsum_r,
-    last_r,
-    mark,
-    upd_list,
-    ranges,
-    range_lo,
-    range_hi,
-    active,
-    n_active,
-):
+def _collect(t, n_upd, n_rng, ppar, v_init, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, mark, upd_list,
+             ranges, range_lo, range_hi,
+             active, n_active):
     """Reset the populations due at t, and list (or mark) every neuron to update at t.
 
     Returns (n_upd, dense): with ``dense`` the due neurons are those with
@@ -245,24 +197,8 @@ def _note_overflow(t, j, c, ovu, ovv, counters, first_ovf):
 
 
 @jit
-def _emit(
-    t,
-    row,
-    j,
-    c,
-    val,
-    counters,
-    tick_spk,
-    sp_t,
-    sp_n,
-    sp_v,
-    sp_len,
-    grp_ptr,
-    grp_delay,
-    q_grp,
-    q_val,
-    q_len,
-):
+def _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr, grp_delay,
+          q_grp, q_val, q_len):
     """Record neuron j's spike and queue it."""
     counters[c, C_SPK] += 1
     tick_spk[row, c] += 1
@@ -275,44 +211,10 @@ def _emit(
 
 
 @jit
-def _update_plain(
-    t,
-    row,
-    p,
-    ppar,
-    p_thr,
-    p_bias,
-    p_leak,
-    p_mulv,
-    p_mulu,
-    p_mulk,
-    p_pop,
-    core_of,
-    regs,
-    v_r,
-    u_r,
-    ref_r,
-    cnt_r,
-    vsum_r,
-    last_r,
-    acc,
-    mark,
-    active,
-    n_next,
-    counters,
-    tick_upd,
-    tick_spk,
-    sp_t,
-    sp_n,
-    sp_v,
-    sp_len,
-    first_ovf,
-    grp_ptr,
-    grp_delay,
-    q_grp,
-    q_val,
-    q_len,
-):
+def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, core_of,
+                  regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_next,
+                  counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
+                  grp_delay, q_grp, q_val, q_len):
     """Step 2 for the marked neurons of a *plain* population, in index order.
 
     Plain: one register (no current), no reverse spikes, no count cap, no KLIF
@@ -378,24 +280,8 @@ def _update_plain(
         active[n_next] = j
         n_next += 1
         if val != 0:
-            _emit(
-                t,
-                row,
-                j,
-                c,
-                val,
-                counters,
-                tick_spk,
-                sp_t,
-                sp_n,
-                sp_v,
-                sp_len,
-                grp_ptr,
-                grp_delay,
-                q_grp,
-                q_val,
-                q_len,
-            )
+            _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
+                  grp_delay, q_grp, q_val, q_len)
     if n_run > 0:
         counters[c_run, C_UPD] += n_run
         tick_upd[row, c_run] += n_run
@@ -403,37 +289,9 @@ def _update_plain(
 
 
 @jit
-def _update_plain_all(
-    t,
-    row,
-    p,
-    ppar,
-    p_thr,
-    p_bias,
-    p_leak,
-    p_mulv,
-    core_of,
-    regs,
-    v_r,
-    cnt_r,
-    acc,
-    flags,
-    active,
-    n_next,
-    counters,
-    tick_upd,
-    tick_spk,
-    sp_t,
-    sp_n,
-    sp_v,
-    sp_len,
-    first_ovf,
-    grp_ptr,
-    grp_delay,
-    q_grp,
-    q_val,
-    q_len,
-):
+def _update_plain_all(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, regs, v_r,
+                      cnt_r, acc, flags, active, n_next, counters, tick_upd, tick_spk, sp_t,
+                      sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """Step 2 for a plain, saturating population without refractory period or mean
     readout, when many of its neurons are due: every neuron is updated.
 
@@ -501,24 +359,8 @@ def _update_plain_all(
         n_next += 1
         if f & 2:
             cnt_r[j] += 1
-            _emit(
-                t,
-                row,
-                j,
-                c,
-                1,
-                counters,
-                tick_spk,
-                sp_t,
-                sp_n,
-                sp_v,
-                sp_len,
-                grp_ptr,
-                grp_delay,
-                q_grp,
-                q_val,
-                q_len,
-            )
+            _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
+                  grp_delay, q_grp, q_val, q_len)
     if n_run > 0:
         counters[c_run, C_UPD] += n_run
         tick_upd[row, c_run] += n_run
@@ -526,47 +368,10 @@ def _update_plain_all(
 
 
 @jit
-def _update_general(
-    t,
-    row,
-    listed,
-    start,
-    stop,
-    upd_list,
-    ppar,
-    p_thr,
-    p_bias,
-    p_leak,
-    p_mulv,
-    p_mulu,
-    p_mulk,
-    p_pop,
-    core_of,
-    regs,
-    v_r,
-    u_r,
-    ref_r,
-    cnt_r,
-    vsum_r,
-    last_r,
-    acc,
-    mark,
-    active,
-    n_next,
-    counters,
-    tick_upd,
-    tick_spk,
-    sp_t,
-    sp_n,
-    sp_v,
-    sp_len,
-    first_ovf,
-    grp_ptr,
-    grp_delay,
-    q_grp,
-    q_val,
-    q_len,
-):
+def _update_general(t, row, listed, start, stop, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv,
+                    p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r,
+                    acc, mark, active, n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v,
+                    sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """Step 2 for any neurons: ``upd_list[start:stop]`` when ``listed``, else the marked
     neurons of ``start..stop-1``. Every model and option. Returns (n_next, overflowed)."""
     v_lo, v_hi, v_wrap = regs[0], regs[1], regs[2] != 0
@@ -607,7 +412,8 @@ def _update_general(
         if r0 > 0:
             rr = r0 - 1
         else:
-            x = _mul_frac(v0, p_mulv[j], tz) + drive + p_bias[j] - p_leak[j]
+            x = (_mul_frac(v0, p_mulv[j], tz) + drive
+                 + p_bias[j] - p_leak[j])
             x = _mul_frac(x, p_mulk[j], tz)  # KLIF scale; 4096 leaves x as it is
             vv, ovv = _register(x, v_lo, v_hi, v_wrap)
             if floor and vv < ppar[p, Q_VMIN]:
@@ -635,7 +441,8 @@ def _update_general(
         if ppar[p, Q_TRACK] != 0:
             vsum_r[j] += v0 * (t - last_r[j] - 1) + vv
             last_r[j] = t
-        if not (a != 0 or val != 0 or ovu or ovv or vv != v0 or uu != u0 or rr != r0 or cc != c0):
+        if not (a != 0 or val != 0 or ovu or ovv or vv != v0 or uu != u0 or rr != r0
+                or cc != c0):
             continue  # at a fixed point: skipped until its next input
         c = core_of[j]
         if ovu or ovv:
@@ -646,91 +453,25 @@ def _update_general(
         active[n_next] = j
         n_next += 1
         if val != 0:
-            _emit(
-                t,
-                row,
-                j,
-                c,
-                val,
-                counters,
-                tick_spk,
-                sp_t,
-                sp_n,
-                sp_v,
-                sp_len,
-                grp_ptr,
-                grp_delay,
-                q_grp,
-                q_val,
-                q_len,
-            )
+            _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
+                  grp_delay, q_grp, q_val, q_len)
     return n_next, overflowed
 
 
 @jit
 def run_ticks(
     # network (read-only; see engine.event.KernelNet)
-    ppar,
-    p_thr,
-    p_bias,
-    p_leak,
-    p_mulv,
-    p_mulu,
-    p_mulk,
-    p_pop,
-    v_init,
-    core_of,
-    grp_ptr,
-    grp_delay,
-    seg_ptr,
-    seg_core,
-    seg_hops,
-    seg_range,
-    range_lo,
-    range_hi,
-    syn_ptr,
-    syn_tgt,
-    syn_w,
-    regs,
+    ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, v_init, core_of,
+    grp_ptr, grp_delay, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
+    syn_ptr, syn_tgt, syn_w, regs,
     # state (updated in place): registers v, u, refractory count, spike count; v summed
-    # over ticks and the tick of the last update (mean-membrane readout)
-    v_r,
-    u_r,
-    ref_r,
-    cnt_r,
-    vsum_r,
-    last_r,
-    acc,
-    mark,
-    active,
-    n_active,
-    q_grp,
-    q_val,
-    q_len,
-    range_mark,
-    ranges,
-    upd_list,
-    flags,
-    sp_t,
-    sp_n,
-    sp_v,
-    sp_len,
-    counters,
-    first_ovf,
+    # over ticks and the tick of the last update (mean-membrane readout); work arrays
+    v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_active,
+    q_grp, q_val, q_len, range_mark, ranges, upd_list, flags,
+    sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
     # this call
-    t0,
-    t1,
-    in_tick,
-    in_chan,
-    in_val,
-    in_offset,
-    tick_ops,
-    tick_upd,
-    tick_spk,
-    probes,
-    probe_v,
-    probe_u,
-    stop_on_overflow,
+    t0, t1, in_tick, in_chan, in_val, in_offset,
+    tick_ops, tick_upd, tick_spk, probes, probe_v, probe_u, stop_on_overflow,
 ):
     """Run ticks t0..t1-1; return the tick after the last one run.
 
@@ -745,49 +486,12 @@ def run_ticks(
         ip += 1
     for t in range(t0, t1):
         row = t - t0
-        n_upd, n_rng = _deliver(
-            t,
-            row,
-            seg_ptr,
-            seg_core,
-            seg_hops,
-            seg_range,
-            range_lo,
-            range_hi,
-            syn_ptr,
-            syn_tgt,
-            syn_w,
-            q_grp,
-            q_val,
-            q_len,
-            acc,
-            mark,
-            range_mark,
-            ranges,
-            upd_list,
-            counters,
-            tick_ops,
-        )
-        n_upd, dense = _collect(
-            t,
-            n_upd,
-            n_rng,
-            ppar,
-            v_init,
-            v_r,
-            u_r,
-            ref_r,
-            cnt_r,
-            vsum_r,
-            last_r,
-            mark,
-            upd_list,
-            ranges,
-            range_lo,
-            range_hi,
-            active,
-            n_active,
-        )
+        n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo,
+                                range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc,
+                                mark, range_mark, ranges, upd_list, counters, tick_ops)
+        n_upd, dense = _collect(t, n_upd, n_rng, ppar, v_init, v_r, u_r, ref_r, cnt_r, vsum_r,
+                                last_r, mark, upd_list, ranges,
+                                range_lo, range_hi, active, n_active)
         k0 = sp_len[0]
         # step 2: update the due neurons (a call passes tens of arrays: none when idle);
         # many are visited population by population, a few are taken from the list
@@ -797,175 +501,40 @@ def run_ticks(
             for p in range(ppar.shape[0]):
                 if ppar[p, Q_MODEL] == MODEL_INPUT:
                     continue
-                if (
-                    ppar[p, Q_PLAIN] != 0
-                    and ppar[p, Q_REFR] == 0
-                    and ppar[p, Q_TRACK] == 0
-                    and regs[2] == 0
-                ):
+                if (ppar[p, Q_PLAIN] != 0 and ppar[p, Q_REFR] == 0 and ppar[p, Q_TRACK] == 0
+                        and regs[2] == 0):
                     n_next, ov = _update_plain_all(
-                        t,
-                        row,
-                        p,
-                        ppar,
-                        p_thr,
-                        p_bias,
-                        p_leak,
-                        p_mulv,
-                        core_of,
-                        regs,
-                        v_r,
-                        cnt_r,
-                        acc,
-                        flags,
-                        active,
-                        n_next,
-                        counters,
-                        tick_upd,
-                        tick_spk,
-                        sp_t,
-                        sp_n,
-                        sp_v,
-                        sp_len,
-                        first_ovf,
-                        grp_ptr,
-                        grp_delay,
-                        q_grp,
-                        q_val,
-                        q_len,
-                    )
+                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, regs, v_r,
+                        cnt_r, acc, flags, active, n_next, counters, tick_upd, tick_spk, sp_t,
+                        sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
                 elif ppar[p, Q_PLAIN] != 0:
                     n_next, ov = _update_plain(
-                        t,
-                        row,
-                        p,
-                        ppar,
-                        p_thr,
-                        p_bias,
-                        p_leak,
-                        p_mulv,
-                        p_mulu,
-                        p_mulk,
-                        p_pop,
-                        core_of,
-                        regs,
-                        v_r,
-                        u_r,
-                        ref_r,
-                        cnt_r,
-                        vsum_r,
-                        last_r,
-                        acc,
-                        mark,
-                        active,
-                        n_next,
-                        counters,
-                        tick_upd,
-                        tick_spk,
-                        sp_t,
-                        sp_n,
-                        sp_v,
-                        sp_len,
-                        first_ovf,
-                        grp_ptr,
-                        grp_delay,
-                        q_grp,
-                        q_val,
-                        q_len,
-                    )
+                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop,
+                        core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active,
+                        n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
+                        first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
                 else:
                     n_next, ov = _update_general(
-                        t,
-                        row,
-                        False,
-                        ppar[p, Q_LO],
-                        ppar[p, Q_HI],
-                        upd_list,
-                        ppar,
-                        p_thr,
-                        p_bias,
-                        p_leak,
-                        p_mulv,
-                        p_mulu,
-                        p_mulk,
-                        p_pop,
-                        core_of,
-                        regs,
-                        v_r,
-                        u_r,
-                        ref_r,
-                        cnt_r,
-                        vsum_r,
-                        last_r,
-                        acc,
-                        mark,
-                        active,
-                        n_next,
-                        counters,
-                        tick_upd,
-                        tick_spk,
-                        sp_t,
-                        sp_n,
-                        sp_v,
-                        sp_len,
-                        first_ovf,
-                        grp_ptr,
-                        grp_delay,
-                        q_grp,
-                        q_val,
-                        q_len,
-                    )
+                        t, row, False, ppar[p, Q_LO], ppar[p, Q_HI], upd_list, ppar, p_thr,
+                        p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r,
+                        ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_next, counters,
+                        tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
+                        grp_delay, q_grp, q_val, q_len)
                 overflowed |= ov
             n_active[0] = n_next
         elif n_upd > 0:
             n_active[0], overflowed = _update_general(
-                t,
-                row,
-                True,
-                0,
-                n_upd,
-                upd_list,
-                ppar,
-                p_thr,
-                p_bias,
-                p_leak,
-                p_mulv,
-                p_mulu,
-                p_mulk,
-                p_pop,
-                core_of,
-                regs,
-                v_r,
-                u_r,
-                ref_r,
-                cnt_r,
-                vsum_r,
-                last_r,
-                acc,
-                mark,
-                active,
-                0,
-                counters,
-                tick_upd,
-                tick_spk,
-                sp_t,
-                sp_n,
-                sp_v,
-                sp_len,
-                first_ovf,
-                grp_ptr,
-                grp_delay,
-                q_grp,
-                q_val,
-                q_len,
-            )
+                t, row, True, 0, n_upd, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu,
+                p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark,
+                active, 0, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
+                grp_ptr, grp_delay, q_grp, q_val, q_len)
         else:
             n_active[0] = 0
         if not dense and sp_len[0] - k0 > 1:
             # neurons taken from the list fire in list order: keep the record sorted by neuron
-            order = np.argsort(sp_n[k0 : sp_len[0]])
-            sp_n[k0 : sp_len[0]] = sp_n[k0 : sp_len[0]][order]
-            sp_v[k0 : sp_len[0]] = sp_v[k0 : sp_len[0]][order]
+            order = np.argsort(sp_n[k0:sp_len[0]])
+            sp_n[k0:sp_len[0]] = sp_n[k0:sp_len[0]][order]
+            sp_v[k0:sp_len[0]] = sp_v[k0:sp_len[0]][order]
         # step 3: the input spikes of tick t leave with the neurons' spikes
         while ip < in_tick.size and in_tick[ip] == t:
             j = in_offset + in_chan[ip]
