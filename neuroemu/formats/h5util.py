@@ -33,17 +33,18 @@ def open_h5(path, what: str):
 
 
 @contextlib.contextmanager
-def atomic_h5(path):
-    """Write an HDF5 file under a temporary name and move it into place only when complete."""
-    import h5py
+def atomic_path(path):
+    """A temporary path beside ``path``, moved into place only if the block completes.
 
+    The file gets the permissions a new file would have; on failure nothing is
+    left behind, neither a partial ``path`` nor the temporary file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        with h5py.File(tmp, "w") as f:
-            yield f
+        yield Path(tmp)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; give it a new file's mode
@@ -51,6 +52,15 @@ def atomic_h5(path):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+@contextlib.contextmanager
+def atomic_h5(path):
+    """Write an HDF5 file under a temporary name and move it into place only when complete."""
+    import h5py
+
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        yield f
 
 
 class Reader:

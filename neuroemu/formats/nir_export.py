@@ -37,12 +37,12 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import NeuroemuError
 from ..ir import Network, synapses
+from .h5util import atomic_path
 
 
 class NirExportError(NeuroemuError):
@@ -606,11 +606,5 @@ def write_nir(net: Network, path, dt: float | None = None, *, lossy: bool = Fals
     import nir
 
     graph = to_nir(net, dt, lossy=lossy, notes=notes)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
+    with atomic_path(path) as tmp:
         nir.write(tmp, graph)
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
