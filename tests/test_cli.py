@@ -266,3 +266,8 @@ def test_a_window_past_the_recording_warns(capsys):
     assert main(["run", str(ROOT / "models" / "nmnist_cnn.h5"), "--input",
                  str(ROOT / "traces" / "nmnist_4.aedat"), "--start-us", "1e7", "--ticks", "3"]) == 0
     assert "no input event reached the network" in capsys.readouterr().err
+
+
+def test_events_info_on_a_folder_says_so(capsys, tmp_path):
+    assert main(["events", "info", str(tmp_path)]) == 1
+    assert "is a folder; expected a recording file" in capsys.readouterr().err

@@ -271,6 +271,8 @@ def detect_format(path) -> str:
         an AEDAT one.
     """
     path = Path(path)
+    if path.is_dir():
+        raise FormatError(f"{path}: is a folder; expected a recording file (AEDAT or N-MNIST)")
     if not path.is_file():
         raise FormatError(f"{path}: no such file")
     with open(path, "rb") as fh:
