@@ -130,7 +130,7 @@ def _record_block(size: int) -> list:
 
 def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
-              drain_ticks: int = 0, knet: KernelNet | None = None) -> RunResult:
+              drain_ticks: int = 0) -> RunResult:
     """Run ``cfg`` with the event kernel.
 
     Parameters
@@ -148,7 +148,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     from .kernels.event import run_ticks
 
     start = time.perf_counter()
-    knet = knet or cfg.kernel_view
+    knet = cfg.kernel_view
     n, n_cores = cfg.n_neurons, cfg.n_cores
     ring = cfg.max_delay + 1
     n_groups = knet.grp_delay.size
@@ -190,17 +190,24 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     empty = np.zeros(0, np.int64)
     t = 0
 
+    def call(t0, t1, tick, chan, val):
+        """One kernel call for ticks t0..t1-1: (next tick, per-tick counters, probe traces)."""
+        per_tick = np.zeros((3, t1 - t0, n_cores), np.int64)
+        pv = np.zeros((t1 - t0, probes.size), np.int64)
+        pu = np.zeros((t1 - t0, probes.size), np.int64)
+        t_next = run_ticks(
+            *knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, q_grp, q_val,
+            q_len, range_mark, ranges, upd_list, flags, record[0], record[1], record[2], sp_len,
+            counters, first_ovf, t0, t1, tick, chan, val, in_offset,
+            per_tick[0], per_tick[1], per_tick[2], probes, pv, pu, stop_on_overflow)
+        return t_next, per_tick, pv, pu
+
     compile_s = 0.0
     if not run_ticks.signatures:
         # compile the kernel (or load it from the cache) with a call that runs no tick, so
         # that the run's wall time is the simulation's own
         c0 = time.perf_counter()
-        run_ticks(*knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, q_grp,
-                  q_val, q_len, range_mark, ranges, upd_list, flags, record[0], record[1],
-                  record[2], sp_len, counters, first_ovf, 0, 0, empty, empty, empty, in_offset,
-                  np.zeros((0, n_cores), np.int64), np.zeros((0, n_cores), np.int64),
-                  np.zeros((0, n_cores), np.int64), probes, np.zeros((0, probes.size), np.int64),
-                  np.zeros((0, probes.size), np.int64), stop_on_overflow)
+        call(0, 0, empty, empty, empty)
         compile_s = time.perf_counter() - c0
         start += compile_s
 
@@ -212,20 +219,11 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
                 blocks_done.append([a[:sp_len[0]] for a in record])
                 record = _record_block(min(2 * record[0].size, 1 << 22) + n)
                 sp_len[0] = 0
-            t1 = min(t_end, t + chunk_ticks)
-            block = np.zeros((3, t1 - t, n_cores), np.int64)
-            pv = np.zeros((t1 - t, probes.size), np.int64)
-            pu = np.zeros((t1 - t, probes.size), np.int64)
             i0 = int(np.searchsorted(tick, t))
-            t_next = run_ticks(
-                *knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, q_grp,
-                q_val, q_len,
-                range_mark, ranges, upd_list, flags, record[0], record[1], record[2], sp_len,
-                counters, first_ovf, t, t1, tick[i0:], chan[i0:], val[i0:], in_offset,
-                block[0], block[1], block[2], probes, pv, pu, stop_on_overflow,
-            )
+            t_next, per_tick, pv, pu = call(t, min(t_end, t + chunk_ticks), tick[i0:],
+                                            chan[i0:], val[i0:])
             done = t_next - t
-            blocks.append((block[:, :done], pv[:done], pu[:done]))
+            blocks.append((per_tick[:, :done], pv[:done], pu[:done]))
             t = t_next
             if progress is not None:
                 progress(t, ticks)

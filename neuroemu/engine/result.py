@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -57,7 +57,6 @@ class RunResult:
     engine: str = ""
     wall_s: float = 0.0
     compile_s: float = 0.0  # compiling or loading the event kernel, not in wall_s
-    settings: dict = field(default_factory=dict)
 
     def total(self, name: str) -> int:
         return int(self.counters[name].sum())

@@ -102,7 +102,7 @@ class Trace:
         return cls(
             network=cfg.network.name, profile=cfg.profile.name, engine=result.engine,
             ticks=int(result.ticks), tick_us=float(tick_us), wall_s=float(result.wall_s),
-            settings=dict(settings or result.settings),
+            settings=dict(settings or {}),
             spike_tick=result.spike_tick, spike_neuron=result.spike_neuron,
             spike_value=result.spike_value,
             readout_class=cls_, readout_kind=ro.kind if ro else "",

@@ -45,7 +45,6 @@ C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU = 0, 1, 2, 3, 4, 5, 6
 (Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
  Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN) = range(15)
 MODEL_INPUT, MODEL_CUBA = 0, 2
-ONE = 4096
 
 
 @jit
@@ -197,6 +196,18 @@ def _note_overflow(t, j, c, ovu, ovv, counters, first_ovf):
 
 
 @jit
+def _flush_updates(c_run, n_run, row, counters, tick_upd):
+    """Add a run of ``n_run`` updates on core ``c_run`` to the counters.
+
+    Neurons are visited in index order, so their updates come in runs on one
+    core: counting a run when it ends keeps the hot loop to one comparison.
+    """
+    if n_run > 0:
+        counters[c_run, C_UPD] += n_run
+        tick_upd[row, c_run] += n_run
+
+
+@jit
 def _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr, grp_delay,
           q_grp, q_val, q_len):
     """Record neuron j's spike and queue it."""
@@ -271,9 +282,7 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
             overflowed = True
             _note_overflow(t, j, c, False, True, counters, first_ovf)
         if c != c_run:
-            if n_run > 0:
-                counters[c_run, C_UPD] += n_run
-                tick_upd[row, c_run] += n_run
+            _flush_updates(c_run, n_run, row, counters, tick_upd)
             c_run = c
             n_run = 0
         n_run += 1
@@ -282,9 +291,7 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
         if val != 0:
             _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
                   grp_delay, q_grp, q_val, q_len)
-    if n_run > 0:
-        counters[c_run, C_UPD] += n_run
-        tick_upd[row, c_run] += n_run
+    _flush_updates(c_run, n_run, row, counters, tick_upd)
     return n_next, overflowed
 
 
@@ -349,9 +356,7 @@ def _update_plain_all(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, r
             overflowed = True
             _note_overflow(t, j, c, False, True, counters, first_ovf)
         if c != c_run:
-            if n_run > 0:
-                counters[c_run, C_UPD] += n_run
-                tick_upd[row, c_run] += n_run
+            _flush_updates(c_run, n_run, row, counters, tick_upd)
             c_run = c
             n_run = 0
         n_run += 1
@@ -361,9 +366,7 @@ def _update_plain_all(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, r
             cnt_r[j] += 1
             _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
                   grp_delay, q_grp, q_val, q_len)
-    if n_run > 0:
-        counters[c_run, C_UPD] += n_run
-        tick_upd[row, c_run] += n_run
+    _flush_updates(c_run, n_run, row, counters, tick_upd)
     return n_next, overflowed
 
 
