@@ -91,8 +91,16 @@ def random_conv_case(rng, w_max, v_max):
     return (c_in, h, w), [conv, pool], projs
 
 
-def random_case(rng, max_pops: int = 4, max_size: int = 12, max_ticks: int = 40):
-    """(config, stimulus, ticks) of a random network with random input spikes."""
+def random_case(rng, max_pops: int = 4, max_size: int = 12, max_ticks: int = 40,
+                sparse: bool = False):
+    """(config, stimulus, ticks) of a random network with random input spikes.
+
+    ``sparse``: up to 4x larger populations with about one input event per tick,
+    so that ticks where many neurons are due alternate with ticks where few are
+    (the event kernel switches between its two ways of updating).
+    """
+    if sparse:
+        max_size *= 4
     prof = random_profile(rng)
     if rng.random() < 0.2:
         w_max = (1 << (prof.w_bits - 1)) - 1
@@ -137,7 +145,7 @@ def random_case(rng, max_pops: int = 4, max_size: int = 12, max_ticks: int = 40)
                                                                   "mean_membrane"]))))
     cfg = map_network(net, prof)
     ticks = int(rng.integers(1, max_ticks))
-    n_ev = int(rng.integers(0, 3 * ticks * n_in + 1))
+    n_ev = int(rng.integers(0, (ticks if sparse else 3 * ticks * n_in) + 1))
     stim = make_stimulus(rng.integers(0, ticks, n_ev), rng.integers(0, n_in, n_ev), n_in,
                          value=rng.integers(1, 3, n_ev))
     return cfg, stim, ticks

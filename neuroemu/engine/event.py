@@ -33,6 +33,9 @@ class KernelNet(NamedTuple):
     whose targets are consecutive neurons has ``seg_range[s] >= 0``, the index of
     its target range ``range_lo[r] .. range_hi[r]`` (shared by equal ranges);
     others have -1.
+
+    Population ``p``'s neurons fall in *core runs* ``run_ptr[p] .. run_ptr[p + 1]``:
+    run ``i`` is neurons ``run_lo[i] .. run_hi[i]``, all on core ``run_core[i]``.
     """
 
     ppar: np.ndarray
@@ -56,6 +59,10 @@ class KernelNet(NamedTuple):
     syn_ptr: np.ndarray
     syn_tgt: np.ndarray
     syn_w: np.ndarray
+    run_ptr: np.ndarray
+    run_lo: np.ndarray
+    run_hi: np.ndarray
+    run_core: np.ndarray
     regs: np.ndarray
 
 
@@ -108,10 +115,18 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
                          for lo, hi in zip(cfg.pop_offset[:-1], cfg.pop_offset[1:])], bool)
     plain = ((cfg.pop_model == MODEL_SINGLE) & (cfg.pop_signed == 0) & (cfg.pop_maxcount == 0)
              & unscaled)
+    # whole: plain, saturating, no refractory count, no mean readout (updated whole when busy)
+    whole = (plain & (cfg.pop_refractory == 0) & (cfg.pop_track_mean == 0)
+             & (OVERFLOW_RULES[prof.v_overflow] != WRAP))
     ppar = np.stack([cfg.pop_model, cfg.pop_reset, cfg.pop_strict, cfg.pop_floor, cfg.pop_vmin,
                      cfg.pop_refractory, cfg.pop_signed, cfg.pop_negthr, cfg.pop_maxcount,
                      cfg.pop_track_mean, cfg.pop_reset_interval, cfg.pop_reset_offset,
-                     cfg.pop_offset[:-1], cfg.pop_offset[1:], plain], axis=1)
+                     cfg.pop_offset[:-1], cfg.pop_offset[1:], plain, whole], axis=1)
+    # core runs: a new run wherever the core or the population changes
+    run_start = np.flatnonzero(np.diff(core, prepend=-1) != 0)
+    run_start = np.union1d(run_start, cfg.pop_offset[:-1][cfg.pop_offset[:-1] < cfg.n_neurons])
+    run_end = np.append(run_start[1:], cfg.n_neurons)
+    run_ptr = np.searchsorted(run_start, cfg.pop_offset)
     return KernelNet(
         ppar=i64(ppar), p_thr=i64(cfg.thr), p_bias=i64(cfg.bias), p_leak=i64(cfg.leak),
         p_mulv=i64(cfg.mul_v), p_mulu=i64(cfg.mul_u), p_mulk=i64(cfg.mul_k),
@@ -120,7 +135,8 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         seg_core=i64(tcore[seg_start]),
         seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
         seg_range=i64(seg_range), range_lo=i64(uniq[:, 0]), range_hi=i64(uniq[:, 1]),
-        syn_ptr=i64(syn_ptr), syn_tgt=i64(tgt), syn_w=i64(w), regs=regs,
+        syn_ptr=i64(syn_ptr), syn_tgt=i64(tgt), syn_w=i64(w), run_ptr=i64(run_ptr),
+        run_lo=i64(run_start), run_hi=i64(run_end), run_core=i64(core[run_start]), regs=regs,
     )
 
 def _record_block(size: int) -> list:
@@ -176,7 +192,10 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     range_mark = np.full(max(knet.range_lo.size, 1), -1, np.int64)
     ranges = np.zeros(max(knet.range_lo.size, 1), np.int64)
     upd_list = np.zeros(n, np.int64)
-    flags = np.zeros(n, np.int8)  # per-neuron outcome of a whole-population update
+    # per neuron, the outcome of its population's last whole update; per population, how
+    # many neurons it flagged as active (0 unless it was updated whole at the last tick)
+    flags = np.zeros(n, np.int8)
+    p_flagged = np.zeros(len(cfg.pop_model), np.int64)
     # the spike record grows in blocks (no copy of what is recorded until the end)
     blocks_done = []
     record = _record_block(max(4 * n, 1 << 16))
@@ -196,9 +215,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         pv = np.zeros((t1 - t0, probes.size), np.int64)
         pu = np.zeros((t1 - t0, probes.size), np.int64)
         t_next = run_ticks(
-            *knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, q_grp, q_val,
-            q_len, range_mark, ranges, upd_list, flags, record[0], record[1], record[2], sp_len,
-            counters, first_ovf, t0, t1, tick, chan, val, in_offset,
+            *knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, flags, p_flagged,
+            q_grp, q_val, q_len, range_mark, ranges, upd_list, record[0], record[1], record[2],
+            sp_len, counters, first_ovf, t0, t1, tick, chan, val, in_offset,
             per_tick[0], per_tick[1], per_tick[2], probes, pv, pu, stop_on_overflow)
         return t_next, per_tick, pv, pu
 

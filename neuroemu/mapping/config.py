@@ -83,11 +83,14 @@ class HardwareConfig:
                              and ro.population == p.name) for p in self.network.populations],
                         dtype=np.int64)
 
-    @property
+    @cached_property
     def pop_of(self) -> np.ndarray:
-        return np.repeat(np.arange(self.pop_model.size), np.diff(self.pop_offset))
+        """(N,) int64 read-only: each neuron's population index."""
+        out = np.repeat(np.arange(self.pop_model.size), np.diff(self.pop_offset))
+        out.flags.writeable = False
+        return out
 
-    @property
+    @cached_property
     def max_delay(self) -> int:
         return int(self.syn_delay.max()) if self.syn_delay.size else 1
 

@@ -24,19 +24,31 @@ def assert_same(a, b):
     assert a.ticks == b.ticks
 
 
-@pytest.mark.parametrize("block", range(10))
-def test_event_engine_equals_reference(block):
-    """600 seeded random networks: every model and option, delays 1..4, several cores,
-    narrow registers that overflow; both engines must agree on everything."""
-    for seed in range(block * 60, (block + 1) * 60):
-        cfg, stim, ticks = random_case(np.random.default_rng(seed))
+def assert_engines_agree(seeds, **case):
+    for seed in seeds:
+        cfg, stim, ticks = random_case(np.random.default_rng(seed), **case)
         probes = np.arange(cfg.n_neurons)[-3:]
         ref = simulate(cfg, stim, ticks, engine="reference", probes=probes)
         ev = simulate(cfg, stim, ticks, engine="event", probes=probes)
         try:
             assert_same(ref, ev)
         except AssertionError as exc:
-            raise AssertionError(f"seed {seed}: {exc}") from None
+            raise AssertionError(f"seed {seed} {case}: {exc}") from None
+
+
+@pytest.mark.parametrize("block", range(10))
+def test_event_engine_equals_reference(block):
+    """600 seeded random networks: every model and option, delays 1..4, several cores,
+    narrow registers that overflow; both engines must agree on everything."""
+    assert_engines_agree(range(block * 60, (block + 1) * 60))
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_event_engine_equals_reference_sparse_activity(block):
+    """200 more, larger and with little input: the kernel alternates between updating
+    many neurons (populations whole) and a few (from a list) and must carry the neurons
+    still moving from one way to the other."""
+    assert_engines_agree(range(10_000 + block * 50, 10_000 + (block + 1) * 50), sparse=True)
 
 
 def test_random_cases_exercise_the_features():

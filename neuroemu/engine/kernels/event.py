@@ -20,11 +20,14 @@ Updates
     change (and that neither fired nor overflowed) is at a fixed point of its
     deterministic update, so skipping it until its next input is exact. When
     more than 1/16 of the neurons are due they are visited population by
-    population in index order; a *plain* population (one saturating register,
+    population in index order; a *whole* population (one saturating register,
     no refractory count, reverse spikes, count cap, KLIF scale or mean readout)
     is then updated whole by a branch-free loop that vectorises, since updating
-    a neuron at its fixed point changes nothing, and a second loop does the
-    bookkeeping of the neurons that did something.
+    a neuron at its fixed point changes nothing. That loop leaves a flag per
+    neuron instead of listing the neurons that did something; only those that
+    fired or overflowed are visited again, and the flags are read back into
+    the list only if the next tick has few neurons due. Neurons of other
+    populations that did something are listed in ``active``.
 
 Arrays are passed one by one, not gathered in NamedTuples: with tuples the
 feed-forward workload of ``tools/bench_engine.py`` took 72 ms instead of 57 ms
@@ -41,9 +44,9 @@ from .jit import jit
 
 # counters per core
 C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU = 0, 1, 2, 3, 4, 5, 6
-# per-population parameters (P, 15)
+# per-population parameters (P, 16)
 (Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
- Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN) = range(15)
+ Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE) = range(16)
 MODEL_INPUT, MODEL_CUBA = 0, 2
 
 
@@ -132,14 +135,14 @@ def _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
 
 
 @jit
-def _collect(t, n_upd, n_rng, ppar, v_init, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, mark, upd_list,
-             ranges, range_lo, range_hi,
-             active, n_active):
+def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, mark,
+             upd_list, ranges, range_lo, range_hi, active, n_active, flags, p_flagged):
     """Reset the populations due at t, and list (or mark) every neuron to update at t.
 
     Returns (n_upd, dense): with ``dense`` the due neurons are those with
-    ``mark[j] == t``, to be visited in index order; otherwise the first
-    ``n_upd`` entries of ``upd_list``.
+    ``mark[j] == t``, to be visited in index order (*whole* populations are
+    updated whole and need no marks); otherwise the first ``n_upd`` entries of
+    ``upd_list``.
     """
     for p in range(ppar.shape[0]):
         every = ppar[p, Q_RINT]
@@ -159,14 +162,25 @@ def _collect(t, n_upd, n_rng, ppar, v_init, v_r, u_r, ref_r, cnt_r, vsum_r, last
     n_cand = n_upd + n_active[0]
     for i in range(n_rng):
         n_cand += range_hi[ranges[i]] - range_lo[ranges[i]]
+    for p in range(ppar.shape[0]):
+        n_cand += p_flagged[p]
     if 16 * n_cand > v_r.size:
         # many: mark them, the update scans the marks in index order
         for i in range(n_rng):
-            for j in range(range_lo[ranges[i]], range_hi[ranges[i]]):
-                mark[j] = t
+            if ppar[p_pop[range_lo[ranges[i]]], Q_WHOLE] == 0:
+                for j in range(range_lo[ranges[i]], range_hi[ranges[i]]):
+                    mark[j] = t
         for i in range(n_active[0]):
             mark[active[i]] = t
         return n_upd, True
+    # few: list them; a population updated whole at t - 1 flagged the neurons that moved
+    for p in range(ppar.shape[0]):
+        if p_flagged[p] > 0:
+            for j in range(ppar[p, Q_LO], ppar[p, Q_HI]):
+                if flags[j] != 0 and mark[j] != t:
+                    mark[j] = t
+                    upd_list[n_upd] = j
+                    n_upd += 1
     for i in range(n_rng):
         for j in range(range_lo[ranges[i]], range_hi[ranges[i]]):
             if mark[j] != t:
@@ -296,78 +310,81 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
 
 
 @jit
-def _update_plain_all(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, regs, v_r,
-                      cnt_r, acc, flags, active, n_next, counters, tick_upd, tick_spk, sp_t,
-                      sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
-    """Step 2 for a plain, saturating population without refractory period or mean
-    readout, when many of its neurons are due: every neuron is updated.
+def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
+                  run_core, regs, v_r, cnt_r, acc, flags, counters, tick_upd, tick_spk, sp_t,
+                  sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
+    """Step 2 for a *whole* population (plain, saturating, no refractory count, no
+    mean readout) when many neurons are due: every neuron is updated.
 
     A neuron that is not due is at a fixed point of its update with no input (see
     the module docstring), so updating it changes nothing and it is not counted;
-    this lets the first pass run over the whole population without branches
-    (it vectorises), writing a flag per neuron (1 did something, 2 fired, 4
-    overflowed). The second pass does the bookkeeping for the flagged ones.
-    Returns (n_next, overflowed).
+    this lets the update run over each core run of the population without
+    branches (it vectorises), writing a flag per neuron (1 did something, 2
+    fired, 4 overflowed) and counting the flagged ones. Only fired or overflowed
+    neurons are visited again. The flags stand for the population's active
+    neurons until its next update. Returns (neurons flagged, overflowed).
     """
-    lo = ppar[p, Q_LO]
-    hi = ppar[p, Q_HI]
     v_lo, v_hi = regs[0], regs[1]
     tz = regs[6] != 0
     floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo  # v_lo: no floor
     strict = ppar[p, Q_STRICT]  # fire when v >= threshold + strict
     reset = ppar[p, Q_RESET]
-    v = v_r[lo:hi]
-    a_in = acc[lo:hi]
-    thr = p_thr[lo:hi]
-    bias = p_bias[lo:hi]
-    leak = p_leak[lo:hi]
-    mulv = p_mulv[lo:hi]
-    flag = flags[lo:hi]
-    for k in range(hi - lo):
-        v0 = v[k]
-        a = a_in[k]
-        prod = v0 * mulv[k]
-        if tz:
-            sgn = prod >> 63
-            dec = ((((prod ^ sgn) - sgn) >> 12) ^ sgn) - sgn
-        else:
-            dec = prod >> 12
-        x = dec + a + bias[k] - leak[k]
-        vv = min(max(x, v_lo), v_hi)
-        ovf = vv != x
-        vv = max(vv, floor_v)
-        fire = vv >= thr[k] + strict
-        after = 0 if reset == 0 else (vv - thr[k] if reset == 1 else vv)
-        vn = after if fire else vv
-        v[k] = vn
-        a_in[k] = 0
-        did = (a != 0) | (vn != v0) | ovf | fire
-        flag[k] = did + 2 * fire + 4 * ovf
     overflowed = False
-    c_run = -1
-    n_run = 0
-    for k in range(hi - lo):
-        f = flag[k]
-        if f == 0:
+    n_did = 0
+    for i in range(run_ptr[p], run_ptr[p + 1]):
+        lo = run_lo[i]
+        hi = run_hi[i]
+        c = run_core[i]
+        v = v_r[lo:hi]
+        a_in = acc[lo:hi]
+        thr = p_thr[lo:hi]
+        bias = p_bias[lo:hi]
+        leak = p_leak[lo:hi]
+        mulv = p_mulv[lo:hi]
+        flag = flags[lo:hi]
+        n_run = 0
+        n_evt = 0
+        for k in range(hi - lo):
+            v0 = v[k]
+            a = a_in[k]
+            prod = v0 * mulv[k]
+            if tz:
+                sgn = prod >> 63
+                dec = ((((prod ^ sgn) - sgn) >> 12) ^ sgn) - sgn
+            else:
+                dec = prod >> 12
+            x = dec + a + bias[k] - leak[k]
+            vv = min(max(x, v_lo), v_hi)
+            ovf = vv != x
+            vv = max(vv, floor_v)
+            fire = vv >= thr[k] + strict
+            after = 0 if reset == 0 else (vv - thr[k] if reset == 1 else vv)
+            vn = after if fire else vv
+            v[k] = vn
+            a_in[k] = 0
+            did = (a != 0) | (vn != v0) | ovf | fire
+            evt = 2 * fire + 4 * ovf
+            flag[k] = did + evt
+            n_run += did
+            n_evt += evt
+        counters[c, C_UPD] += n_run
+        tick_upd[row, c] += n_run
+        n_did += n_run
+        if n_evt == 0:
             continue
-        j = lo + k
-        c = core_of[j]
-        if f & 4:
-            overflowed = True
-            _note_overflow(t, j, c, False, True, counters, first_ovf)
-        if c != c_run:
-            _flush_updates(c_run, n_run, row, counters, tick_upd)
-            c_run = c
-            n_run = 0
-        n_run += 1
-        active[n_next] = j
-        n_next += 1
-        if f & 2:
-            cnt_r[j] += 1
-            _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
-                  grp_delay, q_grp, q_val, q_len)
-    _flush_updates(c_run, n_run, row, counters, tick_upd)
-    return n_next, overflowed
+        for k in range(hi - lo):
+            f = flag[k]
+            if f < 2:
+                continue
+            j = lo + k
+            if f & 4:
+                overflowed = True
+                _note_overflow(t, j, c, False, True, counters, first_ovf)
+            if f & 2:
+                cnt_r[j] += 1
+                _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
+                      grp_delay, q_grp, q_val, q_len)
+    return n_did, overflowed
 
 
 @jit
@@ -466,11 +483,12 @@ def run_ticks(
     # network (read-only; see engine.event.KernelNet)
     ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, v_init, core_of,
     grp_ptr, grp_delay, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
-    syn_ptr, syn_tgt, syn_w, regs,
+    syn_ptr, syn_tgt, syn_w, run_ptr, run_lo, run_hi, run_core, regs,
     # state (updated in place): registers v, u, refractory count, spike count; v summed
-    # over ticks and the tick of the last update (mean-membrane readout); work arrays
-    v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_active,
-    q_grp, q_val, q_len, range_mark, ranges, upd_list, flags,
+    # over ticks and the tick of the last update (mean-membrane readout); the neurons to
+    # look at next tick (a list, and the flags of populations updated whole); work arrays
+    v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_active, flags, p_flagged,
+    q_grp, q_val, q_len, range_mark, ranges, upd_list,
     sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
     # this call
     t0, t1, in_tick, in_chan, in_val, in_offset,
@@ -492,9 +510,9 @@ def run_ticks(
         n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo,
                                 range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc,
                                 mark, range_mark, ranges, upd_list, counters, tick_ops)
-        n_upd, dense = _collect(t, n_upd, n_rng, ppar, v_init, v_r, u_r, ref_r, cnt_r, vsum_r,
-                                last_r, mark, upd_list, ranges,
-                                range_lo, range_hi, active, n_active)
+        n_upd, dense = _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r,
+                                vsum_r, last_r, mark, upd_list, ranges, range_lo, range_hi,
+                                active, n_active, flags, p_flagged)
         k0 = sp_len[0]
         # step 2: update the due neurons (a call passes tens of arrays: none when idle);
         # many are visited population by population, a few are taken from the list
@@ -502,14 +520,15 @@ def run_ticks(
         if dense:
             n_next = 0
             for p in range(ppar.shape[0]):
+                p_flagged[p] = 0
                 if ppar[p, Q_MODEL] == MODEL_INPUT:
                     continue
-                if (ppar[p, Q_PLAIN] != 0 and ppar[p, Q_REFR] == 0 and ppar[p, Q_TRACK] == 0
-                        and regs[2] == 0):
-                    n_next, ov = _update_plain_all(
-                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, regs, v_r,
-                        cnt_r, acc, flags, active, n_next, counters, tick_upd, tick_spk, sp_t,
-                        sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
+                if ppar[p, Q_WHOLE] != 0:
+                    p_flagged[p], ov = _update_whole(
+                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
+                        run_core, regs, v_r, cnt_r, acc, flags, counters, tick_upd, tick_spk,
+                        sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val,
+                        q_len)
                 elif ppar[p, Q_PLAIN] != 0:
                     n_next, ov = _update_plain(
                         t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop,
@@ -525,14 +544,15 @@ def run_ticks(
                         grp_delay, q_grp, q_val, q_len)
                 overflowed |= ov
             n_active[0] = n_next
-        elif n_upd > 0:
-            n_active[0], overflowed = _update_general(
-                t, row, True, 0, n_upd, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu,
-                p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark,
-                active, 0, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
-                grp_ptr, grp_delay, q_grp, q_val, q_len)
         else:
+            p_flagged[:] = 0
             n_active[0] = 0
+            if n_upd > 0:
+                n_active[0], overflowed = _update_general(
+                    t, row, True, 0, n_upd, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv,
+                    p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r,
+                    acc, mark, active, 0, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
+                    first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
         if not dense and sp_len[0] - k0 > 1:
             # neurons taken from the list fire in list order: keep the record sorted by neuron
             order = np.argsort(sp_n[k0:sp_len[0]])
