@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 
 from . import __version__
@@ -47,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except NeuroemuError as exc:
         print(f"neuroemu: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`neuroemu ... | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        return 0
     except OSError as exc:  # unwritable or missing paths, full disks
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"neuroemu: error: {where}{exc.strerror or exc}", file=sys.stderr)
@@ -58,8 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("neuroemu: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

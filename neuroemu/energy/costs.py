@@ -63,8 +63,8 @@ LATENCY_KEYS = {
     "real_time": (),
 }
 CONVENTION_KEYS = ("ac_pj", "mac_pj")
-#: The profile that carries the field's E_AC / E_MAC convention, shipped with neuroemu.
-CONVENTION_FILE = Path(__file__).resolve().parents[2] / "models" / "horowitz45nm.toml"
+#: The shipped profile that carries the field's E_AC / E_MAC convention.
+CONVENTION_PROFILE = "horowitz45nm.toml"
 
 
 @dataclass(frozen=True)
@@ -152,14 +152,17 @@ def convention_of(tables: dict, path: str) -> tuple[float, float, dict]:
     """(E_AC pJ, E_MAC pJ, sources) from ``tables`` if it has ``[convention]``, else from
     the shipped ``models/horowitz45nm.toml``."""
     if "convention" not in tables:
+        from ..hw.profile import shipped_models_dir
+
+        conv = shipped_models_dir() / CONVENTION_PROFILE
         try:
-            tables = tomllib.loads(CONVENTION_FILE.read_text())
+            tables = tomllib.loads(conv.read_text())
         except FileNotFoundError:
-            raise ProfileError(f"{CONVENTION_FILE}: no such file; it holds the E_AC / E_MAC "
+            raise ProfileError(f"{conv}: no such file; it holds the E_AC / E_MAC "
                                "convention ([convention] ac_pj, mac_pj)") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ProfileError(f"{CONVENTION_FILE}: not valid TOML ({exc})") from None
-        path = str(CONVENTION_FILE)
+            raise ProfileError(f"{conv}: not valid TOML ({exc})") from None
+        path = str(conv)
     table = _table(tables, path, "convention")
     ac, mac = (_number(tables, table, path, "convention", k, "picojoules")
                for k in CONVENTION_KEYS)

@@ -21,9 +21,29 @@ from .fixed import OVERFLOW_RULES, ROUNDINGS
 
 
 def models_dir() -> Path:
-    """Folder of the shipped profiles and example networks (``$NEUROEMU_MODELS`` overrides)."""
+    """Folder of the profiles and example networks: ``$NEUROEMU_MODELS`` if set, else
+    :func:`shipped_models_dir`."""
     env = os.environ.get("NEUROEMU_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+    return Path(env) if env else shipped_models_dir()
+
+
+def shipped_models_dir() -> Path:
+    """The ``models/`` shipped with neuroemu.
+
+    ``models/`` of the source tree this package runs from (a checkout or an
+    editable install); else the copy a wheel installs under
+    ``share/neuroemu/models`` of its prefix (or of the user's base, for
+    ``pip install --user``).
+    """
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "models").is_dir():
+        return root / "models"
+    import site
+    import sysconfig
+
+    installed = [Path(base) / "share" / "neuroemu" / "models"
+                 for base in (sysconfig.get_path("data"), site.getuserbase())]
+    return next((d for d in installed if d.is_dir()), installed[0])
 
 
 @dataclass(frozen=True)
