@@ -10,9 +10,10 @@ W2  sparse recurrent: 10,000 LIF neurons (80 % excitatory, 20 % inhibitory),
 
 For each it counts the synaptic events (accumulates) the run delivers and
 prints events per second for the event engine, the dense reference engine
-(on fewer ticks: it is slow by design) and, for W1, a numba loop doing the
-same accumulate work with nothing else (adding the same int64 weight rows for
-the same spikes): the practical limit. Also the ratio of run time at full
+(on fewer ticks: it is slow by design) and a numba loop doing the same
+accumulate work with nothing else, the practical limit: for W1 adding the same
+int64 weight rows for the same spikes, for W2 scattering each spike's weights
+into its targets. Also the ratio of run time at full
 input to run time at a tenth of the input events (cost follows events).
 
     python tools/bench_engine.py [--json] [--quick]
@@ -106,6 +107,40 @@ def limit_rate(cfg, result) -> float:
     return total / best
 
 
+def scatter_limit_rate(cfg, result) -> float:
+    """Events/s of a bare numba loop adding each spike's synaptic weights into its
+    targets' accumulators (the sparse workload's accumulate work, nothing else)."""
+    from numba import njit
+
+    @njit(cache=False)
+    def scatter(grp_ptr, seg_ptr, syn_ptr, syn_tgt, syn_w, spikes_ptr, spikes_src, acc):
+        total = 0
+        for t in range(spikes_ptr.size - 1):
+            for i in range(spikes_ptr[t], spikes_ptr[t + 1]):
+                j = spikes_src[i]
+                for g in range(grp_ptr[j], grp_ptr[j + 1]):
+                    k0 = syn_ptr[seg_ptr[g]]
+                    k1 = syn_ptr[seg_ptr[g + 1]]
+                    for k in range(k0, k1):
+                        acc[syn_tgt[k]] += syn_w[k]
+                    total += k1 - k0
+        return total
+
+    knet = kernel_net(cfg)
+    order = np.argsort(result["src_tick"], kind="stable")
+    src = result["src"][order]
+    ptr = np.searchsorted(result["src_tick"][order], np.arange(result["ticks"] + 1))
+    acc = np.zeros(cfg.n_neurons, np.int64)
+    args = (knet.grp_ptr, knet.seg_ptr, knet.syn_ptr, knet.syn_tgt, knet.syn_w)
+    scatter(*args, ptr[:2], src, acc)  # compile
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = scatter(*args, ptr, src, acc)
+        best = min(best, time.perf_counter() - t0)
+    return total / best
+
+
 def timed(cfg, stim, ticks, engine="event", repeats=3):
     best, res = np.inf, None
     for _ in range(repeats):
@@ -153,14 +188,26 @@ def main(argv=None) -> int:
     syn2 = res2.total("synaptic_ops")
     hz = res2.spike_counts()["lif"] / (10_000 * t2 * 1e-4)
     upd = res2.total("neuron_updates")
+    ev2 = syn2 / wall2
+    limit2 = scatter_limit_rate(cfg2, {
+        "src": np.concatenate([stim2.channel, res2.spike_neuron]),
+        "src_tick": np.concatenate([stim2.tick, res2.spike_tick]), "ticks": t2})
+    t_ref2 = 200 if args.quick else 500
+    ref2, ref2_wall = timed(cfg2, stim2, t_ref2, engine="reference", repeats=1)
+    ref2_ev = ref2.total("synaptic_ops") / ref2_wall
     log(f"W2 sparse recurrent 10,000 LIF, {t2} ticks of 0.1 ms: {syn2:.3g} synaptic events, "
         f"{hz:.1f} Hz mean rate, {upd:.3g} neuron updates")
-    log(f"  event engine      {syn2 / wall2:10.3g} events/s  ({wall2:.3f} s)")
+    log(f"  event engine      {ev2:10.3g} events/s  ({wall2:.3f} s)")
+    log(f"  numba limit       {limit2:10.3g} events/s  (scattered adds only; engine at "
+        f"{ev2 / limit2:.2f} of it)")
+    log(f"  dense reference   {ref2_ev:10.3g} events/s  ({t_ref2} ticks; engine "
+        f"{ev2 / ref2_ev:.0f}x)")
     out = {
         "events_per_s": ev, "limit_events_per_s": limit, "reference_events_per_s": ref_ev,
         "engine_over_limit": ev / limit, "engine_over_reference": ev / ref_ev,
         "sparse_input_speedup": wall / wall_s, "w1_synaptic_events": syn,
-        "w1_hidden_rate_per_tick": rate_hidden, "w2_events_per_s": syn2 / wall2,
+        "w1_hidden_rate_per_tick": rate_hidden, "w2_events_per_s": ev2,
+        "w2_limit_events_per_s": limit2, "w2_reference_events_per_s": ref2_ev,
         "w2_synaptic_events": syn2, "w2_rate_hz": hz, "w2_neuron_updates": upd,
         "w2_wall_s": wall2, "w1_wall_s": wall,
     }

@@ -109,15 +109,15 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     regs = np.array([v_lo, v_hi, OVERFLOW_RULES[prof.v_overflow] == WRAP,
                      u_lo, u_hi, OVERFLOW_RULES[prof.u_overflow] == WRAP,
                      ROUNDINGS[prof.rounding] == TOWARD_ZERO], dtype=np.int64)
-    i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)
+    # contiguous, writeable (a read-only array would compile another kernel signature)
+    i64 = lambda a: np.require(a, np.int64, ["C", "W"])
     # a plain population has one register, no reverse spikes, no count cap, no KLIF scale
     unscaled = np.array([np.all(cfg.mul_k[lo:hi] == 4096)
                          for lo, hi in zip(cfg.pop_offset[:-1], cfg.pop_offset[1:])], bool)
     plain = ((cfg.pop_model == MODEL_SINGLE) & (cfg.pop_signed == 0) & (cfg.pop_maxcount == 0)
              & unscaled)
-    # whole: plain, saturating, no refractory count, no mean readout (updated whole when busy)
-    whole = (plain & (cfg.pop_refractory == 0) & (cfg.pop_track_mean == 0)
-             & (OVERFLOW_RULES[prof.v_overflow] != WRAP))
+    # whole: plain, saturating, no mean readout (updated whole when busy)
+    whole = plain & (cfg.pop_track_mean == 0) & (OVERFLOW_RULES[prof.v_overflow] != WRAP)
     ppar = np.stack([cfg.pop_model, cfg.pop_reset, cfg.pop_strict, cfg.pop_floor, cfg.pop_vmin,
                      cfg.pop_refractory, cfg.pop_signed, cfg.pop_negthr, cfg.pop_maxcount,
                      cfg.pop_track_mean, cfg.pop_reset_interval, cfg.pop_reset_offset,
