@@ -13,8 +13,8 @@ import pytest
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # shared test helpers (randnet)
-SHARED_DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT / "tests"))  # shared test helpers (randnet, realdata)
+from realdata import DATA as SHARED_DATA  # noqa: E402
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def rng(request):
 
 @pytest.fixture
 def shared_data():
-    """The folder of real recordings and trained networks (``../shared/data``)."""
+    """The folder of real recordings and trained networks (see ``realdata``)."""
     if not SHARED_DATA.exists():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent")
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (set NEUROEMU_DATA)")
     return SHARED_DATA

@@ -271,3 +271,18 @@ def test_a_window_past_the_recording_warns(capsys):
 def test_events_info_on_a_folder_says_so(capsys, tmp_path):
     assert main(["events", "info", str(tmp_path)]) == 1
     assert "is a folder; expected a recording file" in capsys.readouterr().err
+
+
+def test_a_figure_name_matplotlib_cannot_write_is_refused_first(capsys, tmp_path):
+    """--plot with an unknown extension: one line naming the option and the formats,
+    before any work, and no file."""
+    for argv in (["events", "info", str(ROOT / "traces" / "nmnist_4.aedat")],
+                 ["theory", "scaling", "--d", "1..2"]):
+        out = tmp_path / "figure.txt"
+        assert main(argv + ["--plot", str(out)]) == 1, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "cannot write a figure as .txt" in err, err
+        assert ".png" in err and not out.exists()
+        assert main(argv + ["--plot", str(tmp_path / "figure.svg")]) == 0
+        assert (tmp_path / "figure.svg").read_text().lstrip().startswith("<?xml")
+        capsys.readouterr()

@@ -31,13 +31,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "lava-dl" / "tinynet"
+# the real data: $NEUROEMU_DATA, else shared/data beside the repository
+DATA = Path(os.environ.get("NEUROEMU_DATA") or ROOT.parent / "shared" / "data")
+DEFAULT_DATA = DATA / "lava-dl" / "tinynet"
 STEPS_PER_SAMPLE = 17
 
 
@@ -102,6 +105,10 @@ def main(argv=None) -> int:
     p.add_argument("--engine", choices=("event", "reference"), default="event")
     p.add_argument("--json", action="store_true", help="print one JSON object (the default)")
     args = p.parse_args(argv)
+    if not (Path(args.data) / "tiny.net").is_file():
+        print(f"check_lava_tinynet: error: {args.data}: no tiny.net there; give --data DIR or "
+              "set NEUROEMU_DATA to the folder holding lava-dl/tinynet", file=sys.stderr)
+        return 1
     res = check(args.data, args.engine)
     json.dump(res, sys.stdout, indent=2)
     sys.stdout.write("\n")

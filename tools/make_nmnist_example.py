@@ -21,13 +21,14 @@ content, not its name. The events are unchanged (checked by reading back).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = Path(os.environ.get("NEUROEMU_DATA") or ROOT.parent / "shared" / "data")
 NIR_FILE = SHARED / "nir" / "cnn_nmnist" / "cnn_sinabs.nir"
 DIGIT = SHARED / "aedat" / "nmnist_sample.bin"
 MODEL = ROOT / "models" / "nmnist_cnn.h5"

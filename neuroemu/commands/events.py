@@ -53,6 +53,10 @@ def _info(args) -> int:
 
     from ..formats.events import EventWarning, open_events
 
+    if args.plot:
+        from ..reports.figures import check_figure_path
+
+        check_figure_path(args.plot)
     plot = _PlotData() if args.plot else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EventWarning)  # the same facts are in meta.notes

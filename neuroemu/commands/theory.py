@@ -264,6 +264,10 @@ def main_scaling(args) -> int:
     from ..theory.scaling import plot_scaling, scaling_table
     from .common import print_json, table
 
+    if args.plot:
+        from ..reports.figures import check_figure_path
+
+        check_figure_path(args.plot)
     rows = scaling_table(_range(args.d), _range(args.m), max_bits=args.max_bits)
     if args.plot:
         plot_scaling(rows, args.plot)

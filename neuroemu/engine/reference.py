@@ -1,6 +1,6 @@
 """The dense reference engine: every neuron, every tick, in plain numpy.
 
-This is the executable specification of ``DESIGN.md``'s tick. It is written
+This is the executable specification of a tick, given below. It is written
 to be read, not to be fast; the event engine (:mod:`.kernels.event`) must give
 the same spikes, registers and counters bit for bit.
 

@@ -7,7 +7,7 @@ mapping onto a hardware profile (:mod:`neuroemu.mapping`) turns them into
 register values. Nothing here is ever modified after construction: arrays are
 made read-only.
 
-Neuron dynamics at tick ``t`` (the engine's step 2, see ``DESIGN.md``), with
+Neuron dynamics at tick ``t`` (the engine's step 2, see :mod:`neuroemu.engine.reference`), with
 ``a`` the synaptic input accumulated at ``t``::
 
     CUBA only:  u = ovf_u(keep(u, 1 - decay_u) + a);  a = u

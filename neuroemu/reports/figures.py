@@ -18,6 +18,22 @@ CATEGORY_COLORS = dict(zip(CATEGORIES, ("#1f77b4", "#aec7e8", "#d62728", "#ff989
 FIGURES = ("raster.png", "spikes_per_tick.png", "core_load.png", "energy_breakdown.png")
 
 
+def check_figure_path(path, option: str = "--plot") -> None:
+    """Refuse, before any work, a figure file name whose extension matplotlib cannot
+    write (no extension writes PNG)."""
+    from pathlib import Path
+
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from ..errors import InputError
+
+    ext = Path(path).suffix.lower().lstrip(".")
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    if ext and ext not in kinds:
+        raise InputError(f"{option} {path}: cannot write a figure as .{ext}; use one of "
+                         + ", ".join(f".{k}" for k in sorted(kinds)))
+
+
 def _figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -29,6 +45,14 @@ def _figure(width: float, height: float):
 
 def _save(fig, path) -> None:
     fig.savefig(path, dpi=110, facecolor="white")
+
+
+def _compact(value: float) -> str:
+    """A number in at most about five characters: 0.878, 21.1, 1.08M."""
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
 
 
 def energy_unit(largest: float) -> tuple[str, float]:
@@ -135,7 +159,10 @@ def core_load(trace, report: dict, path) -> None:
     fig = _figure(min(12, 2.0 + 5.0 * 2), max(2.8, min(8, 1.6 + 4.8 * aspect)))
     axes = fig.subplots(1, 2, squeeze=False)[0]
     cmap = colormaps["viridis"].with_extremes(bad="#eeeeee")
-    annotate = trace.n_cores <= 48
+    # label the cells only when they are wide enough for a short name and number
+    cell_in = fig.get_figwidth() / 2.6 / max(width, 1)
+    annotate = cell_in >= 0.25 and trace.n_cores <= 48
+    fontsize = 7 if cell_in >= 0.5 else 5.5
     for ax, (label, values) in zip(axes, panels):
         grid = np.full((height, width), np.nan)
         if xy.size:
@@ -149,8 +176,8 @@ def core_load(trace, report: dict, path) -> None:
                 x, y = int(xy[c, 0]), int(xy[c, 1])
                 val = values[c]
                 light = vmax > 0 and val > 0.6 * vmax
-                text = f"{trace.pop_names[int(trace.core_population[c])]}\n{val:.3g}"
-                ax.text(x, y, text, ha="center", va="center", fontsize=7,
+                text = f"{trace.pop_names[int(trace.core_population[c])]}\n{_compact(val)}"
+                ax.text(x, y, text, ha="center", va="center", fontsize=fontsize,
                         color="black" if light else "white")
         ax.set_xlabel("mesh x")
         ax.set_ylabel("mesh y")

@@ -102,13 +102,13 @@ def scaling_table(ds=range(1, 7), ms=(1, 2, 3), *, w_bits: int = 8, v_bits: int 
 
 def plot_scaling(rows: list[dict], path) -> None:
     """Neurons and weights against ``n = d * m`` per family, log scale, with the counting bound."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     families = list(dict.fromkeys(r["family"] for r in rows))
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), constrained_layout=True)
+    fig = Figure(figsize=(13, 6.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2)
     for ax, key in zip(axes, ("neurons", "weights")):
         for fam in families:
             pts = sorted((r["n"], r[key]) for r in rows if r["family"] == fam)
@@ -129,6 +129,7 @@ def plot_scaling(rows: list[dict], path) -> None:
         ax.set_ylabel(key)
         ax.set_title(f"{key} per construction")
         ax.grid(True, which="both", alpha=0.3)
-    axes[1].legend(fontsize=7, loc="upper left")
+    # below the panels, where it covers no line
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=4,
+               fontsize=8)
     fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -1,4 +1,4 @@
-"""Short expected sequences, derived by hand from DESIGN.md's tick, run on both engines."""
+"""Short expected sequences, derived by hand from the tick of neuroemu.engine.reference."""
 
 from __future__ import annotations
 

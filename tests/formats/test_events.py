@@ -23,6 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from realdata import DATA
 
 from neuroemu.errors import FormatError
 from neuroemu.formats.event_writer import (
@@ -39,7 +40,7 @@ from neuroemu.formats.events import (
     read_events,
 )
 
-AEDAT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "aedat"
+AEDAT = DATA / "aedat"
 ALEX = "AlexOuyang_alex_walking_again.aedat"
 BOXES = "PyAedatTools_IMU_translBoxes.aedat"
 TONIC4 = "tonic_sample.aedat4"
@@ -51,7 +52,7 @@ NMNIST = "nmnist_sample.bin"
 @pytest.fixture
 def aedat():
     if not AEDAT.is_dir():
-        pytest.skip(f"real recordings folder {AEDAT} is absent (shared/ beside the clone)")
+        pytest.skip(f"real recordings folder {AEDAT} is absent (set NEUROEMU_DATA)")
     return AEDAT
 
 

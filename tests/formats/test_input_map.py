@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from realdata import DATA
 
 from neuroemu.engine.stimulus import Stimulus
 from neuroemu.errors import InputError
@@ -24,7 +25,7 @@ from neuroemu.formats.event_writer import write_aedat2, write_aedat4
 from neuroemu.formats.events import EVENT_DTYPE, EventWarning, read_events
 from neuroemu.formats.input_map import InputMap, stimulus_chunks, to_stimulus
 
-AEDAT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "aedat"
+AEDAT = DATA / "aedat"
 
 
 def events(*rows):
@@ -203,7 +204,7 @@ def test_options_are_normalised_and_frozen():
 @pytest.fixture
 def aedat():
     if not AEDAT.is_dir():
-        pytest.skip(f"real recordings folder {AEDAT} is absent (shared/ beside the clone)")
+        pytest.skip(f"real recordings folder {AEDAT} is absent (set NEUROEMU_DATA)")
     return AEDAT
 
 

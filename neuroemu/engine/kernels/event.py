@@ -33,8 +33,8 @@ Arrays are passed one by one, not gathered in NamedTuples: with tuples the
 feed-forward workload of ``tools/bench_engine.py`` took 72 ms instead of 57 ms
 (measured side by side), which is about a fifth of the delivery rate.
 
-One tick is the three steps of ``DESIGN.md``, each a function below: deliver,
-update, then inject the input spikes. The arithmetic mirrors
+One tick is the three steps of :mod:`neuroemu.engine.reference`, each a
+function below: deliver, update, then inject the input spikes. The arithmetic mirrors
 :mod:`neuroemu.hw.fixed` and :func:`neuroemu.engine.reference.update_neurons`.
 """
 
