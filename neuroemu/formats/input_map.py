@@ -68,22 +68,22 @@ class InputMap:
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "tick_us", _whole(self.tick_us, "tick_us", 1))
-        set_(self, "start_us", _whole(self.start_us, "start_us", 0))
+        set_(self, "tick_us", _whole(self.tick_us, "--tick-us", 1))
+        set_(self, "start_us", _whole(self.start_us, "--start-us", 0))
         if self.duration_us is not None:
-            set_(self, "duration_us", _whole(self.duration_us, "duration_us", 1))
-        set_(self, "downsample", _whole(self.downsample, "downsample", 1))
+            set_(self, "duration_us", _whole(self.duration_us, "--duration-us", 1))
+        set_(self, "downsample", _whole(self.downsample, "--downsample", 1))
         if self.crop is not None:
             crop = tuple(self.crop)
             if len(crop) != 4:
-                raise InputError(f"InputMap crop {self.crop!r}: expected (x0, y0, width, height)")
-            x0, y0, w, h = (_whole(v, f"crop {name}", low) for v, name, low in
+                raise InputError(f"--crop {self.crop!r}: expected x0,y0,width,height")
+            x0, y0, w, h = (_whole(v, f"--crop {name}", low) for v, name, low in
                             zip(crop, ("x0", "y0", "width", "height"), (0, 0, 1, 1), strict=True))
             set_(self, "crop", (x0, y0, w, h))
         if self.polarity not in ("keep", "merge"):
-            raise InputError(f"InputMap polarity {self.polarity!r}, expected 'keep' or 'merge'")
+            raise InputError(f"--polarity {self.polarity!r}: expected keep or merge")
         if self.binning not in ("count", "clip"):
-            raise InputError(f"InputMap binning {self.binning!r}, expected 'count' or 'clip'")
+            raise InputError(f"--binning {self.binning!r}: expected count or clip")
         set_(self, "flip_x", bool(self.flip_x))
         set_(self, "flip_y", bool(self.flip_y))
 
@@ -95,7 +95,7 @@ def _whole(value, name: str, low: int) -> int:
     except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok or as_int < low:
-        raise InputError(f"InputMap {name} = {value!r}, expected a whole number >= {low}")
+        raise InputError(f"{name} {value!r}: expected a whole number >= {low}")
     return as_int
 
 
@@ -152,11 +152,11 @@ def resolve(input_shape, imap: InputMap, sensor=None, where: str = "input") -> I
         raise InputError(f"{where}: input population shape {shape} has an empty side")
     if planes == 2 and imap.polarity != "keep":
         raise InputError(f"{where}: the input population {shape} has separate ON/OFF planes but "
-                         "the input map merges polarities; use polarity='keep' (or an input "
+                         "the input map merges polarities; use --polarity keep (or an input "
                          f"shape (1, {rows}, {cols}) / ({rows}, {cols}))")
     if planes == 1 and imap.polarity != "merge":
         raise InputError(f"{where}: the input population {shape} has one polarity plane but the "
-                         "input map keeps ON and OFF apart; use polarity='merge' (or an input "
+                         "input map keeps ON and OFF apart; use --polarity merge (or an input "
                          f"shape (2, {rows}, {cols}))")
     if isinstance(sensor, EventMeta):
         sensor = None if sensor.width is None or sensor.height is None else (
@@ -179,18 +179,21 @@ def resolve(input_shape, imap: InputMap, sensor=None, where: str = "input") -> I
             src += f" cropped to {w}x{h}"
         if k > 1:
             src += f" downsampled by {k}"
-        grid = f"{w / k:g}x{h / k:g}" if (w % k or h % k) else f"{w // k}x{h // k}"
         hint = _reconcile(sensor and (sw, sh), rows, cols)
-        raise InputError(f"{where}: {src} gives a {grid} (width x height) grid, but the input "
-                         f"population shape {shape} needs {cols}x{rows} (width x height); "
-                         f"{hint}")
+        if w % k or h % k:
+            raise InputError(f"{where}: {src}: {w}x{h} (width x height) is not divisible by "
+                             f"--downsample {k}; the input population shape {shape} needs "
+                             f"{cols}x{rows}; {hint}")
+        raise InputError(f"{where}: {src} gives a {w // k}x{h // k} (width x height) grid, but "
+                         f"the input population shape {shape} needs {cols}x{rows} (width x "
+                         f"height); {hint}")
     return InputLayout(x0, y0, w, h, k, planes, rows, cols, planes * rows * cols,
                        strict_window=sensor is None and imap.crop is None)
 
 
 def _reconcile(sensor, rows: int, cols: int) -> str:
     if not sensor:
-        return (f"give crop=(x0, y0, {cols}*k, {rows}*k) with downsample=k to choose the "
+        return (f"give --crop X0,Y0,{cols}*K,{rows}*K with --downsample K to choose the "
                 "window")
     sw, sh = sensor
     fits = [k for k in range(1, min(sw // cols, sh // rows) + 1)]
@@ -198,11 +201,11 @@ def _reconcile(sensor, rows: int, cols: int) -> str:
         return (f"the input is larger than the {sw}x{sh} sensor: no crop or downsample fits; "
                 "the network needs a different input shape")
     exact = [k for k in fits if (cols * k, rows * k) == (sw, sh)]
-    options = [f"downsample={k}" for k in exact]
+    options = [f"--downsample {k}" for k in exact]
     for k in sorted({fits[-1], 1} - set(exact), reverse=True):
         w, h = cols * k, rows * k
-        down = f", downsample={k}" if k > 1 else ""
-        options.append(f"crop=({(sw - w) // 2}, {(sh - h) // 2}, {w}, {h}){down} (centred)")
+        down = f" --downsample {k}" if k > 1 else ""
+        options.append(f"--crop {(sw - w) // 2},{(sh - h) // 2},{w},{h}{down} (centred)")
     return "options that fit: " + "; or ".join(options)
 
 

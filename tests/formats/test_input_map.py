@@ -145,8 +145,8 @@ def test_geometry_mismatch_names_shapes_and_fixes():
                     where="boxes.aedat")
     msg = str(err.value)
     assert "boxes.aedat" in msg and "240x180 sensor" in msg and "(2, 90, 120)" in msg
-    assert "downsample=2" in msg and "crop=(60, 45, 120, 90)" in msg
-    with pytest.raises(InputError, match=r"crop=\(103, 73, 34, 34\)"):
+    assert "--downsample 2" in msg and "--crop 60,45,120,90" in msg
+    with pytest.raises(InputError, match="--crop 103,73,34,34"):
         to_stimulus(events((0, 0, 0, 0)), (2, 34, 34), InputMap(), sensor=(240, 180))
     with pytest.raises(InputError, match="larger than the 34x34 sensor"):
         to_stimulus(events((0, 0, 0, 0)), (2, 64, 64), InputMap(), sensor=(34, 34))
@@ -155,12 +155,15 @@ def test_geometry_mismatch_names_shapes_and_fixes():
                     sensor=(34, 34))
     with pytest.raises(InputError, match="a 5x4 .* grid"):
         to_stimulus(events((0, 0, 0, 0)), (2, 4, 4), InputMap(downsample=2), sensor=(10, 8))
+    with pytest.raises(InputError, match="240x176 .* is not divisible by --downsample 22"):
+        to_stimulus(events((0, 0, 0, 0)), (2, 8, 10), InputMap(crop=(0, 0, 240, 176),
+                                                               downsample=22), sensor=(240, 180))
 
 
 def test_polarity_mismatch():
-    with pytest.raises(InputError, match="separate ON/OFF planes.*polarity='keep'"):
+    with pytest.raises(InputError, match="separate ON/OFF planes.*--polarity keep"):
         to_stimulus(events((0, 0, 0, 0)), (2, 4, 4), InputMap(polarity="merge"), sensor=(4, 4))
-    with pytest.raises(InputError, match="one polarity plane.*polarity='merge'"):
+    with pytest.raises(InputError, match="one polarity plane.*--polarity merge"):
         to_stimulus(events((0, 0, 0, 0)), (4, 4), InputMap(), sensor=(4, 4))
     with pytest.raises(InputError, match=r"shape \(3, 4, 4\) cannot take camera events"):
         to_stimulus(events((0, 0, 0, 0)), (3, 4, 4), InputMap(), sensor=(4, 4))
@@ -177,11 +180,12 @@ def test_events_outside_an_assumed_sensor_are_an_error():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"tick_us": 0}, "tick_us = 0"), ({"tick_us": 2.5}, "tick_us = 2.5"),
-    ({"start_us": -1}, "start_us = -1"), ({"duration_us": 0}, "duration_us = 0"),
-    ({"downsample": 0}, "downsample = 0"), ({"crop": (1, 2, 3)}, "expected .x0, y0"),
-    ({"crop": (0, 0, 0, 4)}, "crop width = 0"), ({"polarity": "both"}, "polarity 'both'"),
-    ({"binning": "sum"}, "binning 'sum'"),
+    ({"tick_us": 0}, "--tick-us 0: expected a whole number >= 1"),
+    ({"tick_us": 2.5}, "--tick-us 2.5"), ({"start_us": -1}, "--start-us -1"),
+    ({"duration_us": 0}, "--duration-us 0"), ({"downsample": 0}, "--downsample 0"),
+    ({"crop": (1, 2, 3)}, "expected x0,y0,width,height"),
+    ({"crop": (0, 0, 0, 4)}, "--crop width 0"), ({"polarity": "both"}, "--polarity 'both'"),
+    ({"binning": "sum"}, "--binning 'sum'"),
 ])
 def test_bad_options(kwargs, match):
     with pytest.raises(InputError, match=match):
