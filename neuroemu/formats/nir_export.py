@@ -407,6 +407,7 @@ class _Writer:
                 pop, drive_v[pop.name], drive_u[pop.name])
         # projections: the imported nodes when they recompose, else canonical nodes
         built = {}
+        rewritten = []  # imported projections whose NIR nodes no longer give their weights
         projs = [p for p in net.projections if p.source != self.bias_pop]
         for proj in projs:
             src, tgt = net.population(proj.source), net.population(proj.target)
@@ -416,13 +417,17 @@ class _Writer:
             if info is not None:
                 got = self.chain_from_provenance(proj, wmat, info, src.shape, tgt.shape)
                 if got is None:
-                    self.notes.append(f"projection {proj.name!r}: written as its composed "
-                                      "form (the imported nodes do not recompose to it)")
+                    rewritten.append(proj.name)
             if got is None:
                 chain, out = self.chain_canonical(proj, wmat, src.shape, tgt.shape,
                                                   gains[tgt.name])
                 got = (self.delay_node(proj, chain, int(np.prod(out))), out)
             built[proj.name] = (got[0], got[1], wmat)
+        if rewritten:
+            self.notes.append(
+                f"{len(rewritten)} projection(s) ({', '.join(rewritten)}) written from their "
+                "weights, not as the NIR nodes they were imported from (those no longer give "
+                "these weights, e.g. after quantization)")
         # a population fed by a 1-D chain (Affine) becomes a 1-D NIR node (NIR has no
         # reshape); chains that need its multi-dimensional shape are then written as Affine
         flat: set = set()
