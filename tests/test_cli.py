@@ -164,12 +164,13 @@ def test_lenient_runs_a_recording_with_a_backward_timestamp(capsys, tmp_path):
 
 def test_os_errors_and_bad_options_are_one_line(capsys, tmp_path):
     cases = [
-        (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(tmp_path)], "Is a directory"),
+        (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(tmp_path)],
+         "is a folder; give a file name"),
         (["info", str(ROOT / "models")], "models"),
         (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--seed", "-1"], "--seed -1"),
         (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--tick-us", "1e30"], "--tick-us"),
         (["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--float", "--out", "x.h5"],
-         "--out do not apply"),
+         "--out does not apply"),
     ]
     for argv, message in cases:
         assert main(argv) == 1, argv

@@ -12,16 +12,23 @@ def add_network_options(p, profile_default: str | None = None) -> None:
                    help="hardware profile name (models/*.toml) or path (default: the file's "
                         "own suggestion, else loihi)")
     p.add_argument("--dt", type=float, default=None,
-                   help="seconds per tick for NIR import (NIR stores continuous time)")
+                   help="seconds per tick: the time step of a NIR import (NIR stores "
+                        "continuous time) and, for run, the tick length")
+
+
+def open_network(args):
+    """(network, suggested profile name or None) for the network named on the command line."""
+    from ..formats.loader import load_network
+
+    return load_network(args.network, dt=getattr(args, "dt", None))
 
 
 def open_mapped(args):
     """(network, config) for the network and profile named on the command line."""
-    from ..formats.loader import load_network
     from ..hw import load_profile
     from ..mapping import map_network
 
-    net, suggested = load_network(args.network, dt=getattr(args, "dt", None))
+    net, suggested = open_network(args)
     profile = load_profile(args.profile or suggested or "loihi")
     return net, map_network(net, profile)
 

@@ -23,8 +23,8 @@ def add_parser(sub) -> None:
     p.add_argument("--profile", default=None,
                    help="hardware profile to run on (default: the file's suggestion, else loihi)")
     p.add_argument("--energy-profile", action="append", default=None, metavar="NAME",
-                   help="also price the runs on this profile (repeatable; default: the run's "
-                        "profile)")
+                   help="also price the runs on this profile, beside the profile they run "
+                        "on (repeatable)")
     p.add_argument("--seed", type=int, default=0, help="seed of Poisson input (default 0)")
     p.add_argument("--limit", type=int, default=None, help="only the first N samples (N >= 1)")
     p.add_argument("--engine", choices=("event", "reference"), default="event")
@@ -51,7 +51,11 @@ def main(args) -> int:
     net, suggested = load_network(args.network)
     profile = load_profile(args.profile or suggested or "loihi")
     ds = load_dataset(args.dataset)
-    eprofs = [load_profile(p) for p in (args.energy_profile or [profile.name])]
+    eprofs = [profile]  # the chip the runs are on, then the others asked, each once
+    for name in args.energy_profile or ():
+        extra = load_profile(name)
+        if extra.name not in {p.name for p in eprofs}:
+            eprofs.append(extra)
     note = None
     try:
         res = evaluate(net, ds, ticks=args.ticks, profile=profile, energy_profiles=eprofs,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -9,8 +11,8 @@ from pathlib import Path
 
 def add_input_map_options(p) -> None:
     g = p.add_argument_group("input mapping (sensor events onto the input population)")
-    g.add_argument("--tick-us", type=float, default=1000.0,
-                   help="microseconds per tick (default 1000)")
+    g.add_argument("--tick-us", type=float, default=None,
+                   help="microseconds per tick (default: --dt if given, else 1000)")
     g.add_argument("--crop", default=None, metavar="X0,Y0,W,H",
                    help="keep the sensor window of width W and height H at (X0, Y0)")
     g.add_argument("--downsample", type=int, default=1, metavar="K",
@@ -31,7 +33,41 @@ def add_input_map_options(p) -> None:
                         "(clip)")
 
 
-def input_map_from_args(args, input_shape):
+def tick_us_from_args(args) -> float:
+    """Microseconds per tick: ``--tick-us``, else ``--dt`` (seconds per tick), else 1000.
+
+    Both given must agree: the network's time constants were discretized with
+    ``--dt`` and the input is binned with the tick.
+    """
+    from ..errors import InputError
+
+    dt = getattr(args, "dt", None)
+    if dt is not None and not 0 < dt <= 3600:
+        raise InputError(f"--dt {dt:g}: expected seconds per tick in (0, 3600]")
+    if args.tick_us is not None and not 0 < args.tick_us <= 3.6e9:
+        raise InputError(f"--tick-us {args.tick_us:g}: expected microseconds in (0, 3.6e9]")
+    dt_us = None
+    if dt is not None:
+        dt_us = dt * 1e6
+        if math.isclose(dt_us, round(dt_us), rel_tol=1e-9):
+            dt_us = float(round(dt_us))  # 1e-4 s is 100 us, not 100.00000000000001
+    if args.tick_us is None:
+        if dt_us is not None and args.input and dt_us != round(dt_us):
+            raise InputError(f"--dt {dt:g}: a tick of {dt_us:g} us, but input is binned into "
+                             "ticks of whole microseconds")
+        return 1000.0 if dt_us is None else dt_us
+    if dt_us is not None and not math.isclose(args.tick_us, dt_us, rel_tol=1e-9):
+        raise InputError(f"--tick-us {args.tick_us:g} and --dt {dt:g} ({dt_us:g} us) disagree; "
+                         "give one of them")
+    return args.tick_us
+
+
+def input_map_from_args(args, input_shape, tick_us: float, ticks: int | None = None):
+    """The InputMap of the command line; with ``ticks``, the time window ends with the run.
+
+    Events after the last tick run would never reach the network: leaving them
+    out of the window also leaves them out of the count of input events.
+    """
     from ..errors import InputError
     from ..formats.input_map import InputMap
 
@@ -46,9 +82,13 @@ def input_map_from_args(args, input_shape):
     polarity = args.polarity
     if polarity is None:
         polarity = "keep" if len(input_shape) == 3 and input_shape[0] == 2 else "merge"
-    return InputMap(tick_us=args.tick_us, crop=crop, downsample=args.downsample,
+    duration_us = args.duration_us
+    if ticks is not None:
+        duration_us = ticks * tick_us if duration_us is None else min(duration_us,
+                                                                      ticks * tick_us)
+    return InputMap(tick_us=tick_us, crop=crop, downsample=args.downsample,
                     polarity=polarity, flip_x=args.flip_x, flip_y=args.flip_y,
-                    start_us=args.start_us, duration_us=args.duration_us,
+                    start_us=args.start_us, duration_us=duration_us,
                     binning=args.binning)
 
 
@@ -64,7 +104,8 @@ def add_parser(sub) -> None:
                         ".bin)")
     p.add_argument("--ticks", type=int, default=None,
                    help="ticks to run (default: to the last input tick plus the network's depth)")
-    p.add_argument("--out", default=None, help="write the run's trace (HDF5) here")
+    p.add_argument("--out", default=None,
+                   help="write the run's trace (HDF5) to this file (missing folders are made)")
     p.add_argument("--seed", type=int, default=0, help="seed for rate-coded input (default 0)")
     p.add_argument("--on-overflow", choices=("ignore", "warn", "raise"), default="warn",
                    help="what a register overflow does (default warn)")
@@ -74,7 +115,8 @@ def add_parser(sub) -> None:
                    help="run the network's own float equations (no quantization, no registers), "
                         "to check an import against its framework; no energy or trace")
     p.add_argument("--probe", action="append", default=[], metavar="POP:INDEX",
-                   help="record v and u of this neuron every tick (repeatable)")
+                   help="record v and u of this neuron every tick into the --out trace "
+                        "(repeatable)")
     p.add_argument("--report", default=None, metavar="DIR",
                    help="write an energy/latency report (report.json, report.txt, figures)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -100,6 +142,55 @@ def _probes(args, cfg):
                                 f"{sl.stop - sl.start} neurons")
         out.append(sl.start + i)
     return out
+
+
+def _listed(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _check_out(out: str) -> None:
+    """Refuse an ``--out`` that cannot become a file, before anything runs.
+
+    Missing folders on the way are made when the trace is written, as for ``--report``.
+    """
+    from ..errors import InputError
+
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", os.sep)):
+        raise InputError(f"--out {out}: is a folder; give a file name (e.g. {path / 'run.h5'})")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"--out {out}: {parent} is a file, not a folder")
+            return
+
+
+def _events_reached(stimulus, info, ticks: int) -> int:
+    """Input events that reached the network in a run of ``ticks`` ticks.
+
+    Sensor events after the run are outside the time window already
+    (:func:`input_map_from_args`) and rates are drawn for the run's ticks, but
+    a spike list is counted whole by ``load_input``: its entries from tick
+    ``ticks`` on are taken off here, one row each (exact unless rows after the
+    run repeat a channel and tick: the merged repeats stay counted).
+    """
+    if info["kind"] != "spikes" or stimulus.last_tick < ticks:
+        return int(info["events"])
+    return int(info["events"]) - int((stimulus.tick >= ticks).sum())
+
+
+def _readout_line(net, cls, values) -> str:
+    """The summary's readout line; a tie for the class is said, with the classes tied."""
+    import numpy as np
+
+    values = np.asarray(values)
+    shown = np.array2string(values, precision=3, threshold=20)
+    tied = np.flatnonzero(values == values[cls]) if cls is not None and values.size else []
+    tie = (f" (a tie: classes {', '.join(str(int(c)) for c in tied)}; the lowest is taken)"
+           if len(tied) > 1 else "")
+    return (f"readout:        class {cls}{tie} ({net.readout.kind} of "
+            f"{net.readout.population!r}): {shown}")
 
 
 class Progress:
@@ -134,36 +225,47 @@ def main(args) -> int:
     from ..formats.spikes import load_input
     from ..formats.traces import Trace, write_trace
     from ..ir.graph import depth_ticks
-    from .common import open_mapped, print_json
+    from .common import open_mapped, open_network, print_json
     from .info import summary
 
     if args.seed < 0:
         raise InputError(f"--seed {args.seed}: expected a whole number >= 0")
-    if not 0 < args.tick_us <= 3.6e9:
-        raise InputError(f"--tick-us {args.tick_us}: expected microseconds in (0, 3.6e9]")
+    if args.ticks is not None and args.ticks < 1:
+        raise InputError(f"--ticks {args.ticks}: expected a whole number >= 1")
+    tick_us = tick_us_from_args(args)
     if args.float:
-        chip_only = [o for o, given in (("--out", args.out), ("--report", args.report),
-                                         ("--probe", args.probe),
+        chip_only = [o for o, given in (("--profile", args.profile), ("--out", args.out),
+                                         ("--report", args.report), ("--probe", args.probe),
                                          ("--engine reference", args.engine != "event"))
                      if given]
         if chip_only:
             raise InputError(f"--float runs the float equations, not the chip: "
-                             f"{', '.join(chip_only)} do not apply")
-    net, cfg = open_mapped(args)
+                             f"{_listed(chip_only)} {'does' if len(chip_only) == 1 else 'do'} "
+                             "not apply")
+    elif args.probe and not args.out:
+        raise InputError(f"--probe {args.probe[0]}: a probe's v and u go into the trace "
+                         "--out writes; give --out FILE.h5")
+    if args.out:
+        _check_out(args.out)
+    if args.float:
+        net, cfg = open_network(args)[0], None  # the float equations need no mapping
+    else:
+        net, cfg = open_mapped(args)
     if net.input is None and args.input:
         raise InputError(f"{args.network}: the network has no input population; run without "
                          "--input")
     stimulus, info = None, {"kind": "none", "events": 0}
     if args.input:
         shape = net.population(net.input).shape
-        stimulus, info = load_input(args.input, shape, input_map_from_args(args, shape),
-                                    ticks=args.ticks, seed=args.seed, strict=not args.lenient)
+        imap = input_map_from_args(args, shape, tick_us, ticks=args.ticks)
+        stimulus, info = load_input(args.input, shape, imap, ticks=args.ticks, seed=args.seed,
+                                    strict=not args.lenient)
         if args.engine == "reference" and not isinstance(stimulus, Stimulus):
             stimulus = gather(stimulus, net)  # the dense reference takes the whole input
     elif args.ticks is None:
         raise InputError("without --input, give --ticks")
     if args.float:
-        return _run_float(args, net, stimulus, info)
+        return _run_float(args, net, stimulus, info, tick_us)
     ticks = args.ticks
     if args.engine == "reference" and ticks is None:
         last = stimulus.last_tick if stimulus is not None else -1
@@ -175,21 +277,23 @@ def main(args) -> int:
                           probes=_probes(args, cfg), on_overflow=args.on_overflow,
                           progress=progress, drain_ticks=depth_ticks(net) + 1)
     progress.close()
-    if args.input and info["events"] == 0:
+    events = _events_reached(stimulus, info, result.ticks)
+    if args.input and events == 0:
+        window = _listed(["--start-us", "--duration-us", "--crop"] + ["--ticks"] * bool(args.ticks))
         print(f"neuroemu: warning: no input event reached the network from {args.input} "
-              "(check --start-us, --duration-us and --crop)", file=sys.stderr)
+              f"(check {window})", file=sys.stderr)
     for w in caught:
         print(f"neuroemu: warning: {w.message}", file=sys.stderr)
     settings = {
         "network": str(Path(args.network).resolve()), "input": args.input,
         "profile": cfg.profile.name,
-        "ticks": result.ticks, "tick_us": args.tick_us, "seed": args.seed,
+        "ticks": result.ticks, "tick_us": tick_us, "seed": args.seed,
         "engine": args.engine, "on_overflow": args.on_overflow, "binning": args.binning,
         "crop": args.crop, "downsample": args.downsample, "polarity": args.polarity,
         "flip_x": args.flip_x, "flip_y": args.flip_y, "start_us": args.start_us,
         "duration_us": args.duration_us,
     }
-    trace = Trace.from_result(result, tick_us=args.tick_us, settings=settings)
+    trace = Trace.from_result(result, tick_us=tick_us, settings=settings)
     from ..energy import price
     from ..errors import ProfileError
 
@@ -210,8 +314,8 @@ def main(args) -> int:
     syn = result.total("synaptic_ops")
     out = {
         "network": net.name, "profile": cfg.profile.name, "engine": result.engine,
-        "ticks": result.ticks, "tick_us": args.tick_us,
-        "input_events": int(info["events"]), "input_kind": info["kind"],
+        "ticks": result.ticks, "tick_us": tick_us,
+        "input_events": events, "input_kind": info["kind"],
         "spikes": result.spike_counts(),
         "synaptic_ops": syn, "neuron_updates": result.total("neuron_updates"),
         "packets": result.total("packets"), "hops": result.total("hops"),
@@ -232,15 +336,13 @@ def main(args) -> int:
         print_json(out)
         return 0
     print(f"{net.name} on {cfg.profile.name} ({cfg.n_cores} cores), {result.engine} engine: "
-          f"{result.ticks} ticks of {args.tick_us:g} us, {out['input_events']} input events")
+          f"{result.ticks} ticks of {tick_us:g} us, {out['input_events']} input events")
     print("spikes:         " + ", ".join(f"{k} {v}" for k, v in out["spikes"].items()))
     print(f"synaptic ops:   {syn}   neuron updates: {out['neuron_updates']}")
     print(f"packets:        {out['packets']}   router hops: {out['hops']}   "
           f"overflows: {out['overflows']}")
     if net.readout is not None:
-        shown = np.array2string(np.asarray(values), precision=3, threshold=20)
-        print(f"readout:        class {cls} ({net.readout.kind} of {net.readout.population!r}): "
-              f"{shown}")
+        print(_readout_line(net, cls, values))
     if energy is not None:
         print(f"energy:         {energy['energy_j']:.4g} J on {cfg.profile.name}   "
               f"latency: {energy['latency_s']:.4g} s")
@@ -267,7 +369,7 @@ def gather(chunks, net):
     return make_stimulus(cat("tick"), cat("channel"), n, value=cat("value"))
 
 
-def _run_float(args, net, stimulus, info) -> int:
+def _run_float(args, net, stimulus, info, tick_us: float) -> int:
     """``run --float``: the float64 simulator of the same tick semantics."""
     import numpy as np
 
@@ -283,19 +385,21 @@ def _run_float(args, net, stimulus, info) -> int:
         last = stimulus.last_tick if stimulus is not None else -1
         ticks = last + 1 + depth_ticks(net) + 1
     result = simulate_float(net, stimulus, ticks)
+    spikes = result.spike_counts()  # neurons only: the input spikes are counted here
+    if stimulus is not None:  # one per channel and tick, as the chip counts them
+        spikes[net.input] = int((stimulus.tick < ticks).sum())
     cls, values = result.readout()
-    out = {"network": net.name, "mode": "float", "ticks": ticks,
-           "input_events": int(info["events"]), "spikes": result.spike_counts(),
+    out = {"network": net.name, "mode": "float", "ticks": ticks, "tick_us": tick_us,
+           "input_events": _events_reached(stimulus, info, ticks), "spikes": spikes,
            "readout": {"class": cls,
                        "values": None if values is None else np.asarray(values).tolist(),
                        "kind": net.readout.kind if net.readout else None}}
     if args.json:
         print_json(out)
         return 0
-    print(f"{net.name}, float equations: {ticks} ticks, {out['input_events']} input events")
+    print(f"{net.name}, float equations: {ticks} ticks of {tick_us:g} us, "
+          f"{out['input_events']} input events")
     print("spikes:         " + ", ".join(f"{k} {v}" for k, v in out["spikes"].items()))
     if net.readout is not None:
-        shown = np.array2string(np.asarray(values), precision=3, threshold=20)
-        print(f"readout:        class {cls} ({net.readout.kind} of {net.readout.population!r}): "
-              f"{shown}")
+        print(_readout_line(net, cls, values))
     return 0

@@ -3,8 +3,16 @@
 Rule (documented, deterministic):
 
 * A network whose weights and membrane parameters are all whole numbers is
-  taken as register values (scale 1); weights must fit ``w_bits`` signed and
-  their exponents ``max_weight_exp``, or the mapping is refused.
+  taken as register values (scale 1). A projection whose weights fit
+  ``w_bits`` signed keeps them as mantissas and its ``weight_exp``. One whose
+  weights do not fit is factored exactly when it can be: with ``k`` the
+  smallest shift for which the weights divided by ``2**k`` fit ``w_bits``, if
+  every weight is a multiple of ``2**k`` and ``weight_exp + k`` is at most
+  ``max_weight_exp``, the mantissas are ``weight >> k`` and the exponent
+  ``weight_exp + k`` (``mantissa << exponent`` is the weight, bit for bit: a
+  NIR export of a Loihi network holds its weights as multiples of 64).
+  Otherwise, or when an exponent exceeds ``max_weight_exp``, the mapping is
+  refused, saying what would be needed.
 * Otherwise every population gets a power-of-two scale ``S``: the largest for
   which its largest membrane-unit parameter (threshold, bias, v_init, leak,
   v_min) times ``headroom * S`` fits the membrane register and every incoming
@@ -76,6 +84,58 @@ def _frac(x) -> np.ndarray:
     return round_half_away(np.asarray(x) * ONE)
 
 
+def _weights_error(proj, profile, mant) -> str:
+    """The start of the message refusing ``mant``: the largest weight and the range it misses."""
+    w_hi = (1 << (profile.w_bits - 1)) - 1
+    bad = mant.reshape(-1)[np.argmax(np.abs(mant.reshape(-1)))]
+    return (f"projection {proj.name!r}: weight {bad} does not fit the {profile.w_bits}-bit "
+            f"signed weights ({-(w_hi + 1)}..{w_hi}) of profile {profile.name!r}")
+
+
+def integer_weights(proj, profile) -> tuple[np.ndarray, int]:
+    """Exact ``(mantissa, exponent)`` of an integer projection's weights for ``profile``.
+
+    The weights as they are when they fit ``w_bits``; otherwise ``weight >> k``
+    and ``weight_exp + k`` for the smallest ``k`` that makes them fit, when
+    every weight is a multiple of ``2**k`` and the exponent stays within
+    ``max_weight_exp`` (see the module docstring).
+
+    Returns
+    -------
+    mantissa : int64 array, shape of ``proj.weight``
+    exponent : int
+
+    Raises
+    ------
+    MappingError
+        When no exact factoring fits, naming the power of two the weights would
+        have to share and the exponent they would need.
+    """
+    w = proj.weight.astype(np.int64)
+    if fits_signed(w, profile.w_bits):
+        return w, int(proj.weight_exp)
+    w_hi = (1 << (profile.w_bits - 1)) - 1
+    hi, lo = max(int(w.max()), 0), min(int(w.min()), 0)
+    k = 0
+    while hi > w_hi << k or lo < -((w_hi + 1) << k):
+        k += 1
+    common = int(np.bitwise_or.reduce(w.reshape(-1)))  # nonzero: some weight does not fit
+    shared = (common & -common).bit_length() - 1  # 2**shared divides every weight
+    exp = int(proj.weight_exp) + k
+    if k <= shared and exp <= profile.max_weight_exp:
+        return w >> k, exp
+    head = _weights_error(proj, profile, w)
+    if k > shared:
+        raise MappingError(
+            f"{head}; stored exactly as mantissa << exponent, every weight would have to be a "
+            f"multiple of 2**{k}, and they share only 2**{shared}; scale the network or choose "
+            "a wider profile")
+    raise MappingError(
+        f"{head}; stored exactly as mantissa << exponent, the weights (multiples of "
+        f"2**{shared}) need weight exponent {proj.weight_exp} + {k} = {exp}, above the "
+        f"profile's limit {profile.max_weight_exp}; scale the network or choose a wider profile")
+
+
 def quantize(net: Network, profile, scale: dict | float | None = None,
              headroom: float = 256.0) -> Quantized:
     """Quantize ``net`` for ``profile``; see the module docstring for the rule.
@@ -130,7 +190,7 @@ def quantize(net: Network, profile, scale: dict | float | None = None,
         for proj in projs:
             w = proj.weight.astype(np.float64) * 2.0**proj.weight_exp
             if integer:
-                mant, exp = proj.weight.astype(np.int64), proj.weight_exp
+                mant, exp = integer_weights(proj, profile)
             else:
                 wmax = float(np.max(np.abs(w))) * s if w.size else 0.0
                 exp = 0
@@ -139,16 +199,12 @@ def quantize(net: Network, profile, scale: dict | float | None = None,
                 mant = round_half_away(w * s / 2.0**exp)
                 werr = max(werr, float(np.max(np.abs(mant * 2.0**exp / s - w), initial=0.0)))
             if not fits_signed(mant, profile.w_bits):
-                bad = mant.reshape(-1)[np.argmax(np.abs(mant.reshape(-1)))]
-                raise MappingError(
-                    f"projection {proj.name!r}: weight {bad} does not fit the profile "
-                    f"{profile.name!r}'s {profile.w_bits}-bit signed weights "
-                    f"({-(w_hi + 1)}..{w_hi}); scale the network or choose a wider profile"
-                )
+                raise MappingError(f"{_weights_error(proj, profile, mant)}; scale the network "
+                                   "or choose a wider profile")
             if exp > profile.max_weight_exp:
                 raise MappingError(
-                    f"projection {proj.name!r}: weight exponent {exp} exceeds the profile "
-                    f"{profile.name!r}'s limit {profile.max_weight_exp}"
+                    f"projection {proj.name!r}: weight exponent {exp} exceeds the limit "
+                    f"{profile.max_weight_exp} of profile {profile.name!r}"
                 )
             weights[proj.name] = (mant, int(exp))
         q = {key: round_half_away(getattr(nrn, key) * s)
@@ -159,7 +215,7 @@ def quantize(net: Network, profile, scale: dict | float | None = None,
                 bad = arr[(arr < v_lo) | (arr > v_hi)][0]
                 raise MappingError(
                     f"population {pop.name!r}: {key} {bad} (register units) does not fit the "
-                    f"profile {profile.name!r}'s {profile.v_bits}-bit membrane ({v_lo}..{v_hi})"
+                    f"{profile.v_bits}-bit membrane ({v_lo}..{v_hi}) of profile {profile.name!r}"
                 )
         v_min[pop.name] = None if nrn.v_min is None else int(round_half_away(nrn.v_min * s))
         neg_thr[pop.name] = int(round_half_away(nrn.neg_threshold * s))

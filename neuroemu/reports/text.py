@@ -79,7 +79,10 @@ def format_text(r: dict) -> str:
     else:
         out.append("no energy spent")
     parts = r["latency_parts_s"]
-    if "tick_s" in parts:
+    if r["latency_mode"] == "real_time":
+        how = (f"real time: every tick lasts the run's own {_s(parts['tick_s'])}, as profile "
+               f"{r['profile']} has no timing data")
+    elif r["latency_mode"] == "fixed_tick":
         how = f"fixed ticks of {_s(parts['tick_s'])}"
     else:
         how = (f"mean tick {_s(r['tick_s']['mean'])} = busiest core {_s(parts['busiest_core_s'])}"

@@ -62,9 +62,10 @@ def test_hops_are_manhattan_distances_on_the_mesh():
 
 
 def test_integer_weights_that_do_not_fit_are_refused():
-    w = np.full((300, 100), 200, np.int64)
-    with pytest.raises(MappingError, match=r"projection 'w': weight 200 does not fit the "
-                                           r"profile 'loihi''s 8-bit signed weights \(-128..127\)"):
+    w = np.full((300, 100), 201, np.int64)  # odd: no weight exponent makes it fit
+    with pytest.raises(MappingError, match=r"projection 'w': weight 201 does not fit the "
+                                           r"8-bit signed weights \(-128..127\) of profile "
+                                           r"'loihi'"):
         map_network(dense_net(w=w), "loihi")
 
 
