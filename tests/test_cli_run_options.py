@@ -265,3 +265,11 @@ def test_a_tied_readout_is_said(capsys, tmp_path):
         np.savez(spikes, tick=np.zeros(len(chans), np.int64), channel=np.array(chans))
         assert main(["run", str(tmp_path / "pair.h5"), "--input", str(spikes)]) == 0
         assert tie in capsys.readouterr().out
+
+
+def test_a_report_folder_that_is_a_file_is_refused_before_the_run(capsys, tmp_path):
+    taken = tmp_path / "report"
+    taken.write_text("notes")
+    _one_line_error(capsys, ["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--report", str(taken)],
+                    "is a file; give a folder for the report")
+    assert taken.read_text() == "notes"

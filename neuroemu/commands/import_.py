@@ -152,7 +152,8 @@ def main(args) -> int:
         print("\nnotes:")
         for n in notes:
             print(f"  - {n}")
-    exact = " (integer network: register values taken as they are)" if net.is_integer else ""
+    exact = (" (integer network: exact; weights wider than the profile's are stored as a "
+             "mantissa and a weight exponent)" if net.is_integer else "")
     print(f"\nquantization onto {profile.name}{exact}: largest change per population, in its "
           "own units (relative to the largest weight / threshold)")
     print(table([[r["population"], r["model"], f"{r['scale']:g}",

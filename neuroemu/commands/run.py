@@ -247,6 +247,8 @@ def main(args) -> int:
                          "--out writes; give --out FILE.h5")
     if args.out:
         _check_out(args.out)
+    if args.report and Path(args.report).exists() and not Path(args.report).is_dir():
+        raise InputError(f"--report {args.report}: is a file; give a folder for the report")
     if args.float:
         net, cfg = open_network(args)[0], None  # the float equations need no mapping
     else:
