@@ -14,7 +14,9 @@ prints events per second for the event engine, the dense reference engine
 accumulate work with nothing else, the practical limit: for W1 adding the same
 int64 weight rows for the same spikes, for W2 scattering each spike's weights
 into its targets. Also the ratio of run time at full
-input to run time at a tenth of the input events (cost follows events).
+input to run time at a tenth of the input events (cost follows events), and
+how much longer that run's ticks after tick 0 take beside a million neurons
+that receive nothing (cost does not follow neurons).
 
     python tools/bench_engine.py [--json] [--quick]
 """
@@ -34,7 +36,9 @@ from neuroemu.ir import Network, Population, Readout, neuron, projection
 from neuroemu.mapping import map_network
 
 
-def feedforward(rng, rate: float, ticks: int):
+def feedforward(rng, rate: float, ticks: int, quiet: int = 0):
+    """W1; with ``quiet`` > 0, beside it a LIF population of that many neurons that
+    receives nothing."""
     sizes = (1024, 1024, 1024, 10)
     pops = [Population("in", (sizes[0],))]
     projs = []
@@ -43,6 +47,9 @@ def feedforward(rng, rate: float, ticks: int):
                                                      where=f"l{i}")))
         w = rng.integers(-40, 56, size=(n, sizes[i - 1]))
         projs.append(projection(f"w{i}", pops[i - 1].name, pops[i].name, "dense", w))
+    if quiet:
+        pops.append(Population("quiet", (quiet,), neuron("lif", quiet, threshold=6000,
+                                                         decay_v=0.1, where="quiet")))
     net = Network("ff", tuple(pops), tuple(projs), input="in", readout=Readout("l3", "count"))
     hits = rng.random((ticks, sizes[0])) < rate
     tick, chan = np.nonzero(hits)
@@ -168,6 +175,13 @@ def main(argv=None) -> int:
     rate_hidden = sp["l1"] / (1024 * t1)
     cfg_s, stim_s = feedforward(np.random.default_rng(1), 0.005, t1)
     res_s, wall_s = timed(cfg_s, stim_s, t1)
+    # the same beside a population of a million neurons that receives nothing; a run of
+    # one tick (set-up, and tick 0, which looks at every neuron) is taken off both
+    cfg_q, stim_q = feedforward(np.random.default_rng(1), 0.005, t1, quiet=1_000_000)
+    res_q, wall_q = timed(cfg_q, stim_q, t1)
+    _, setup_q = timed(cfg_q, stim_q, 1)
+    _, setup_s = timed(cfg_s, stim_s, 1)
+    quiet_slowdown = (wall_q - setup_q) / (wall_s - setup_s)
     spikes_in = {"src": np.concatenate([stim.channel, res.spike_neuron]),
                  "src_tick": np.concatenate([stim.tick, res.spike_tick]), "ticks": t1}
     limit = limit_rate(cfg, spikes_in)
@@ -181,6 +195,9 @@ def main(argv=None) -> int:
     log(f"  dense reference   {ref_ev:10.3g} events/s  ({t_ref} ticks; engine {ev / ref_ev:.0f}x)")
     log(f"  a tenth of the input: {res_s.total('synaptic_ops'):.3g} events in {wall_s:.4f} s; "
         f"full input is {wall / wall_s:.1f}x slower")
+    log(f"  the same beside 1,000,000 neurons that receive nothing: {wall_q:.4f} s, of which "
+        f"{setup_q:.4f} s set-up and tick 0; ticks 1.. take {quiet_slowdown:.2f}x as long "
+        f"({res_q.total('neuron_updates') - res_s.total('neuron_updates')} more neuron updates)")
 
     cfg2, stim2 = recurrent(np.random.default_rng(2), t2)
     simulate(cfg2, stim2, 2)
@@ -205,7 +222,8 @@ def main(argv=None) -> int:
     out = {
         "events_per_s": ev, "limit_events_per_s": limit, "reference_events_per_s": ref_ev,
         "engine_over_limit": ev / limit, "engine_over_reference": ev / ref_ev,
-        "sparse_input_speedup": wall / wall_s, "w1_synaptic_events": syn,
+        "sparse_input_speedup": wall / wall_s, "quiet_population_slowdown": quiet_slowdown,
+        "w1_synaptic_events": syn,
         "w1_hidden_rate_per_tick": rate_hidden, "w2_events_per_s": ev2,
         "w2_limit_events_per_s": limit2, "w2_reference_events_per_s": ref2_ev,
         "w2_synaptic_events": syn2, "w2_rate_hz": hz, "w2_neuron_updates": upd,

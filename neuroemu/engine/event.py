@@ -28,8 +28,9 @@ class KernelNet(NamedTuple):
 
     Fan-out groups (one neuron's synapses of one delay) are
     ``grp_ptr[n] .. grp_ptr[n + 1]``; group ``g``'s segments (one per projection
-    and target core) are ``seg_ptr[g] .. seg_ptr[g + 1]``; segment ``s``'s
-    synapses are ``syn_ptr[s] .. syn_ptr[s + 1]``, sorted by target. A segment
+    and target core) are ``seg_ptr[g] .. seg_ptr[g + 1]``; segment ``s``'s synapses
+    are ``syn_ptr[s] .. syn_ptr[s + 1]``, sorted by target, all into population
+    ``seg_pop[s]``. A segment
     whose targets are consecutive neurons has ``seg_range[s] >= 0``, the index of
     its target range ``range_lo[r] .. range_hi[r]`` (shared by equal ranges);
     others have -1.
@@ -52,6 +53,7 @@ class KernelNet(NamedTuple):
     grp_delay: np.ndarray
     seg_ptr: np.ndarray
     seg_core: np.ndarray
+    seg_pop: np.ndarray
     seg_hops: np.ndarray
     seg_range: np.ndarray
     range_lo: np.ndarray
@@ -132,7 +134,7 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         p_mulv=i64(cfg.mul_v), p_mulu=i64(cfg.mul_u), p_mulk=i64(cfg.mul_k),
         p_pop=i64(cfg.pop_of), v_init=i64(cfg.v_init), core_of=i64(core),
         grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
-        seg_core=i64(tcore[seg_start]),
+        seg_core=i64(tcore[seg_start]), seg_pop=i64(cfg.pop_of[tgt[seg_start]]),
         seg_hops=i64(cfg.hops(core[src[seg_start]], tcore[seg_start])),
         seg_range=i64(seg_range), range_lo=i64(uniq[:, 0]), range_hi=i64(uniq[:, 1]),
         syn_ptr=i64(syn_ptr), syn_tgt=i64(tgt), syn_w=i64(w), run_ptr=i64(run_ptr),
@@ -196,6 +198,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     # many neurons it flagged as active (0 unless it was updated whole at the last tick)
     flags = np.zeros(n, np.int8)
     p_flagged = np.zeros(len(cfg.pop_model), np.int64)
+    # per tick: neurons of each population in the update list, and how each one updates
+    p_listed = np.zeros(len(cfg.pop_model), np.int64)
+    p_mode = np.zeros(len(cfg.pop_model), np.int64)
     # the spike record grows in blocks (no copy of what is recorded until the end)
     blocks_done = []
     record = _record_block(max(4 * n, 1 << 16))
@@ -216,8 +221,8 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         pu = np.zeros((t1 - t0, probes.size), np.int64)
         t_next = run_ticks(
             *knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, flags, p_flagged,
-            q_grp, q_val, q_len, range_mark, ranges, upd_list, record[0], record[1], record[2],
-            sp_len, counters, first_ovf, t0, t1, tick, chan, val, in_offset,
+            p_listed, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list, record[0],
+            record[1], record[2], sp_len, counters, first_ovf, t0, t1, tick, chan, val, in_offset,
             per_tick[0], per_tick[1], per_tick[2], probes, pv, pu, stop_on_overflow)
         return t_next, per_tick, pv, pu
 

@@ -18,16 +18,21 @@ Updates
     Only neurons that received input this tick, or whose last update changed
     them, are updated. A neuron updated with no input whose registers did not
     change (and that neither fired nor overflowed) is at a fixed point of its
-    deterministic update, so skipping it until its next input is exact. When
-    more than 1/16 of the neurons are due they are visited population by
-    population in index order; a *whole* population (one saturating register,
-    no refractory count, reverse spikes, count cap, KLIF scale or mean readout)
-    is then updated whole by a branch-free loop that vectorises, since updating
-    a neuron at its fixed point changes nothing. That loop leaves a flag per
-    neuron instead of listing the neurons that did something; only those that
-    fired or overflowed are visited again, and the flags are read back into
-    the list only if the next tick has few neurons due. Neurons of other
-    populations that did something are listed in ``active``.
+    deterministic update, so skipping it until its next input is exact.
+
+    Each tick, each population is updated in one of three ways, by how many of
+    its neurons are due (``_collect``). A *busy* one (more than 1/16 due) is
+    visited in index order: a *whole* population (one saturating register, no
+    reverse spikes, count cap, KLIF scale or mean readout) by a branch-free
+    loop over all its neurons that vectorises, since updating a neuron at its
+    fixed point changes nothing; another by scanning for its marked neurons.
+    The due neurons of the other populations are listed and updated one by
+    one, so a quiet population costs nothing however busy the others are. The
+    whole-population loop leaves a flag per neuron instead of listing the
+    neurons that did something; only those that fired or overflowed are
+    visited again, and the flags are read back into the list only if the
+    population has few neurons due at the next tick. Neurons updated the other
+    ways that did something are listed in ``active``.
 
 Arrays are passed one by one, not gathered in NamedTuples: with tuples the
 feed-forward workload of ``tools/bench_engine.py`` took 72 ms instead of 57 ms
@@ -48,6 +53,8 @@ C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU = 0, 1, 2, 3, 4, 5, 6
 (Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
  Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE) = range(16)
 MODEL_INPUT, MODEL_CUBA = 0, 2
+# how a population is updated at a tick (see _collect)
+M_LIST, M_SCAN, M_WHOLE = 0, 1, 2
 
 
 @jit
@@ -85,17 +92,19 @@ def _push(t, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
 
 
 @jit
-def _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi, syn_ptr,
-             syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, ranges, upd_list,
-             counters, tick_ops):
+def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, range_hi,
+             syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, ranges,
+             upd_list, p_listed, counters, tick_ops):
     """Step 1: add every spike due at t into its targets' accumulators.
 
-    Returns (n_upd, n_rng): scattered targets listed in ``upd_list`` and target
-    ranges of dense rows listed in ``ranges``.
+    Returns (n_upd, n_rng): scattered targets listed in ``upd_list`` (how many of
+    each population in ``p_listed``) and target ranges of dense rows listed in
+    ``ranges``.
     """
     b = t % q_len.size
     n_upd = 0
     n_rng = 0
+    p_listed[:] = 0
     for e in range(q_len[b]):
         g = q_grp[b, e]
         val = q_val[b, e]
@@ -123,6 +132,7 @@ def _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
                     ranges[n_rng] = r
                     n_rng += 1
             else:
+                n0 = n_upd
                 for k in range(k0, k1):
                     j = syn_tgt[k]
                     acc[j] += syn_w[k] * val
@@ -130,19 +140,23 @@ def _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
                         mark[j] = t
                         upd_list[n_upd] = j
                         n_upd += 1
+                p_listed[seg_pop[s]] += n_upd - n0
     q_len[b] = 0
     return n_upd, n_rng
 
 
 @jit
 def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, mark,
-             upd_list, ranges, range_lo, range_hi, active, n_active, flags, p_flagged):
-    """Reset the populations due at t, and list (or mark) every neuron to update at t.
+             upd_list, p_listed, ranges, range_lo, range_hi, active, n_active, flags, p_flagged,
+             p_mode):
+    """Reset the populations due at t, choose how each population is updated at t, and
+    mark or list its due neurons accordingly.
 
-    Returns (n_upd, dense): with ``dense`` the due neurons are those with
-    ``mark[j] == t``, to be visited in index order (*whole* populations are
-    updated whole and need no marks); otherwise the first ``n_upd`` entries of
-    ``upd_list``.
+    A population with more than 1/16 of its neurons due is *busy*: a whole one
+    (``Q_WHOLE``) is updated whole (no marks needed), another is scanned in
+    index order for ``mark[j] == t``. The due neurons of the other populations
+    are listed: the first ``n_upd`` entries of ``upd_list``, returned. The mode
+    of each population is left in ``p_mode``.
     """
     for p in range(ppar.shape[0]):
         every = ppar[p, Q_RINT]
@@ -159,41 +173,63 @@ def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_
                     mark[j] = t
                     upd_list[n_upd] = j
                     n_upd += 1
-    n_cand = n_upd + n_active[0]
+                    p_listed[p] += 1
+    # due neurons per population (an upper bound: the sources may overlap)
+    for p in range(ppar.shape[0]):
+        p_mode[p] = p_flagged[p] + p_listed[p]
     for i in range(n_rng):
-        n_cand += range_hi[ranges[i]] - range_lo[ranges[i]]
+        r = ranges[i]
+        p_mode[p_pop[range_lo[r]]] += range_hi[r] - range_lo[r]
+    for i in range(n_active[0]):
+        p_mode[p_pop[active[i]]] += 1
+    keep = 0  # listed neurons of populations that stay listed
     for p in range(ppar.shape[0]):
-        n_cand += p_flagged[p]
-    if 16 * n_cand > v_r.size:
-        # many: mark them, the update scans the marks in index order
-        for i in range(n_rng):
-            if ppar[p_pop[range_lo[ranges[i]]], Q_WHOLE] == 0:
-                for j in range(range_lo[ranges[i]], range_hi[ranges[i]]):
+        if 16 * p_mode[p] > ppar[p, Q_HI] - ppar[p, Q_LO]:
+            p_mode[p] = M_WHOLE if ppar[p, Q_WHOLE] != 0 else M_SCAN
+        else:
+            p_mode[p] = M_LIST
+            keep += p_listed[p]
+    # scattered targets and resets are marked and listed: keep the listed populations' ones
+    if keep == 0:
+        n_upd = 0
+    elif keep < n_upd:
+        k = 0
+        for i in range(n_upd):
+            j = upd_list[i]
+            if p_mode[p_pop[j]] == M_LIST:
+                upd_list[k] = j
+                k += 1
+        n_upd = k
+    for i in range(n_rng):
+        r = ranges[i]
+        mode = p_mode[p_pop[range_lo[r]]]
+        if mode == M_SCAN:
+            for j in range(range_lo[r], range_hi[r]):
+                mark[j] = t
+        elif mode == M_LIST:
+            for j in range(range_lo[r], range_hi[r]):
+                if mark[j] != t:
                     mark[j] = t
-        for i in range(n_active[0]):
-            mark[active[i]] = t
-        return n_upd, True
-    # few: list them; a population updated whole at t - 1 flagged the neurons that moved
+                    upd_list[n_upd] = j
+                    n_upd += 1
+    for i in range(n_active[0]):
+        j = active[i]
+        mode = p_mode[p_pop[j]]
+        if mode == M_SCAN:
+            mark[j] = t
+        elif mode == M_LIST and mark[j] != t:
+            mark[j] = t
+            upd_list[n_upd] = j
+            n_upd += 1
+    # a population updated whole at t - 1 flagged the neurons that moved
     for p in range(ppar.shape[0]):
-        if p_flagged[p] > 0:
+        if p_flagged[p] > 0 and p_mode[p] == M_LIST:
             for j in range(ppar[p, Q_LO], ppar[p, Q_HI]):
                 if flags[j] != 0 and mark[j] != t:
                     mark[j] = t
                     upd_list[n_upd] = j
                     n_upd += 1
-    for i in range(n_rng):
-        for j in range(range_lo[ranges[i]], range_hi[ranges[i]]):
-            if mark[j] != t:
-                mark[j] = t
-                upd_list[n_upd] = j
-                n_upd += 1
-    for i in range(n_active[0]):
-        j = active[i]
-        if mark[j] != t:
-            mark[j] = t
-            upd_list[n_upd] = j
-            n_upd += 1
-    return n_upd, False
+    return n_upd
 
 
 @jit
@@ -569,13 +605,13 @@ def _update_general(t, row, listed, start, stop, upd_list, ppar, p_thr, p_bias, 
 def run_ticks(
     # network (read-only; see engine.event.KernelNet)
     ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, v_init, core_of,
-    grp_ptr, grp_delay, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
+    grp_ptr, grp_delay, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, range_hi,
     syn_ptr, syn_tgt, syn_w, run_ptr, run_lo, run_hi, run_core, regs,
     # state (updated in place): registers v, u, refractory count, spike count; v summed
     # over ticks and the tick of the last update (mean-membrane readout); the neurons to
     # look at next tick (a list, and the flags of populations updated whole); work arrays
     v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_active, flags, p_flagged,
-    q_grp, q_val, q_len, range_mark, ranges, upd_list,
+    p_listed, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list,
     sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
     # this call
     t0, t1, in_tick, in_chan, in_val, in_offset,
@@ -594,60 +630,60 @@ def run_ticks(
         ip += 1
     for t in range(t0, t1):
         row = t - t0
-        n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_hops, seg_range, range_lo,
-                                range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc,
-                                mark, range_mark, ranges, upd_list, counters, tick_ops)
-        n_upd, dense = _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r,
-                                vsum_r, last_r, mark, upd_list, ranges, range_lo, range_hi,
-                                active, n_active, flags, p_flagged)
+        n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range,
+                                range_lo, range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len,
+                                acc, mark, range_mark, ranges, upd_list, p_listed, counters,
+                                tick_ops)
+        n_upd = _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_r,
+                         last_r, mark, upd_list, p_listed, ranges, range_lo, range_hi, active,
+                         n_active, flags, p_flagged, p_mode)
         k0 = sp_len[0]
-        # step 2: update the due neurons (a call passes tens of arrays: none when idle);
-        # many are visited population by population, a few are taken from the list
+        # step 2: update the due neurons, busy populations whole or by their marks, in index
+        # order, then the listed ones (a call passes tens of arrays: none when idle)
         overflowed = False
-        if dense:
-            n_next = 0
-            for p in range(ppar.shape[0]):
-                p_flagged[p] = 0
-                if ppar[p, Q_MODEL] == MODEL_INPUT:
-                    continue
-                if ppar[p, Q_WHOLE] != 0 and ppar[p, Q_REFR] != 0:
-                    p_flagged[p], ov = _update_whole_refractory(
-                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
-                        run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
-                        tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
-                        q_val, q_len)
-                elif ppar[p, Q_WHOLE] != 0:
-                    p_flagged[p], ov = _update_whole(
-                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
-                        run_core, regs, v_r, cnt_r, acc, flags, counters, tick_upd, tick_spk,
-                        sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val,
-                        q_len)
-                elif ppar[p, Q_PLAIN] != 0:
-                    n_next, ov = _update_plain(
-                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop,
-                        core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active,
-                        n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
-                        first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
-                else:
-                    n_next, ov = _update_general(
-                        t, row, False, ppar[p, Q_LO], ppar[p, Q_HI], upd_list, ppar, p_thr,
-                        p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r,
-                        ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_next, counters,
-                        tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-                        grp_delay, q_grp, q_val, q_len)
-                overflowed |= ov
-            n_active[0] = n_next
-        else:
-            p_flagged[:] = 0
-            n_active[0] = 0
-            if n_upd > 0:
-                n_active[0], overflowed = _update_general(
-                    t, row, True, 0, n_upd, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv,
-                    p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r,
-                    acc, mark, active, 0, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
+        n_next = 0
+        for p in range(ppar.shape[0]):
+            p_flagged[p] = 0
+            mode = p_mode[p]
+            if ppar[p, Q_MODEL] == MODEL_INPUT or mode == M_LIST:
+                continue
+            if mode == M_WHOLE and ppar[p, Q_REFR] != 0:
+                p_flagged[p], ov = _update_whole_refractory(
+                    t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
+                    run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
+                    tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
+                    q_val, q_len)
+            elif mode == M_WHOLE:
+                p_flagged[p], ov = _update_whole(
+                    t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
+                    run_core, regs, v_r, cnt_r, acc, flags, counters, tick_upd, tick_spk,
+                    sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val,
+                    q_len)
+            elif ppar[p, Q_PLAIN] != 0:
+                n_next, ov = _update_plain(
+                    t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop,
+                    core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active,
+                    n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
                     first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
-        if not dense and sp_len[0] - k0 > 1:
-            # neurons taken from the list fire in list order: keep the record sorted by neuron
+            else:
+                n_next, ov = _update_general(
+                    t, row, False, ppar[p, Q_LO], ppar[p, Q_HI], upd_list, ppar, p_thr,
+                    p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r,
+                    ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_next, counters,
+                    tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
+                    grp_delay, q_grp, q_val, q_len)
+            overflowed |= ov
+        k_list = sp_len[0]
+        if n_upd > 0:
+            n_next, ov = _update_general(
+                t, row, True, 0, n_upd, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu,
+                p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark,
+                active, n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
+                first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
+            overflowed |= ov
+        n_active[0] = n_next
+        if sp_len[0] > k_list and sp_len[0] - k0 > 1:
+            # listed neurons fire in list order: keep the record sorted by neuron
             order = np.argsort(sp_n[k0:sp_len[0]])
             sp_n[k0:sp_len[0]] = sp_n[k0:sp_len[0]][order]
             sp_v[k0:sp_len[0]] = sp_v[k0:sp_len[0]][order]
