@@ -287,3 +287,13 @@ def test_a_figure_name_matplotlib_cannot_write_is_refused_first(capsys, tmp_path
         assert main(argv + ["--plot", str(tmp_path / "figure.svg")]) == 0
         assert (tmp_path / "figure.svg").read_text().lstrip().startswith("<?xml")
         capsys.readouterr()
+
+
+def test_an_unknown_option_is_said_with_the_subcommands_usage(capsys):
+    for argv, usage in ((["eval", EXAMPLE, "--T", "32"], "usage: neuroemu eval"),
+                        (["theory", "verify", "xor", "--X", "3"], "usage: neuroemu theory verify")):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(usage) and f"unrecognized arguments: {' '.join(argv[-2:])}" in err
