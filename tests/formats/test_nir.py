@@ -656,3 +656,25 @@ def test_conv1d_scale_flatten_and_cubali_round_trip(tmp_path):
     r1, r2 = simulate_float(net, stim, 25), simulate_float(again, stim, 25)
     assert r1.spike_counts()["if"] == r2.spike_counts()["if"] > 0
     np.testing.assert_allclose(r2.v[-4:], r1.v[-4:], rtol=1e-9)
+
+
+@pytest.mark.parametrize("weight, kind, n_syn", [
+    (np.eye(40), "sparse", 40),                    # mostly zeros: a synapse per nonzero weight
+    (np.where(np.eye(40) == 1, 0.0, 0.5), "dense", 40 * 40),  # mostly nonzero: a crossbar
+])
+def test_an_affine_of_mostly_zeros_imports_as_sparse(tmp_path, weight, kind, n_syn):
+    """A zero weight in a mostly-zero Affine is no connection: it is not a synapse and
+    costs no synaptic operation; the spikes are the same either way."""
+    nodes = {"in": _inp(40), "a": nir.Affine(weight=weight, bias=np.zeros(40)),
+             "if": nir.IF(r=np.ones(40), v_threshold=np.full(40, 0.4)), "out": _out(40)}
+    net = read_nir(_write(tmp_path, nodes, [("in", "a"), ("a", "if"), ("if", "out")]))
+    (proj,) = net.projections
+    assert proj.kind == kind and synapses(proj, *[net.population(p) for p in
+                                                    (proj.source, proj.target)])[0].size == n_syn
+    stim = make_stimulus([0, 1, 2], [3, 7, 7], 40)
+    res = simulate(map_network(net, "generic"), stim, 6)
+    assert res.total("synaptic_ops") == 3 * (1 if kind == "sparse" else 40)
+    expected = [(1, 3), (2, 7), (3, 7)] if kind == "sparse" else None
+    if expected is not None:
+        fired = list(zip(*res.spikes_of("if")[:2]))
+        assert [(int(t), int(j)) for t, j in fired] == expected
