@@ -210,13 +210,18 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     probes = np.asarray(probes, dtype=np.int64)
     in_offset = int(cfg.pop_offset[cfg.pop_index(cfg.network.input)]) if cfg.network.input else 0
     blocks = []  # per-tick arrays of each kernel call
+    # per tick and core: a synapse delivers at most once a tick and a neuron updates and
+    # fires at most once, so int32 holds every count unless a core has 2**31 synapses or
+    # the input 2**31 channels (half the memory of long runs)
+    big = max(int(cfg.core_synapses.max(initial=0)), n) >= 2**31 - 1
+    tick_dtype = np.int64 if big else np.int32
     chunk_ticks = chunk_ticks if chunk_ticks > 0 else 1000
     empty = np.zeros(0, np.int64)
     t = 0
 
     def call(t0, t1, tick, chan, val):
         """One kernel call for ticks t0..t1-1: (next tick, per-tick counters, probe traces)."""
-        per_tick = np.zeros((3, t1 - t0, n_cores), np.int64)
+        per_tick = np.zeros((3, t1 - t0, n_cores), tick_dtype)
         pv = np.zeros((t1 - t0, probes.size), np.int64)
         pu = np.zeros((t1 - t0, probes.size), np.int64)
         t_next = run_ticks(
@@ -270,7 +275,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     ticks_run = t
 
     per_tick = {name: np.concatenate([b[0][i] for b in blocks]) if blocks else
-                np.zeros((0, n_cores), np.int64) for i, name in enumerate(PER_TICK)}
+                np.zeros((0, n_cores), tick_dtype) for i, name in enumerate(PER_TICK)}
     probe_v = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros((0, probes.size))
     probe_u = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros((0, probes.size))
     # neurons skipped since their last update held v: add it for the ticks they were skipped

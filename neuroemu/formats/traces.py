@@ -8,7 +8,7 @@ Layout (format ``neuroemu-trace``, ``format_version`` 1)::
     /spikes/{tick, neuron, value}           (K,) integers, global neuron index, sorted
     /readout/values                         (n,) readout values
     /counters/<name>                        (C,) int64 per core
-    /per_tick/<name>                        (T, C) int64 per tick and core
+    /per_tick/<name>                        (T, C) int32 (or int64) per tick and core
     /registers/{v, u, count}                (N,) int64 after the last tick
     /cores/{population, xy, neurons, synapses, axons}
     /populations: attrs names; datasets offset (P + 1,), model (P,)
