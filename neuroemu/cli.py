@@ -52,9 +52,12 @@ def _command_parser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentP
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args, unknown = parser.parse_known_args(argv)
-    if unknown:  # say it with the subcommand's usage, not the top level's
-        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:  # an option after the subcommand is said with the subcommand's usage
+        after = args.command in argv and argv.index(unknown[0]) > argv.index(args.command)
+        (_command_parser(parser, args) if after else parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.handler(args) or 0)
     except NeuroemuError as exc:

@@ -297,3 +297,7 @@ def test_an_unknown_option_is_said_with_the_subcommands_usage(capsys):
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith(usage) and f"unrecognized arguments: {' '.join(argv[-2:])}" in err
+    with pytest.raises(SystemExit):  # before the subcommand: the top level's usage
+        main(["--bogus", "info", EXAMPLE])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: neuroemu [-h]") and "unrecognized arguments: --bogus" in err

@@ -273,3 +273,31 @@ def test_a_report_folder_that_is_a_file_is_refused_before_the_run(capsys, tmp_pa
     _one_line_error(capsys, ["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--report", str(taken)],
                     "is a file; give a folder for the report")
     assert taken.read_text() == "notes"
+
+
+def test_a_network_imported_with_dt_runs_with_that_tick(capsys, shared_data, tmp_path):
+    """An imported NIR graph's dt is kept in its net.h5: run uses it as the tick and
+    refuses another --dt or --tick-us."""
+    net = str(tmp_path / "lif.h5")
+    assert main(["import", str(shared_data / "nir" / "lif" / "lif_norse.nir"), "--dt", "1e-4",
+                 "-o", net]) == 0
+    capsys.readouterr()
+    assert main(["run", net, "--ticks", "10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tick_us"] == 100
+    _one_line_error(capsys, ["run", net, "--ticks", "10", "--dt", "1e-3"],
+                    "was made for dt = 0.0001 s")
+    _one_line_error(capsys, ["run", net, "--ticks", "10", "--tick-us", "1000"],
+                    "--tick-us 1000 and the network's dt 0.0001 (100 us) disagree")
+
+
+def test_outputs_that_would_replace_an_input_or_sit_below_a_file_are_refused(capsys,
+                                                                             tmp_path):
+    net = tmp_path / "ex.h5"
+    net.write_bytes(Path(EXAMPLE).read_bytes())
+    _one_line_error(capsys, ["run", str(net), "--ticks", "3", "--out", str(net)],
+                    "is an input of this run")
+    assert net.read_bytes() == Path(EXAMPLE).read_bytes()
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    _one_line_error(capsys, ["run", str(net), "--ticks", "3", "--report", str(blocker / "sub")],
+                    f"{blocker} is a file, not a folder")

@@ -33,11 +33,21 @@ def add_input_map_options(p) -> None:
                         "(clip)")
 
 
-def tick_us_from_args(args) -> float:
-    """Microseconds per tick: ``--tick-us``, else ``--dt`` (seconds per tick), else 1000.
+def network_dt(net) -> float | None:
+    """Seconds per tick a network was made for (an imported NIR graph's ``dt``), or None."""
+    dt = dict(net.meta).get("dt", "")
+    return float(dt) if dt else None
 
-    Both given must agree: the network's time constants were discretized with
-    ``--dt`` and the input is binned with the tick.
+
+def tick_us_from_args(args, net_dt: float | None = None) -> float:
+    """Microseconds per tick: ``--tick-us``, else ``--dt`` (seconds per tick), else the
+    ``dt`` the network was made for, else 1000.
+
+    Raises
+    ------
+    InputError
+        When two of them disagree (the network's time constants were discretized
+        with its ``dt``, and the input is binned with the tick), or are out of range.
     """
     from ..errors import InputError
 
@@ -46,6 +56,12 @@ def tick_us_from_args(args) -> float:
         raise InputError(f"--dt {dt:g}: expected seconds per tick in (0, 3600]")
     if args.tick_us is not None and not 0 < args.tick_us <= 3.6e9:
         raise InputError(f"--tick-us {args.tick_us:g}: expected microseconds in (0, 3.6e9]")
+    if dt is not None and net_dt is not None and not math.isclose(dt, net_dt, rel_tol=1e-9):
+        raise InputError(f"--dt {dt:g}: {args.network} was made for dt = {net_dt:g} s (its "
+                         "time constants are discretized for it); give --dt "
+                         f"{net_dt:g} or re-import the network")
+    given = "--dt" if dt is not None else "the network's dt"
+    dt = dt if dt is not None else net_dt
     dt_us = None
     if dt is not None:
         dt_us = dt * 1e6
@@ -53,12 +69,12 @@ def tick_us_from_args(args) -> float:
             dt_us = float(round(dt_us))  # 1e-4 s is 100 us, not 100.00000000000001
     if args.tick_us is None:
         if dt_us is not None and args.input and dt_us != round(dt_us):
-            raise InputError(f"--dt {dt:g}: a tick of {dt_us:g} us, but input is binned into "
-                             "ticks of whole microseconds")
+            raise InputError(f"{given} {dt:g}: a tick of {dt_us:g} us, but input is binned "
+                             "into ticks of whole microseconds")
         return 1000.0 if dt_us is None else dt_us
     if dt_us is not None and not math.isclose(args.tick_us, dt_us, rel_tol=1e-9):
-        raise InputError(f"--tick-us {args.tick_us:g} and --dt {dt:g} ({dt_us:g} us) disagree; "
-                         "give one of them")
+        raise InputError(f"--tick-us {args.tick_us:g} and {given} {dt:g} ({dt_us:g} us) "
+                         "disagree; give one of them, or none")
     return args.tick_us
 
 
@@ -149,20 +165,26 @@ def _listed(items) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _check_out(out: str) -> None:
-    """Refuse an ``--out`` that cannot become a file, before anything runs.
+def _check_out(option: str, out: str, is_folder: bool, inputs=()) -> None:
+    """Refuse, before anything runs, an output path (``--out`` a file, ``--report`` a
+    folder) that cannot become one or would replace one of ``inputs``.
 
-    Missing folders on the way are made when the trace is written, as for ``--report``.
+    Missing folders on the way are made when the output is written.
     """
     from ..errors import InputError
 
     path = Path(out)
-    if path.is_dir() or out.endswith(("/", os.sep)):
-        raise InputError(f"--out {out}: is a folder; give a file name (e.g. {path / 'run.h5'})")
+    if any(Path(x).resolve() == path.resolve() for x in inputs if x):
+        raise InputError(f"{option} {out}: is an input of this run; give another name")
+    if not is_folder and (path.is_dir() or out.endswith(("/", os.sep))):
+        raise InputError(f"{option} {out}: is a folder; give a file name (e.g. "
+                         f"{path / 'run.h5'})")
+    if is_folder and path.exists() and not path.is_dir():
+        raise InputError(f"{option} {out}: is a file; give a folder for the report")
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise InputError(f"--out {out}: {parent} is a file, not a folder")
+                raise InputError(f"{option} {out}: {parent} is a file, not a folder")
             return
 
 
@@ -232,7 +254,6 @@ def main(args) -> int:
         raise InputError(f"--seed {args.seed}: expected a whole number >= 0")
     if args.ticks is not None and args.ticks < 1:
         raise InputError(f"--ticks {args.ticks}: expected a whole number >= 1")
-    tick_us = tick_us_from_args(args)
     if args.float:
         chip_only = [o for o, given in (("--profile", args.profile), ("--out", args.out),
                                          ("--report", args.report), ("--probe", args.probe),
@@ -246,9 +267,9 @@ def main(args) -> int:
         raise InputError(f"--probe {args.probe[0]}: a probe's v and u go into the trace "
                          "--out writes; give --out FILE.h5")
     if args.out:
-        _check_out(args.out)
-    if args.report and Path(args.report).exists() and not Path(args.report).is_dir():
-        raise InputError(f"--report {args.report}: is a file; give a folder for the report")
+        _check_out("--out", args.out, False, (args.network, args.input))
+    if args.report:
+        _check_out("--report", args.report, True, (args.network, args.input))
     if args.float:
         net, cfg = open_network(args)[0], None  # the float equations need no mapping
     else:
@@ -256,6 +277,7 @@ def main(args) -> int:
     if net.input is None and args.input:
         raise InputError(f"{args.network}: the network has no input population; run without "
                          "--input")
+    tick_us = tick_us_from_args(args, network_dt(net))
     stimulus, info = None, {"kind": "none", "events": 0}
     if args.input:
         shape = net.population(net.input).shape

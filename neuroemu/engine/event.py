@@ -212,7 +212,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     blocks = []  # per-tick arrays of each kernel call
     # per tick and core: a synapse delivers at most once a tick and a neuron updates and
     # fires at most once, so int32 holds every count unless a core has 2**31 synapses or
-    # the input 2**31 channels (half the memory of long runs)
+    # the network 2**31 neurons (half the memory of long runs)
     big = max(int(cfg.core_synapses.max(initial=0)), n) >= 2**31 - 1
     tick_dtype = np.int64 if big else np.int32
     chunk_ticks = chunk_ticks if chunk_ticks > 0 else 1000

@@ -32,8 +32,9 @@ class RunResult:
         spikes (on the firing core), packets and hops (delivered to the target
         core, one packet per spike, projection and target core), overflow_v,
         overflow_u.
-    per_tick : dict of int64 arrays (T, C)
-        synaptic_ops, neuron_updates and spikes per tick and core.
+    per_tick : dict of integer arrays (T, C)
+        synaptic_ops, neuron_updates and spikes per tick and core (int32 from the
+        event engine, to halve the memory of long runs; int64 from the reference).
     probe_neurons : int64 array (k,); probe_v, probe_u : int64 arrays (T, k)
     first_overflow : (tick, neuron, register) or None; register 0 is u, 1 is v.
     """

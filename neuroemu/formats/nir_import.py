@@ -14,7 +14,8 @@ Structure
     pass a graded sum through a pass-through neuron, so the exact product of the
     linear maps is the only faithful mapping. The projection keeps a structured
     kind when the product is one: a lone Conv2d is a ``conv2d`` projection, a
-    lone Affine/Linear (after Flatten) ``dense``, a lone pooling node
+    lone Affine/Linear (after Flatten) ``dense`` when at least half its weights
+    are nonzero (else ``sparse``, a synapse per nonzero weight), a lone pooling node
     ``sumpool2d``, and SumPool2d/AvgPool2d followed by Conv2d a single
     ``conv2d`` (kernel ``(K - 1) * s_pool * dilation + k_pool``, stride
     ``s_conv * s_pool``, padding ``p_conv * s_pool + p_pool``) whenever that

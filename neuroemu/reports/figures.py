@@ -48,8 +48,9 @@ def _save(fig, path) -> None:
 
 
 def _compact(value: float) -> str:
-    """A number in at most about five characters: 0.878, 21.1, 1.08M."""
-    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+    """A number in at most about five characters: 0.878, 21.1, 1.08M, 1M (for 999,999)."""
+    value = float(f"{value:.3g}")  # round first, so that 999,999 is 1M, not 1e+03k
+    for suffix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(value) >= scale:
             return f"{value / scale:.3g}{suffix}"
     return f"{value:.3g}"
