@@ -266,7 +266,18 @@ def test_eval_limit_must_be_positive(capsys):
 def test_a_window_past_the_recording_warns(capsys):
     assert main(["run", str(ROOT / "models" / "nmnist_cnn.h5"), "--input",
                  str(ROOT / "traces" / "nmnist_4.aedat"), "--start-us", "1e7", "--ticks", "3"]) == 0
-    assert "no input event reached the network" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no input event reached the network" in err and "--start-us" in err
+
+
+def test_a_spike_list_with_nothing_in_the_run_warns_without_recording_hints(capsys,
+                                                                            tmp_path):
+    empty = tmp_path / "empty.npz"
+    np.savez(empty, tick=np.array([9]), channel=np.array([0]))
+    assert main(["run", EXAMPLE, "--input", str(empty), "--ticks", "5"]) == 0
+    err = capsys.readouterr().err
+    assert "no input event reached" in err and "it has no spike before tick 5" in err
+    assert "--start-us" not in err
 
 
 def test_events_info_on_a_folder_says_so(capsys, tmp_path):

@@ -215,6 +215,14 @@ def _readout_line(net, cls, values) -> str:
             f"{net.readout.population!r}): {shown}")
 
 
+def _no_input_hint(kind: str, ticks: int | None) -> str:
+    """What to check when no input event reached the network, by kind of input."""
+    if kind in ("spikes", "rates"):
+        return "it has no spike" + (f" before tick {ticks}" if ticks else "")
+    window = ["--start-us", "--duration-us", "--crop"] + ["--ticks"] * bool(ticks)
+    return f"the recording may be empty; else check {_listed(window)}"
+
+
 class Progress:
     """Progress on stderr for runs longer than a second, when stderr is a terminal."""
 
@@ -303,9 +311,8 @@ def main(args) -> int:
     progress.close()
     events = _events_reached(stimulus, info, result.ticks)
     if args.input and events == 0:
-        window = _listed(["--start-us", "--duration-us", "--crop"] + ["--ticks"] * bool(args.ticks))
         print(f"neuroemu: warning: no input event reached the network from {args.input} "
-              f"(check {window})", file=sys.stderr)
+              f"({_no_input_hint(info['kind'], args.ticks)})", file=sys.stderr)
     for w in caught:
         print(f"neuroemu: warning: {w.message}", file=sys.stderr)
     settings = {
