@@ -68,6 +68,15 @@ def test_unknown_energy_profile_is_one_line(pascal_net, capsys):
     assert len(err) == 1 and err[0].startswith("neuroemu: error: no hardware profile 'nosuch'")
 
 
+def test_a_second_profile_with_the_runs_name_is_refused(pascal_net, capsys, tmp_path):
+    copy = tmp_path / "my_loihi.toml"
+    copy.write_text((MODELS / "loihi.toml").read_text())  # keeps name = "loihi"
+    capsys.readouterr()
+    assert main(["eval", str(pascal_net), "--limit", "1", "--energy-profile", str(copy)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "has the name of" in err[0] and "my_loihi.toml" in err[0]
+
+
 # ----------------------------------------------------------------------------- report latency
 
 

@@ -44,6 +44,7 @@ def main(args) -> int:
     import numpy as np
 
     from ..convert.evaluate import EnergyUnavailable, evaluate, load_dataset
+    from ..errors import InputError
     from ..formats.loader import load_network
     from ..hw import load_profile
     from .common import print_json
@@ -54,8 +55,12 @@ def main(args) -> int:
     eprofs = [profile]  # the chip the runs are on, then the others asked, each once
     for name in args.energy_profile or ():
         extra = load_profile(name)
-        if extra.name not in {p.name for p in eprofs}:
+        same = next((p for p in eprofs if p.name == extra.name), None)
+        if same is None:
             eprofs.append(extra)
+        elif same.path != extra.path:  # results are by profile name
+            raise InputError(f"--energy-profile {name}: profile {extra.name!r} ({extra.path}) "
+                             f"has the name of {same.path}; give it another name")
     note = None
     try:
         res = evaluate(net, ds, ticks=args.ticks, profile=profile, energy_profiles=eprofs,
