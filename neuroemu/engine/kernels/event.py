@@ -346,6 +346,30 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
 
 
 @jit
+def _whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
+                  tz):
+    """One neuron of a whole-population update, without branches: (v, refractory count,
+    flag), the flag 1 if the neuron did something, + 2 if it fired, + 4 if it overflowed."""
+    held = r0 > 0  # refractory: v holds, the input is dropped, the count goes down
+    prod = v0 * mulv
+    if tz:
+        sgn = prod >> 63
+        dec = ((((prod ^ sgn) - sgn) >> 12) ^ sgn) - sgn
+    else:
+        dec = prod >> 12
+    x = dec + a + bias - leak
+    vv = min(max(x, v_lo), v_hi)
+    ovf = (vv != x) & (not held)
+    vv = max(vv, floor_v)
+    fire = (vv >= thr + strict) & (not held)
+    after = 0 if reset == 0 else (vv - thr if reset == 1 else vv)
+    vn = v0 if held else (after if fire else vv)
+    rn = r0 - 1 if held else (refr if fire else 0)
+    did = (a != 0) | (vn != v0) | ovf | fire | held
+    return vn, rn, did + 2 * fire + 4 * ovf
+
+
+@jit
 def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
                   run_core, regs, v_r, cnt_r, acc, flags, counters, tick_upd, tick_spk, sp_t,
                   sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
@@ -381,28 +405,13 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
         n_run = 0
         n_evt = 0
         for k in range(hi - lo):
-            v0 = v[k]
-            a = a_in[k]
-            prod = v0 * mulv[k]
-            if tz:
-                sgn = prod >> 63
-                dec = ((((prod ^ sgn) - sgn) >> 12) ^ sgn) - sgn
-            else:
-                dec = prod >> 12
-            x = dec + a + bias[k] - leak[k]
-            vv = min(max(x, v_lo), v_hi)
-            ovf = vv != x
-            vv = max(vv, floor_v)
-            fire = vv >= thr[k] + strict
-            after = 0 if reset == 0 else (vv - thr[k] if reset == 1 else vv)
-            vn = after if fire else vv
+            vn, _, f = _whole_neuron(v[k], a_in[k], 0, mulv[k], bias[k], leak[k], thr[k], v_lo,
+                                     v_hi, floor_v, strict, reset, 0, tz)
             v[k] = vn
             a_in[k] = 0
-            did = (a != 0) | (vn != v0) | ovf | fire
-            evt = 2 * fire + 4 * ovf
-            flag[k] = did + evt
-            n_run += did
-            n_evt += evt
+            flag[k] = f
+            n_run += f & 1
+            n_evt += f >> 1
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
@@ -421,30 +430,6 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
                 _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
                       grp_delay, q_grp, q_val, q_len)
     return n_did, overflowed
-
-
-@jit
-def _whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
-                  tz):
-    """One neuron of a whole-population update, without branches: (v, refractory count,
-    flag), the flag 1 if the neuron did something, + 2 if it fired, + 4 if it overflowed."""
-    held = r0 > 0  # refractory: v holds, the input is dropped, the count goes down
-    prod = v0 * mulv
-    if tz:
-        sgn = prod >> 63
-        dec = ((((prod ^ sgn) - sgn) >> 12) ^ sgn) - sgn
-    else:
-        dec = prod >> 12
-    x = dec + a + bias - leak
-    vv = min(max(x, v_lo), v_hi)
-    ovf = (vv != x) & (not held)
-    vv = max(vv, floor_v)
-    fire = (vv >= thr + strict) & (not held)
-    after = 0 if reset == 0 else (vv - thr if reset == 1 else vv)
-    vn = v0 if held else (after if fire else vv)
-    rn = r0 - 1 if held else (refr if fire else 0)
-    did = (a != 0) | (vn != v0) | ovf | fire | held
-    return vn, rn, did + 2 * fire + 4 * ovf
 
 
 @jit
