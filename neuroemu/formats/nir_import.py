@@ -666,8 +666,8 @@ def _structured(ops: list[_Op], matrix, gain: np.ndarray, src: Population, tgt: 
     cand = None
     three = len(src.shape) == 3 and len(tgt.shape) == 3
     if kinds in (["Affine"], ["Linear"]) and matrix.shape == (tgt.size, src.size):
-        if sparse.csr_matrix(scaled).count_nonzero() * 2 < tgt.size * src.size:
-            return None  # mostly zeros: no synapse where the weight is 0 (see _generic)
+        if not _mostly_nonzero(scaled):
+            return None  # no synapse where the weight is 0 (see _generic)
         cand = projection(name, src.name, tgt.name, "dense", scaled.toarray(), delay=delay)
     elif kinds == ["Conv2d"] and three and tuple(src.shape) == core[0].in_shape \
             and tuple(tgt.shape) == core[0].out_shape:
@@ -714,6 +714,14 @@ def _structured(ops: list[_Op], matrix, gain: np.ndarray, src: Population, tgt: 
     return cand if _same(got, scaled) else None
 
 
+def _mostly_nonzero(matrix) -> bool:
+    """At least half the weights nonzero: a dense projection (a crossbar), else a sparse
+    one with a synapse for each nonzero weight."""
+    from scipy import sparse
+
+    return sparse.csr_matrix(matrix).count_nonzero() * 2 >= matrix.shape[0] * matrix.shape[1]
+
+
 def _generic(matrix, gain, src: Population, tgt: Population, name: str, delay: int):
     """A dense projection when at least half the weights are nonzero, else a sparse one
     with a synapse for each nonzero weight (a zero weight is no connection, and costs
@@ -721,7 +729,7 @@ def _generic(matrix, gain, src: Population, tgt: Population, name: str, delay: i
     from scipy import sparse
 
     scaled = sparse.coo_matrix(sparse.diags(gain) @ matrix)
-    if scaled.nnz * 2 >= tgt.size * src.size:
+    if _mostly_nonzero(scaled):
         return projection(name, src.name, tgt.name, "dense", scaled.toarray(), delay=delay)
     keep = scaled.data != 0
     return projection(name, src.name, tgt.name, "sparse", scaled.data[keep],
