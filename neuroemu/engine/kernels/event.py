@@ -174,7 +174,8 @@ def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_
                     upd_list[n_upd] = j
                     n_upd += 1
                     p_listed[p] += 1
-    # due neurons per population (an upper bound: the sources may overlap)
+    # due neurons per population (an upper bound: the sources may overlap), counted in
+    # p_mode until each population's mode replaces its count
     for p in range(ppar.shape[0]):
         p_mode[p] = p_flagged[p] + p_listed[p]
     for i in range(n_rng):
