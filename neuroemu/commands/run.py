@@ -188,20 +188,6 @@ def _check_out(option: str, out: str, is_folder: bool, inputs=()) -> None:
             return
 
 
-def _events_reached(stimulus, info, ticks: int) -> int:
-    """Input events that reached the network in a run of ``ticks`` ticks.
-
-    Sensor events after the run are outside the time window already
-    (:func:`input_map_from_args`) and rates are drawn for the run's ticks, but
-    a spike list is counted whole by ``load_input``: its entries from tick
-    ``ticks`` on are taken off here, one row each (exact unless rows after the
-    run repeat a channel and tick: the merged repeats stay counted).
-    """
-    if info["kind"] != "spikes" or stimulus.last_tick < ticks:
-        return int(info["events"])
-    return int(info["events"]) - int((stimulus.tick >= ticks).sum())
-
-
 def _readout_line(net, cls, values) -> str:
     """The summary's readout line; a tie for the class is said, with the classes tied."""
     import numpy as np
@@ -309,7 +295,7 @@ def main(args) -> int:
                           probes=_probes(args, cfg), on_overflow=args.on_overflow,
                           progress=progress, drain_ticks=depth_ticks(net) + 1)
     progress.close()
-    events = _events_reached(stimulus, info, result.ticks)
+    events = int(info["events"])
     if args.input and events == 0:
         print(f"neuroemu: warning: no input event reached the network from {args.input} "
               f"({_no_input_hint(info['kind'], args.ticks)})", file=sys.stderr)
@@ -421,7 +407,7 @@ def _run_float(args, net, stimulus, info, tick_us: float) -> int:
         spikes[net.input] = int((stimulus.tick < ticks).sum())
     cls, values = result.readout()
     out = {"network": net.name, "mode": "float", "ticks": ticks, "tick_us": tick_us,
-           "input_events": _events_reached(stimulus, info, ticks), "spikes": spikes,
+           "input_events": int(info["events"]), "spikes": spikes,
            "readout": {"class": cls,
                        "values": None if values is None else np.asarray(values).tolist(),
                        "kind": net.readout.kind if net.readout else None}}

@@ -54,7 +54,7 @@ def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, se
     stimulus : Stimulus or iterator of Stimulus chunks
     info : dict
         'kind' of input and 'events': the events that reached the input (after the
-        time window and crop; for spike lists, the entries).
+        time window and crop; for spike lists, the entries before tick ``ticks``).
 
     ``strict=False`` drops (and counts) damaged records of a recording instead of
     refusing the file.
@@ -90,7 +90,9 @@ def load_input(path, input_shape: tuple, imap=None, ticks: int | None = None, se
         if "tick" in arrays and "channel" in arrays:
             stim = make_stimulus(arrays["tick"], arrays["channel"], n_channels,
                                  value=arrays.get("value"), binning=imap.binning, where=where)
-            return stim, {"kind": "spikes", "events": int(np.asarray(arrays["tick"]).size)}
+            rows = np.asarray(arrays["tick"])
+            reached = rows.size if ticks is None else int(np.count_nonzero(rows < ticks))
+            return stim, {"kind": "spikes", "events": reached}
         if all(k in arrays for k in ("t", "x", "y", "p")):
             stim = to_stimulus(_events_from_fields(arrays), input_shape, imap)
             return stim, {"kind": "events", "events": events_in(stim)}
