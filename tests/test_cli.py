@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from neuroemu.cli import main
-from neuroemu.formats.traces import read_trace
+from neuroemu.results.trace_file import read_trace
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "models" / "example.h5")
@@ -95,8 +95,8 @@ def test_subprocess_run_and_help_without_numba(tmp_path):
 
 def test_run_on_a_recording_counts_its_events(capsys, shared_data, tmp_path):
     """A real N-MNIST digit streamed through a 34x34x2 input: the events are counted."""
-    from neuroemu.formats.network_h5 import write_network
     from neuroemu.ir import Network, Population, Readout, neuron, projection
+    from neuroemu.networks.network_h5 import write_network
 
     net = Network("pass", (Population("in", (2, 34, 34)),
                            Population("o", (2,), neuron("if", 2, threshold=10**6))),
@@ -125,8 +125,8 @@ def test_profile_without_costs_runs_and_warns(capsys, tmp_path):
 
 
 def _dvs_net(tmp_path):
-    from neuroemu.formats.network_h5 import write_network
     from neuroemu.ir import Network, Population, Readout, neuron, projection
+    from neuroemu.networks.network_h5 import write_network
 
     net = Network("dvs", (Population("in", (1, 32, 32)),
                           Population("o", (2,), neuron("if", 2, threshold=10**6))),
@@ -143,7 +143,7 @@ def _events(ts, xs):
 
 
 def test_lenient_runs_a_recording_with_a_backward_timestamp(capsys, tmp_path):
-    from neuroemu.formats.event_writer import write_aedat2
+    from neuroemu.recordings.writer import write_aedat2
 
     rec = tmp_path / "glitch.aedat"
     write_aedat2(rec, _events([0, 1000, 2000, 3000], [0, 4, 8, 12]))
@@ -223,7 +223,7 @@ def test_a_failed_report_leaves_no_trace(capsys, tmp_path):
 def test_written_files_get_the_usual_permissions(tmp_path):
     import os
 
-    from neuroemu.formats.network_h5 import read_network, write_network
+    from neuroemu.networks.network_h5 import read_network, write_network
 
     old = os.umask(0o022)
     try:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from neuroemu.cli import main
-from neuroemu.formats.traces import read_trace
+from neuroemu.results.trace_file import read_trace
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "models" / "example.h5")
@@ -30,8 +30,8 @@ def _one_line_error(capsys, argv, message) -> str:
 
 def _wide_net(tmp_path) -> str:
     """An integer network whose odd weight 1001 no 8-bit register holds exactly."""
-    from neuroemu.formats.network_h5 import write_network
     from neuroemu.ir import Network, Population, Readout, neuron, projection
+    from neuroemu.networks.network_h5 import write_network
 
     net = Network("wide", (Population("in", (4,)),
                            Population("o", (2,), neuron("if", 2, threshold=1500))),
@@ -197,7 +197,7 @@ def test_float_refusal_grammar(capsys, extra, message):
 
 def _events_before(path, ticks, tick_us=1000):
     """Events of a recording in its first ``ticks`` ticks, read independently of the run."""
-    from neuroemu.formats.events import open_events
+    from neuroemu.recordings import open_events
 
     with open_events(path) as rec:
         t = np.concatenate([c["t"].astype(np.int64) for c in rec.chunks(1 << 16)])
@@ -238,8 +238,8 @@ def test_bad_ticks_is_refused(capsys):
 
 
 def _one_pixel_net(tmp_path) -> str:
-    from neuroemu.formats.network_h5 import write_network
     from neuroemu.ir import Network, Population, neuron, projection
+    from neuroemu.networks.network_h5 import write_network
 
     net = Network("px", (Population("in", (1, 1, 1)),
                          Population("o", (1,), neuron("if", 1, threshold=10**6))),
@@ -251,8 +251,8 @@ def _one_pixel_net(tmp_path) -> str:
 
 
 def test_a_tied_readout_is_said(capsys, tmp_path):
-    from neuroemu.formats.network_h5 import write_network
     from neuroemu.ir import Network, Population, Readout, neuron, projection
+    from neuroemu.networks.network_h5 import write_network
 
     net = Network("pair", (Population("in", (3,)),
                            Population("o", (3,), neuron("if", 3, threshold=1))),

@@ -31,6 +31,7 @@ import time
 import numpy as np
 
 from neuroemu.engine import make_stimulus, simulate
+from neuroemu.engine.event import kernel_view
 from neuroemu.hw import load_profile
 from neuroemu.ir import Network, Population, Readout, neuron, projection
 from neuroemu.mapping import map_network
@@ -114,7 +115,7 @@ def limit_rate(cfg, stim, res, ticks: int) -> float:
         return total
 
     # the three dense layers' weight rows, by source neuron, as the engine stores them
-    knet = cfg.kernel_view
+    knet = kernel_view(cfg)
     rows = np.zeros((cfg.n_neurons, 1024), np.int64)
     for j in range(cfg.n_neurons):
         s0, s1 = knet.seg_ptr[knet.grp_ptr[j]], knet.seg_ptr[knet.grp_ptr[j + 1]]
@@ -143,7 +144,7 @@ def scatter_limit_rate(cfg, stim, res, ticks: int) -> float:
                     total += k1 - k0
         return total
 
-    knet = cfg.kernel_view
+    knet = kernel_view(cfg)
     return _best_rate(scatter, knet.grp_ptr, knet.seg_ptr, knet.syn_ptr, knet.syn_tgt,
                       knet.syn_w, np.zeros(cfg.n_neurons, np.int64),
                       *_by_tick(stim, res, ticks))

@@ -3,11 +3,11 @@
 Writes synthetic recordings with neuroemu's own writers into a temporary folder:
 
 * AEDAT 2.0 (DVS128 layout) and AEDAT 4.0 (LZ4 packets) of ``--events`` events,
-  each decoded in full by :func:`neuroemu.formats.events.open_events` (chunks of
+  each decoded in full by :func:`neuroemu.recordings.open_events` (chunks of
   2**20 events, every check on), next to ``numpy.fromfile`` of the same bytes as
   the limit; the ratio is decode rate / read rate;
 * an AEDAT 2.0 file of ``--stream-events`` events streamed through
-  :func:`neuroemu.formats.input_map.stimulus_chunks` in a fresh subprocess, whose
+  :func:`neuroemu.inputs.input_map.stimulus_chunks` in a fresh subprocess, whose
   peak resident memory (``ru_maxrss``) is reported beside the same process's peak
   right after importing neuroemu.
 
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroemu.formats.event_writer import write_aedat2, write_aedat4
-from neuroemu.formats.events import EVENT_DTYPE, open_events
+from neuroemu.recordings import EVENT_DTYPE, open_events
+from neuroemu.recordings.writer import write_aedat2, write_aedat4
 
 TARGET_EVENTS_PER_S = 30e6
 MEMORY_LIMIT_MB = 500
@@ -90,7 +90,7 @@ def decode_rate(path: Path, n: int, repeat: int) -> dict:
 _STREAM_CODE = r"""
 import resource, sys, time
 import numpy as np
-from neuroemu.formats.input_map import InputMap, stimulus_chunks
+from neuroemu.inputs.input_map import InputMap, stimulus_chunks
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 spikes = chunks = 0

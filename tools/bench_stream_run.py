@@ -23,9 +23,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_events import synthetic  # noqa: E402
 
-from neuroemu.formats.event_writer import write_aedat2  # noqa: E402
-from neuroemu.formats.network_h5 import write_network  # noqa: E402
 from neuroemu.ir import Network, Population, Readout, neuron, projection  # noqa: E402
+from neuroemu.networks.network_h5 import write_network  # noqa: E402
+from neuroemu.recordings.writer import write_aedat2  # noqa: E402
 
 
 def network() -> Network:

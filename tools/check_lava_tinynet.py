@@ -7,7 +7,7 @@ conv 5x5/2 -> 36x1x1, Loihi CUBA neurons), sets the input layer's bias to
 per layer) and runs 17 + 3 steps. Its output at lava steps 3..17 must equal
 ``output.npy[0].transpose(2, 1, 0, 3)[..., 1:]`` (Loihi's fixed point).
 
-Here the same network is read with :func:`neuroemu.formats.netx.read_netx`
+Here the same network is read with :func:`neuroemu.networks.netx.read_netx`
 (``reset_interval=17, reset_offset=0``: layer ``i`` resets before ticks
 ``i, 17 + i, ...``), mapped onto the Loihi profile at scale 1 and run for 20
 ticks. Lava step ``s`` is tick ``s - 1``; the slayer arrays index layer ``i``'s
@@ -54,8 +54,8 @@ def _raster(result, population: str, n: int, ticks: int) -> np.ndarray:
 def check(data_dir=DEFAULT_DATA, engine: str = "event") -> dict:
     """Run the protocol; returns the errors and what was compared."""
     from neuroemu.engine import simulate
-    from neuroemu.formats.netx import read_netx
     from neuroemu.mapping import map_network
+    from neuroemu.networks.netx import read_netx
 
     data = Path(data_dir)
     net = read_netx(data / "tiny.net", input_bias=np.load(data / "input_bias.npy"),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroemu.formats.network_h5 import write_network
 from neuroemu.ir import Network, Population, Readout, neuron, projection
+from neuroemu.networks.network_h5 import write_network
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDE = 8

@@ -4,7 +4,7 @@ The network is the NIR paper's N-MNIST spiking CNN trained with Sinabs
 (``shared/data/nir/cnn_nmnist/cnn_sinabs.nir``: conv 2->16 5x5/2, IF; conv
 16->16 3x3, IF; sumpool 2; conv 16->8 3x3, IF; sumpool 2; flatten; affine
 128->256, IF; affine 256->10, IF), imported with
-:func:`neuroemu.formats.nir_import.read_nir` (IF neurons have no time constant,
+:func:`neuroemu.networks.nir_import.read_nir` (IF neurons have no time constant,
 so no ``dt`` is needed) and written with the Loihi profile as its suggestion.
 
 The recording is one real N-MNIST test digit, a "4" (tonic's test sample,
@@ -37,7 +37,7 @@ TRACE = ROOT / "traces" / "nmnist_4.aedat"
 
 def build_network():
     """The imported CNN (float weights, IF neurons firing on v > 1, reset to 0)."""
-    from neuroemu.formats.nir_import import read_nir
+    from neuroemu.networks.nir_import import read_nir
 
     return read_nir(NIR_FILE)
 
@@ -45,7 +45,7 @@ def build_network():
 def write_digit(path=TRACE) -> str:
     """Write the digit; returns the format written ('AEDAT 2.0' or 'AEDAT 4.0')."""
     from neuroemu.errors import FormatError
-    from neuroemu.formats.events import read_events, write_aedat2, write_aedat4
+    from neuroemu.recordings import read_events, write_aedat2, write_aedat4
 
     events, meta = read_events(DIGIT)
     try:
@@ -60,7 +60,7 @@ def write_digit(path=TRACE) -> str:
 
 
 def main() -> int:
-    from neuroemu.formats.network_h5 import write_network
+    from neuroemu.networks.network_h5 import write_network
 
     net = build_network()
     MODEL.parent.mkdir(exist_ok=True)

@@ -18,7 +18,7 @@ def add_network_options(p, profile_default: str | None = None) -> None:
 
 def open_network(args):
     """(network, suggested profile name or None) for the network named on the command line."""
-    from ..formats.loader import load_network
+    from ..networks.loader import load_network
 
     return load_network(args.network, dt=getattr(args, "dt", None))
 

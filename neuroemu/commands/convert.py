@@ -110,9 +110,9 @@ def _levels(text):
 
 def main(args) -> int:
     from ..convert import convert
-    from ..formats.network_h5 import write_network
     from ..hw import load_profile
     from ..mapping import map_network
+    from ..networks.network_h5 import write_network
     from .common import print_json
 
     ann = _load(args)

@@ -45,8 +45,8 @@ def main(args) -> int:
 
     from ..convert.evaluate import EnergyUnavailable, evaluate, load_dataset
     from ..errors import InputError
-    from ..formats.loader import load_network
     from ..hw import load_profile
+    from ..networks.loader import load_network
     from .common import print_json
 
     net, suggested = load_network(args.network)

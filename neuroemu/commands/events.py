@@ -51,7 +51,7 @@ def main(args) -> int:
 def _info(args) -> int:
     import warnings
 
-    from ..formats.events import EventWarning, open_events
+    from ..recordings import EventWarning, open_events
 
     if args.plot:
         from ..reports.figures import check_figure_path

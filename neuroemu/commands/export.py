@@ -25,8 +25,8 @@ def main(args) -> int:
     import sys
     import warnings
 
-    from ..formats.loader import load_network
-    from ..formats.nir_export import write_nir
+    from ..networks.loader import load_network
+    from ..networks.nir_export import write_nir
     from .common import print_json
 
     net, _ = load_network(args.network, dt=args.dt)

@@ -49,12 +49,12 @@ def add_parser(sub) -> None:
 
 def load_for_import(args):
     """(network, kind, notes) of the model named on the command line."""
-    from ..formats.loader import network_kind
+    from ..networks.loader import network_kind
 
     kind = network_kind(args.model)
     notes: list = []
     if kind == "nir":
-        from ..formats.nir_import import read_nir
+        from ..networks.nir_import import read_nir
 
         net = read_nir(args.model, dt=args.dt, reset=args.reset, fire_on=args.fire_on,
                        discretization=args.discretization, bias=args.bias,
@@ -63,7 +63,7 @@ def load_for_import(args):
         import numpy as np
 
         from ..errors import InputError
-        from ..formats.netx import read_netx
+        from ..networks.netx import read_netx
 
         bias = None
         if args.input_bias:
@@ -75,7 +75,7 @@ def load_for_import(args):
         net = read_netx(args.model, bias, reset_interval=args.reset_interval,
                         reset_offset=args.reset_offset, readout=args.readout or "count")
     else:
-        from ..formats.network_h5 import read_network
+        from ..networks.network_h5 import read_network
 
         net, _ = read_network(args.model)
     return net, kind, notes
@@ -119,7 +119,7 @@ def main(args) -> int:
     rows = quantization_rows(net, cfg)
     meta = dict(net.meta)
     if args.output:
-        from ..formats.network_h5 import write_network
+        from ..networks.network_h5 import write_network
 
         write_network(args.output, net, profile=profile.name)
     if args.json:

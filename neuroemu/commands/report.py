@@ -25,9 +25,9 @@ def add_parser(sub) -> None:
 def main(args) -> int:
     from ..energy import price
     from ..energy.costs import profile_of_trace
-    from ..formats.traces import read_trace
     from ..hw import load_profile
     from ..reports import format_text, write_report
+    from ..results.trace_file import read_trace
     from .common import print_json
 
     trace = read_trace(args.trace)
@@ -40,7 +40,7 @@ def main(args) -> int:
     if args.network:
         from ..energy.neurobench import network_matches
         from ..errors import NeuroemuError
-        from ..formats.loader import load_network
+        from ..networks.loader import load_network
 
         network, _ = load_network(args.network)
         if not network_matches(network, trace):

@@ -85,7 +85,7 @@ def input_map_from_args(args, input_shape, tick_us: float, ticks: int | None = N
     out of the window also leaves them out of the count of input events.
     """
     from ..errors import InputError
-    from ..formats.input_map import InputMap
+    from ..inputs.input_map import InputMap
 
     crop = None
     if args.crop:
@@ -236,11 +236,11 @@ def main(args) -> int:
     import numpy as np
 
     from ..engine import simulate
-    from ..engine.stimulus import Stimulus
     from ..errors import InputError
-    from ..formats.spikes import load_input
-    from ..formats.traces import Trace, write_trace
+    from ..inputs.load import load_input
+    from ..inputs.stimulus import Stimulus
     from ..ir.graph import depth_ticks
+    from ..results.trace_file import Trace, write_trace
     from .common import open_mapped, open_network, print_json
     from .info import summary
 
@@ -391,7 +391,7 @@ def _run_float(args, net, stimulus, info, tick_us: float) -> int:
     import numpy as np
 
     from ..engine.float_reference import simulate_float
-    from ..engine.stimulus import Stimulus
+    from ..inputs.stimulus import Stimulus
     from ..ir.graph import depth_ticks
     from .common import print_json
 

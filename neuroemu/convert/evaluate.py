@@ -102,7 +102,7 @@ def price_run(result, profiles, network=None) -> dict:
     except ImportError as exc:
         raise EnergyUnavailable(f"energy per inference needs neuroemu.energy.price, which is "
                                 f"not available ({exc})") from None
-    from ..formats.traces import Trace
+    from ..results.trace_file import Trace
 
     trace = Trace.from_result(result)
     return {p.name: float(price(trace, p, network=network)["energy_j"]) for p in profiles}

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MODEL_INPUT = 0  # neuroemu.mapping.config.MODEL_INPUT; repeated to keep this module light
+from ..mapping.codes import MODEL_INPUT
 
 
 def neuron_core_mask(trace) -> np.ndarray:

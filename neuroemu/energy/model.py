@@ -89,7 +89,7 @@ def price(trace, profile, network=None) -> dict:
 
     Parameters
     ----------
-    trace : neuroemu.formats.traces.Trace
+    trace : neuroemu.results.trace_file.Trace
     profile : neuroemu.hw.Profile
         Its file's ``[energy]`` and ``[latency]`` tables are used (see
         :mod:`neuroemu.energy.costs`); need not be the profile of the run.

@@ -43,9 +43,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..mapping.codes import MODEL_CUBA
 from .latency import neuron_core_mask
-
-MODEL_CUBA = 2  # neuroemu.mapping.config.MODEL_CUBA
 
 
 def network_matches(net, trace) -> bool:
@@ -69,8 +68,8 @@ def load_run_network(trace):
     if not Path(path).exists():
         return None, f"network file {path} not found"
     try:
-        from ..formats.loader import network_kind
-        from ..formats.network_h5 import read_network
+        from ..networks.loader import network_kind
+        from ..networks.network_h5 import read_network
 
         if network_kind(path) != "neuroemu":
             # NIR and lava-dl imports take options (dt, ...) a trace does not keep

@@ -6,9 +6,9 @@ Importing this package does not import numba; the event kernel is compiled
 
 from __future__ import annotations
 
+from ..inputs.stimulus import Stimulus, make_stimulus
 from .reference import run_reference
 from .result import RunResult
-from .stimulus import Stimulus, make_stimulus
 
 __all__ = ["RunResult", "Stimulus", "make_stimulus", "run_reference", "simulate"]
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+import weakref
 from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import InputError, MappingError
 from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, TOWARD_ZERO, WRAP, register_limits
-from ..mapping.config import MODEL_INPUT, MODEL_SINGLE, HardwareConfig
+from ..inputs.stimulus import Stimulus
+from ..mapping.codes import MODEL_INPUT, MODEL_SINGLE
+from ..mapping.config import HardwareConfig
 from .result import COUNTERS, PER_TICK, RunResult
-from .stimulus import Stimulus
 
 # the calendar queue holds (delay + 1) x fan-out groups entries of 16 bytes
 QUEUE_LIMIT_BYTES = 4 << 30
@@ -141,6 +143,17 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         run_lo=i64(run_start), run_hi=i64(run_end), run_core=i64(core[run_start]), regs=regs,
     )
 
+_VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def kernel_view(cfg: HardwareConfig) -> KernelNet:
+    """The kernel's arrays of ``cfg``, built on first use and kept while ``cfg`` lives."""
+    view = _VIEWS.get(cfg)
+    if view is None:
+        view = _VIEWS[cfg] = kernel_net(cfg)
+    return view
+
+
 def _record_block(size: int) -> list:
     """Arrays for ``size`` spikes: tick and neuron (int32), value (int8)."""
     return [np.zeros(size, np.int32), np.zeros(size, np.int32), np.zeros(size, np.int8)]
@@ -165,7 +178,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     """
     from .kernels.event import run_ticks
 
-    knet = cfg.kernel_view  # built once per configuration, before the clock starts
+    knet = kernel_view(cfg)  # built once per configuration, before the clock starts
     start = time.perf_counter()
     n, n_cores = cfg.n_neurons, cfg.n_cores
     ring = cfg.max_delay + 1

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NeuroemuError
+from ..inputs.stimulus import Stimulus
 from ..ir import Network, synapses
-from .stimulus import Stimulus
+from ..mapping.codes import RESET_CODES, RESET_SUBTRACT, RESET_ZERO
 
 
 @dataclass(eq=False)
@@ -165,7 +166,7 @@ def _flatten(net: Network) -> _Flat:
         put("keep_u", 1.0 - nrn.decay_u)
         put("scale_k", nrn.scale_k)
         put("strict", nrn.fire_on == ">")
-        put("reset", {"zero": 0, "subtract": 1, "none": 2}[nrn.reset])
+        put("reset", RESET_CODES[nrn.reset])
         put("floor", nrn.v_min is not None)
         put("v_min", nrn.v_min or 0.0)
         put("refractory", nrn.refractory)
@@ -286,8 +287,9 @@ def simulate_float(net: Network, stimulus: Stimulus | None = None, ticks: int = 
         below_cap = (f.max_count == 0) | (count < f.max_count)
         fire_pos = integrating & below_cap & np.where(f.strict, x > f.thr, x >= f.thr)
         fire_neg = integrating & ~fire_pos & f.signed & (count > 0) & (x < f.neg_thr)
-        after_pos = np.select([f.reset == 0, f.reset == 1], [0.0, x - f.thr], x)
-        after_neg = np.select([f.reset == 0, f.reset == 1], [0.0, x + f.thr], x)
+        zero, subtract = f.reset == RESET_ZERO, f.reset == RESET_SUBTRACT
+        after_pos = np.select([zero, subtract], [0.0, x - f.thr], x)
+        after_neg = np.select([zero, subtract], [0.0, x + f.thr], x)
         v = np.where(integrating, np.where(fire_pos, after_pos, np.where(fire_neg, after_neg, x)),
                      v)
         out = fire_pos.astype(np.float64) - fire_neg.astype(np.float64)

@@ -21,9 +21,10 @@ import time
 import numpy as np
 
 from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, mul_frac, to_register
-from ..mapping.config import MODEL_CUBA, MODEL_INPUT, HardwareConfig
+from ..inputs.stimulus import Stimulus
+from ..mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
+from ..mapping.config import HardwareConfig
 from .result import COUNTERS, PER_TICK, RunResult
-from .stimulus import Stimulus
 
 
 def update_neurons(cfg: HardwareConfig, state: dict, acc: np.ndarray):
@@ -68,8 +69,9 @@ def update_neurons(cfg: HardwareConfig, state: dict, acc: np.ndarray):
     fire_neg = (integrating & ~fire_pos & (cfg.pop_signed[pop] == 1) & (count > 0)
                 & (v_int < cfg.pop_negthr[pop]))
     reset = cfg.pop_reset[pop]
-    after_pos = np.select([reset == 0, reset == 1], [0, v_int - cfg.thr], v_int)
-    after_neg = np.select([reset == 0, reset == 1], [0, v_int + cfg.thr], v_int)
+    zero, subtract = reset == RESET_ZERO, reset == RESET_SUBTRACT
+    after_pos = np.select([zero, subtract], [0, v_int - cfg.thr], v_int)
+    after_neg = np.select([zero, subtract], [0, v_int + cfg.thr], v_int)
     v_next = np.where(fire_pos, after_pos, np.where(fire_neg, after_neg, v_int))
     v_next = np.where(integrating, v_next, v)
 

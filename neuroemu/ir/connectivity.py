@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NetworkError
-from .network import Population, Projection
 
 
 def conv_output_shape(
@@ -40,8 +39,14 @@ def _window_pairs(in_hw, out_hw, kernel, stride, padding, dilation):
             yield ky, kx, (iy * w + ix)[ok], (oy * wo + ox)[ok]
 
 
-def synapses(proj: Projection, source: Population, target: Population):
+def synapses(proj, source, target):
     """Expand ``proj`` into arrays ``(src, tgt, weight)``, sorted by (src, tgt).
+
+    Parameters
+    ----------
+    proj : neuroemu.ir.Projection
+    source, target : neuroemu.ir.Population
+        The populations it joins.
 
     Returns
     -------

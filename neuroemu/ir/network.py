@@ -43,12 +43,7 @@ from typing import Literal
 import numpy as np
 
 from ..errors import NetworkError
-
-MODELS = ("if", "lif", "cuba", "klif")
-RESETS = ("zero", "subtract", "none")
-FIRE_ON = (">=", ">")
-PROJECTION_KINDS = ("dense", "sparse", "conv2d", "sumpool2d")
-READOUTS = ("count", "first_spike", "last_membrane", "mean_membrane")
+from .kinds import FIRE_ON, MODELS, PROJECTION_KINDS, RESETS
 
 
 def _frozen_array(value, size: int, what: str, dtype=None) -> np.ndarray:

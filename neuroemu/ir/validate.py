@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import NetworkError
 from .connectivity import conv_output_shape
-from .network import READOUTS
+from .kinds import READOUTS
 
 
 def _check_projection_shape(net, proj, src, tgt):

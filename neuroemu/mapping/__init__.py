@@ -8,7 +8,8 @@ import numpy as np
 
 from ..hw.profile import Profile, load_profile
 from ..ir import Network, synapses
-from .config import MODEL_CUBA, MODEL_INPUT, MODEL_SINGLE, RESET_CODES, HardwareConfig
+from .codes import MODEL_CUBA, MODEL_INPUT, MODEL_SINGLE, RESET_CODES
+from .config import HardwareConfig
 from .partition import core_graph, partition, place
 from .quantize import Quantized, quantize
 

@@ -15,9 +15,6 @@ import numpy as np
 from ..hw.profile import Profile
 from ..ir import Network
 
-MODEL_INPUT, MODEL_SINGLE, MODEL_CUBA = 0, 1, 2
-RESET_CODES = {"zero": 0, "subtract": 1, "none": 2}
-
 
 @dataclass(frozen=True, eq=False)
 class HardwareConfig:
@@ -27,8 +24,8 @@ class HardwareConfig:
     profile: Profile
     quantization: object  # mapping.quantize.Quantized
     pop_offset: np.ndarray  # (P + 1,) int64
-    pop_model: np.ndarray  # (P,) int64: MODEL_INPUT, MODEL_SINGLE, MODEL_CUBA
-    pop_reset: np.ndarray  # (P,) int64: RESET_CODES
+    pop_model: np.ndarray  # (P,) int64: MODEL_* of .codes
+    pop_reset: np.ndarray  # (P,) int64: RESET_CODES of .codes
     pop_strict: np.ndarray  # (P,) int64: 1 fires on '>'
     pop_floor: np.ndarray  # (P,) int64: 1 when v_min applies
     pop_vmin: np.ndarray  # (P,) int64
@@ -55,13 +52,6 @@ class HardwareConfig:
     core_xy: np.ndarray  # (C, 2) int64 mesh coordinates
     core_synapses: np.ndarray  # (C,) synapses stored on the core
     core_axons: np.ndarray  # (C,) distinct input axons of the core
-
-    @cached_property
-    def kernel_view(self):
-        """The event kernel's arrays (:class:`neuroemu.engine.event.KernelNet`), built once."""
-        from ..engine.event import kernel_net
-
-        return kernel_net(self)
 
     @property
     def n_neurons(self) -> int:

@@ -106,7 +106,7 @@ def write_report(trace, profile, out_dir, network=None) -> dict:
 
     Parameters
     ----------
-    trace : neuroemu.formats.traces.Trace
+    trace : neuroemu.results.trace_file.Trace
     profile : neuroemu.hw.Profile
     out_dir : str or os.PathLike
         Created if missing.

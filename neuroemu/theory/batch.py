@@ -36,10 +36,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..engine import simulate
-from ..engine.stimulus import Stimulus
 from ..errors import NetworkError
 from ..hw.fixed import ONE
 from ..hw.profile import Profile, load_profile
+from ..inputs.stimulus import Stimulus
 from ..ir import Network, Population, neuron, projection, synapses
 from ..ir.graph import population_graph
 from ..mapping import HardwareConfig, map_network

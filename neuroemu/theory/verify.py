@@ -54,7 +54,7 @@ import numpy as np
 from ..errors import MappingError, NetworkError, NeuroemuError
 from ..hw.profile import Profile, load_profile
 from ..mapping import HardwareConfig
-from ..mapping.config import MODEL_CUBA, MODEL_INPUT
+from ..mapping.codes import MODEL_CUBA, MODEL_INPUT
 from .batch import input_output_depth, map_single, run_trains
 from .circuit import Construction
 

@@ -14,11 +14,11 @@ import pytest
 from neuroemu.convert.ann import ConversionError
 from neuroemu.convert.neurons import clif, imp_lif, klif, lif_reset_to
 from neuroemu.engine import make_stimulus, simulate
-from neuroemu.formats.network_h5 import read_network, write_network
 from neuroemu.hw import load_profile
 from neuroemu.ir import Network, Population, Readout, projection
 from neuroemu.mapping import map_network
 from neuroemu.mapping.quantize import round_half_away
+from neuroemu.networks.network_h5 import read_network, write_network
 
 PROFILE = load_profile("generic")
 N_IN, N, T = 6, 5, 40

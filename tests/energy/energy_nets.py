@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from neuroemu.engine import make_stimulus, simulate
-from neuroemu.formats.traces import Trace
 from neuroemu.hw import load_profile
 from neuroemu.ir import Network, Population, Readout, neuron, projection
 from neuroemu.mapping import map_network
+from neuroemu.results.trace_file import Trace
 
 try:
     import tomllib

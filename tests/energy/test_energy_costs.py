@@ -11,8 +11,8 @@ from energy_nets import MODELS, chain, prices, run, small_cores
 from neuroemu.energy import load_costs, price
 from neuroemu.energy.costs import ENERGY_KEYS, profile_of_trace
 from neuroemu.errors import ProfileError
-from neuroemu.formats.traces import read_trace, write_trace
 from neuroemu.hw import available_profiles, load_profile
+from neuroemu.results.trace_file import read_trace, write_trace
 
 LOIHI = (MODELS / "loihi.toml").read_text()
 

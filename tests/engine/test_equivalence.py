@@ -7,7 +7,7 @@ import pytest
 from randnet import random_case
 
 from neuroemu.engine import make_stimulus, simulate
-from neuroemu.engine.stimulus import Stimulus
+from neuroemu.inputs.stimulus import Stimulus
 
 FIELDS = ("spike_tick", "spike_neuron", "spike_value", "v", "u", "refractory", "count",
           "v_sum", "probe_v", "probe_u")

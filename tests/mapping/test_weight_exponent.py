@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from neuroemu.cli import main
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.errors import MappingError
-from neuroemu.formats.network_h5 import read_network, write_network
-from neuroemu.formats.netx import read_netx
-from neuroemu.formats.nir_export import write_nir
-from neuroemu.formats.nir_import import read_nir
 from neuroemu.hw import load_profile
 from neuroemu.ir import Network, Population, neuron, projection
 from neuroemu.mapping import map_network, quantize
+from neuroemu.networks.network_h5 import read_network, write_network
+from neuroemu.networks.netx import read_netx
+from neuroemu.networks.nir_export import write_nir
+from neuroemu.networks.nir_import import read_nir
 
 LOIHI = load_profile("loihi")  # 8-bit weights (-128..127), weight exponent at most 14
 

@@ -11,13 +11,13 @@ import pytest
 from neuroemu.energy import price
 from neuroemu.energy.costs import profile_of_trace
 from neuroemu.engine import make_stimulus, simulate
-from neuroemu.formats.network_h5 import write_network
-from neuroemu.formats.traces import Trace, read_trace, write_trace
 from neuroemu.hw import load_profile
 from neuroemu.ir import Network, Population, Readout, neuron, projection
 from neuroemu.mapping import map_network
+from neuroemu.networks.network_h5 import write_network
 from neuroemu.reports import write_report
 from neuroemu.reports.figures import FIGURES
+from neuroemu.results.trace_file import Trace, read_trace, write_trace
 
 REQUIRED = ("profile", "energy_j", "energy_by_category_j", "energy_by_population_j",
             "ann_equivalent_energy_j", "ann_convention_energy_j", "convention_energy_j",

@@ -45,6 +45,7 @@ function below: deliver, update, then inject the input spikes. The arithmetic mi
 
 import numpy as np
 
+from ...mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
 from .jit import jit
 
 # counters per core
@@ -52,7 +53,6 @@ C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU = 0, 1, 2, 3, 4, 5, 6
 # per-population parameters (P, 16)
 (Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
  Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE) = range(16)
-MODEL_INPUT, MODEL_CUBA = 0, 2
 # how a population is updated at a tick (see _collect)
 M_LIST, M_SCAN, M_WHOLE = 0, 1, 2
 
@@ -316,9 +316,9 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
             if (vv > thr) if strict else (vv >= thr):
                 val = 1
                 cnt_r[j] += 1
-                if reset == 0:
+                if reset == RESET_ZERO:
                     vv = 0
-                elif reset == 1:
+                elif reset == RESET_SUBTRACT:
                     vv -= thr
                 if refr > 0:
                     ref_r[j] = refr
@@ -363,7 +363,7 @@ def _whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict,
     ovf = (vv != x) & (not held)
     vv = max(vv, floor_v)
     fire = (vv >= thr + strict) & (not held)
-    after = 0 if reset == 0 else (vv - thr if reset == 1 else vv)
+    after = 0 if reset == RESET_ZERO else (vv - thr if reset == RESET_SUBTRACT else vv)
     vn = v0 if held else (after if fire else vv)
     rn = r0 - 1 if held else (refr if fire else 0)
     did = (a != 0) | (vn != v0) | ovf | fire | held
@@ -551,17 +551,17 @@ def _update_general(t, row, listed, start, stop, upd_list, ppar, p_thr, p_bias, 
             if above and (maxcnt == 0 or cc < maxcnt):
                 val = 1
                 cc += 1
-                if reset == 0:
+                if reset == RESET_ZERO:
                     vv = 0
-                elif reset == 1:
+                elif reset == RESET_SUBTRACT:
                     vv -= thr
                 rr = ppar[p, Q_REFR]
             elif ppar[p, Q_SIGNED] != 0 and cc > 0 and vv < ppar[p, Q_NEGTHR]:
                 val = -1
                 cc -= 1
-                if reset == 0:
+                if reset == RESET_ZERO:
                     vv = 0
-                elif reset == 1:
+                elif reset == RESET_SUBTRACT:
                     vv += thr
         v_r[j] = vv
         u_r[j] = uu

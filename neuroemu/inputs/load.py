@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.stimulus import make_stimulus
 from ..errors import FormatError, InputError
+from .stimulus import make_stimulus
 
 # events read and binned at a time when a recording streams: bounds the memory a long
 # recording needs beyond the network's own (about 100 bytes per event in flight)
@@ -30,7 +30,7 @@ CHUNK_EVENTS = 1 << 18
 
 
 def _events_from_fields(arrays: dict):
-    from .events import EVENT_DTYPE
+    from ..recordings.base import EVENT_DTYPE
 
     ev = np.zeros(np.asarray(arrays["t"]).size, dtype=EVENT_DTYPE)
     for key in ("t", "x", "y", "p"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError
+from .errors import FormatError
 
 
 @contextlib.contextmanager

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.stimulus import Stimulus, make_stimulus
 from ..errors import InputError
-from .events import DEFAULT_CHUNK, EventMeta, as_event_array, open_events
+from ..recordings.base import DEFAULT_CHUNK, EventMeta, as_event_array
+from ..recordings.reader import open_events
+from .stimulus import Stimulus, make_stimulus
 
 
 @dataclass(frozen=True)
@@ -307,13 +308,13 @@ def stimulus_chunks(path: str | os.PathLike, input_shape, imap: InputMap | None 
     Parameters
     ----------
     path : path-like
-        A recording :func:`~.events.open_events` reads.
+        A recording :func:`~neuroemu.recordings.open_events` reads.
     input_shape : tuple of int
     imap : InputMap, optional
     chunk_events : int
         Events decoded per step.
     strict : bool
-        Passed to :func:`~.events.open_events`.
+        Passed to :func:`~neuroemu.recordings.open_events`.
 
     Yields
     ------

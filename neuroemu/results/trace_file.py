@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.result import COUNTERS, PER_TICK
-from .h5util import Reader, atomic_h5, open_h5
+from ..h5io import Reader, atomic_h5, open_h5
 
 FORMAT = "neuroemu-trace"
 FORMAT_VERSION = 1

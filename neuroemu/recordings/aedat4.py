@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FormatError
-from .events import Block, EventMeta, ReadContext, camera_geometry, read_exact
+from .base import Block, EventMeta, ReadContext, camera_geometry, read_exact
 
 MAGIC = b"#!AER-DAT4.0"
 COMPRESSION = {0: "none", 1: "LZ4", 2: "LZ4_HIGH", 3: "ZSTD", 4: "ZSTD_HIGH"}
@@ -110,7 +110,7 @@ class Aedat4Decoder:
                               notes=tuple(notes))
 
     def blocks(self, ctx: ReadContext, n: int):
-        """Yield :class:`~.events.Block` of about ``n`` events (whole packets)."""
+        """Yield :class:`~.base.Block` of about ``n`` events (whole packets)."""
         decompress = _decompressor(self.compression)
         parts: list[tuple[np.ndarray, int]] = []
         held = 0

@@ -41,8 +41,8 @@ import warnings
 import numpy as np
 
 from ..errors import NeuroemuError
+from ..h5io import atomic_path
 from ..ir import Network, synapses
-from .h5util import atomic_path
 
 
 class NirExportError(NeuroemuError):

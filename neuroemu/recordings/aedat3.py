@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .events import Block, EventMeta, ReadContext, camera_geometry, read_exact
+from .base import Block, EventMeta, ReadContext, camera_geometry, read_exact
 
 PACKET_HEADER = 28
 POLARITY = 1
@@ -84,7 +84,7 @@ class Aedat31Decoder:
                               notes=tuple(notes))
 
     def blocks(self, ctx: ReadContext, n: int):
-        """Yield :class:`~.events.Block` of about ``n`` events (whole packets)."""
+        """Yield :class:`~.base.Block` of about ``n`` events (whole packets)."""
         size = self.path.stat().st_size
         source = None
         claimed_valid = 0

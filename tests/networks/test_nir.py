@@ -1,4 +1,4 @@
-"""NIR import and export (neuroemu.formats.nir_import / nir_export) on the NIR paper's networks."""
+"""NIR import and export (neuroemu.networks.nir_import / nir_export) on the NIR paper's networks."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from neuroemu.cli import main
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.engine.float_reference import simulate_float
 from neuroemu.errors import NeuroemuError
-from neuroemu.formats.network_h5 import read_network, write_network
-from neuroemu.formats.nir_export import NirExportError, write_nir
-from neuroemu.formats.nir_import import import_notes, read_nir
 from neuroemu.ir import Network, Population, neuron, synapses
 from neuroemu.mapping import map_network
+from neuroemu.networks.network_h5 import read_network, write_network
+from neuroemu.networks.nir_export import NirExportError, write_nir
+from neuroemu.networks.nir_import import import_notes, read_nir
 
 ROOT = Path(__file__).resolve().parents[2]
 DT = 1e-4  # the LIF and Braille networks were run with 0.1 ms steps
@@ -110,8 +110,8 @@ def test_self_driven_lif_fires_at_the_leak_period(shared_data):
 
 
 def _digit_stimulus(shared, net):
-    from neuroemu.formats.events import read_events
-    from neuroemu.formats.input_map import to_stimulus
+    from neuroemu.inputs.input_map import to_stimulus
+    from neuroemu.recordings import read_events
 
     ev, meta = read_events(shared / "aedat" / "nmnist_sample.bin")
     return to_stimulus(ev, net.population(net.input).shape, sensor=meta)
@@ -181,7 +181,7 @@ def test_shipped_example_predicts_4_as_a_subprocess(shared_data):
 
 
 def test_shipped_files_are_what_the_tool_writes(shared_data):
-    from neuroemu.formats.events import read_events
+    from neuroemu.recordings import read_events
 
     net, profile = read_network(ROOT / "models" / "nmnist_cnn.h5")
     fresh = read_nir(shared_data / "nir" / "cnn_nmnist" / "cnn_sinabs.nir")

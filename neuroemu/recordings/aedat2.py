@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .events import Block, EventMeta, ReadContext, camera_geometry
+from .base import Block, EventMeta, ReadContext, camera_geometry
 
 RECORD = 8
 _WRAP = 1 << 32
@@ -86,7 +86,7 @@ class Aedat2Decoder:
                               notes=tuple(notes))
 
     def blocks(self, ctx: ReadContext, n: int):
-        """Yield :class:`~.events.Block` of at most ``n`` records each."""
+        """Yield :class:`~.base.Block` of at most ``n`` records each."""
         if self.tail:
             ctx.skip("truncated", 1)
         if self.n_records == 0:

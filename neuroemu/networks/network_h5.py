@@ -29,8 +29,8 @@ import json
 import numpy as np
 
 from ..errors import FormatError, NeuroemuError
+from ..h5io import Reader, atomic_h5, open_h5
 from ..ir import Network, Population, Readout, neuron, projection
-from .h5util import Reader, atomic_h5, open_h5
 
 FORMAT = "neuroemu-net"
 FORMAT_VERSION = 1

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from randnet import random_case
 
 from neuroemu.errors import FormatError
-from neuroemu.formats.network_h5 import read_network, write_network
 from neuroemu.mapping import map_network
+from neuroemu.networks.network_h5 import read_network, write_network
 
 
 def same_network(a, b):
@@ -146,7 +146,7 @@ def test_truncated_and_foreign_files(tmp_path, saved):
 
 def test_failed_write_leaves_no_file(tmp_path, saved, monkeypatch):
     _, net = saved
-    import neuroemu.formats.network_h5 as mod
+    import neuroemu.networks.network_h5 as mod
 
     def boom(*a, **k):
         raise RuntimeError("disk full")

@@ -1,6 +1,6 @@
 """Writing event recordings: AEDAT 2.0, 3.1, 4.0 and N-MNIST.
 
-Each writer takes an array of :data:`~.events.EVENT_DTYPE` (or any structured
+Each writer takes an array of :data:`~.base.EVENT_DTYPE` (or any structured
 array with ``t, x, y, p``), or an iterable of such arrays for recordings longer
 than memory, and writes what the matching reader reads back unchanged.
 Timestamps must be >= 0 and never decrease; coordinates must lie on the sensor.
@@ -15,7 +15,7 @@ import struct
 import numpy as np
 
 from ..errors import FormatError
-from .events import as_event_chunks
+from .base import as_event_chunks
 
 #: jAER chip classes written for each sensor size (the AEDAT 2.0 reader maps them back)
 AEDAT2_CHIPS = {
@@ -61,7 +61,7 @@ def write_aedat2(path: str | os.PathLike, events, width: int = 128, height: int 
     (240 x 180, 346 x 260, 640 x 480, 208 x 192) in the DAVIS layout; the header
     names the matching jAER chip class. Addresses are stored the way jAER stores
     them (rows from the bottom, mirrored columns, DVS128 ON as bit 0 = 0), so
-    :func:`~.events.read_events` gives back ``events`` exactly.
+    :func:`~.reader.read_events` gives back ``events`` exactly.
 
     Parameters
     ----------

@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from realdata import DATA
 
-from neuroemu.engine.stimulus import Stimulus
 from neuroemu.errors import InputError
-from neuroemu.formats.event_writer import write_aedat2, write_aedat4
-from neuroemu.formats.events import EVENT_DTYPE, EventWarning, read_events
-from neuroemu.formats.input_map import InputMap, stimulus_chunks, to_stimulus
+from neuroemu.inputs.input_map import InputMap, stimulus_chunks, to_stimulus
+from neuroemu.inputs.stimulus import Stimulus
+from neuroemu.recordings import EVENT_DTYPE, EventWarning, read_events
+from neuroemu.recordings.writer import write_aedat2, write_aedat4
 
 AEDAT = DATA / "aedat"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .events import Block, EventMeta, ReadContext
+from .base import Block, EventMeta, ReadContext
 
 RECORD = 5
 WIDTH = HEIGHT = 34
@@ -48,7 +48,7 @@ class NmnistDecoder:
                               notes=tuple(notes))
 
     def blocks(self, ctx: ReadContext, n: int):
-        """Yield :class:`~.events.Block` of at most ``n`` records each."""
+        """Yield :class:`~.base.Block` of at most ``n`` records each."""
         if self.tail:
             ctx.skip("truncated", 1)
         overflow = 0

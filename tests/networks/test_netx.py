@@ -1,4 +1,4 @@
-"""lava-dl netx import (neuroemu.formats.netx) against Loihi's fixed-point ground truth."""
+"""lava-dl netx import (neuroemu.networks.netx) against Loihi's fixed-point ground truth."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from neuroemu.cli import main
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.errors import NeuroemuError
-from neuroemu.formats.loader import load_network
-from neuroemu.formats.netx import read_netx
 from neuroemu.mapping import map_network
+from neuroemu.networks.loader import load_network
+from neuroemu.networks.netx import read_netx
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -26,18 +26,18 @@ from hypothesis.extra.numpy import arrays
 from realdata import DATA
 
 from neuroemu.errors import FormatError
-from neuroemu.formats.event_writer import (
-    write_aedat2,
-    write_aedat4,
-    write_aedat31,
-    write_nmnist,
-)
-from neuroemu.formats.events import (
+from neuroemu.recordings import (
     EVENT_DTYPE,
     EventWarning,
     detect_format,
     open_events,
     read_events,
+)
+from neuroemu.recordings.writer import (
+    write_aedat2,
+    write_aedat4,
+    write_aedat31,
+    write_nmnist,
 )
 
 AEDAT = DATA / "aedat"

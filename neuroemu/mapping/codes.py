@@ -1,0 +1,10 @@
+"""Integer codes of the mapped configuration, shared by the mapping, the engines and energy.
+
+Defined once here (the event kernel compiles them in as constants).
+"""
+
+#: population model codes (``HardwareConfig.pop_model``)
+MODEL_INPUT, MODEL_SINGLE, MODEL_CUBA = 0, 1, 2
+#: reset codes (``HardwareConfig.pop_reset``)
+RESET_ZERO, RESET_SUBTRACT, RESET_NONE = 0, 1, 2
+RESET_CODES = {"zero": RESET_ZERO, "subtract": RESET_SUBTRACT, "none": RESET_NONE}

@@ -1,0 +1,1 @@
+"""What a run produced: the :class:`~.result.Result` and its trace file."""
