@@ -32,3 +32,15 @@ class InputError(NeuroemuError):
 
 class RegisterOverflow(NeuroemuError):
     """A register overflowed during a run with ``on_overflow='raise'``."""
+
+
+class NeuroemuWarning(UserWarning):
+    """Something a user should know about a run that still completed."""
+
+
+class OverflowWarning(NeuroemuWarning):
+    """A register overflowed during a run with ``on_overflow='warn'`` (the default)."""
+
+
+class InputWarning(NeuroemuWarning):
+    """No input event reached the network, or input records were dropped."""

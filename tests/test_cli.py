@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from neuroemu import load_run
 from neuroemu.cli import main
-from neuroemu.results.trace_file import read_trace
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "models" / "example.h5")
@@ -34,7 +34,7 @@ def test_run_json_has_the_documented_keys(capsys, tmp_path):
         assert key in r, key
     assert r["input_events"] == 3 * 8 * 8
     assert r["readout"]["class"] == 0  # the bar moves right: detector 0
-    trace = read_trace(out)
+    trace = load_run(out)
     assert trace.total("synaptic_ops") == r["synaptic_ops"]
     assert trace.readout_class == 0
     # every input spike reaches 4 detectors: 192 spikes x 4 synapses
@@ -254,7 +254,7 @@ def test_a_trace_with_a_misshapen_counter_is_refused(tmp_path):
         del f["per_tick/spikes"]
         f["per_tick/spikes"] = np.zeros((1, 1), np.int64)
     with pytest.raises(FormatError, match=r"per_tick/spikes: shape \(1, 1\), expected \(\d+, 2\)"):
-        read_trace(out)
+        load_run(out)
 
 
 def test_eval_limit_must_be_positive(capsys):

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from neuroemu import load_run
 from neuroemu.cli import main
-from neuroemu.results.trace_file import read_trace
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "models" / "example.h5")
@@ -132,7 +132,7 @@ def test_dt_bins_a_recording_into_its_ticks(capsys, tmp_path):
     assert main(["run", _one_pixel_net(tmp_path), "--input", str(tmp_path / "ev.npz"),
                  "--dt", "5e-4", "--polarity", "merge", "--out", str(out), "--quiet"]) == 0
     assert "ticks of 500 us" in capsys.readouterr().out
-    trace = read_trace(out)
+    trace = load_run(out)
     assert trace.tick_us == 500
     np.testing.assert_array_equal(np.flatnonzero(trace.per_tick["spikes"][:, 0]), [0, 2, 4])
 
@@ -148,7 +148,7 @@ def test_probe_with_out_records(capsys, tmp_path):
     out = tmp_path / "run.h5"
     assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--probe", "direction:0",
                  "--out", str(out), "--quiet"]) == 0
-    assert read_trace(out).probe_v.shape[1] == 1
+    assert load_run(out).probe_v.shape[1] == 1
 
 
 # 5. --out must name a file

@@ -26,7 +26,7 @@ def pascal_net(tmp_path_factory):
 
 def _eval(net, capsys, *extra):
     capsys.readouterr()
-    assert main(["eval", str(net), "--dataset", "digits", "--ticks", "32", "--limit", "4",
+    assert main(["eval", str(net), "--dataset", "digits", "--window", "32", "--limit", "4",
                  "--json", *extra]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -52,7 +52,7 @@ def test_each_profile_is_priced_once_in_the_order_asked(pascal_net, capsys):
 
 def test_eval_text_names_every_profile_and_the_help_says_also(pascal_net, capsys):
     capsys.readouterr()
-    assert main(["eval", str(pascal_net), "--ticks", "32", "--limit", "2",
+    assert main(["eval", str(pascal_net), "--window", "32", "--limit", "2",
                  "--energy-profile", "truenorth"]) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("energy")]
     assert [ln.split()[-1] for ln in lines] == ["loihi", "truenorth"]
@@ -92,7 +92,7 @@ def nmnist_trace(tmp_path_factory):
 
 def _latency_line(trace, profile, capsys) -> str:
     capsys.readouterr()
-    assert main(["report", str(trace), "--profile", profile]) == 0
+    assert main(["report", str(trace), "--energy-profile", profile]) == 0
     (line,) = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("latency:")]
     return line
 

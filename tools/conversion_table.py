@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from neuroemu.convert import convert, load_ann  # noqa: E402
-from neuroemu.convert.evaluate import EnergyUnavailable, evaluate, load_dataset  # noqa: E402
+from neuroemu.convert.evaluate import evaluate, load_dataset  # noqa: E402
 from neuroemu.hw import load_profile  # noqa: E402
 
 MODELS = ROOT / "models"
@@ -50,13 +50,14 @@ PLAN = [
 ]
 
 
-def rows(profile_names=("loihi", "truenorth"), seed: int = 0, limit: int | None = None):
-    """The table's rows (dicts), and a note when energy could not be computed."""
+def rows(profile_names=("loihi", "truenorth"), seed: int = 0, limit: int | None = None,
+         progress: bool = True):
+    """The table's rows (dicts); a bar on stderr per row while it is evaluated."""
     test = load_dataset("digits")
     calib = load_dataset("digits-calib")
     run_profile = load_profile("loihi")
     eprofs = [load_profile(p) for p in profile_names]
-    out, note = [], None
+    out = []
     for method, model, Ts in PLAN:
         ann = load_ann(MODELS / f"{model}.npz")
         x, y = (test.x, test.y) if limit is None else (test.x[:limit], test.y[:limit])
@@ -64,13 +65,8 @@ def rows(profile_names=("loihi", "truenorth"), seed: int = 0, limit: int | None 
         for T in Ts:
             conv = convert(ann, method, run_profile, ticks=T, calibration=calib.x,
                            labels=calib.y)
-            kw = dict(ticks=T, profile=run_profile, seed=seed, limit=limit)
-            try:
-                res = evaluate(conv.network, test, energy_profiles=eprofs if note is None
-                               else (), **kw)
-            except EnergyUnavailable as exc:
-                note = str(exc)
-                res = evaluate(conv.network, test, **kw)
+            res = evaluate(conv.network, test, ticks=T, profile=run_profile, seed=seed,
+                           limit=limit, energy_profiles=eprofs, progress=progress)
             levels = conv.info.get("levels")
             out.append({
                 "method": method, "ann": model,
@@ -84,7 +80,7 @@ def rows(profile_names=("loihi", "truenorth"), seed: int = 0, limit: int | None 
                 "energy_j_per_inference": res["energy_j_per_inference"] or
                 dict.fromkeys(profile_names),
             })
-    return out, note
+    return out
 
 
 def markdown(table: list, profile_names) -> str:
@@ -115,9 +111,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     names = tuple(p for p in args.profiles.split(",") if p)
     start = time.perf_counter()
-    table, note = rows(names, seed=args.seed, limit=args.limit)
-    if note:
-        print(f"conversion_table: energy columns left empty: {note}", file=sys.stderr)
+    table = rows(names, seed=args.seed, limit=args.limit)
     if args.json:
         json.dump(table, sys.stdout, indent=2)
         sys.stdout.write("\n")

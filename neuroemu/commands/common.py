@@ -9,28 +9,41 @@ import sys
 def add_network_options(p, profile_default: str | None = None) -> None:
     p.add_argument("network", help="network file: net.h5, .nir or lava-dl .net")
     p.add_argument("--profile", default=profile_default,
-                   help="hardware profile name (models/*.toml) or path (default: the file's "
-                        "own suggestion, else loihi)")
+                   help="the chip it runs on: a hardware profile name (models/*.toml) or path "
+                        "(default: the file's own suggestion, else loihi)")
     p.add_argument("--dt", type=float, default=None,
                    help="seconds per tick: the time step of a NIR import (NIR stores "
                         "continuous time) and, for run, the tick length")
 
 
-def open_network(args):
-    """(network, suggested profile name or None) for the network named on the command line."""
-    from ..networks.loader import load_network
+def add_out_option(p, what: str, required: bool = False) -> None:
+    """``-o/--out FILE``, the one spelling of an output path (``--output`` still taken)."""
+    import argparse
 
-    return load_network(args.network, dt=getattr(args, "dt", None))
+    p.add_argument("-o", "--out", required=required, default=None, metavar="FILE",
+                   help=f"{what} (missing folders are made)")
+    p.add_argument("--output", dest="out", help=argparse.SUPPRESS)
+
+
+def open_network(args):
+    """The network named on the command line (read with its ``--dt``)."""
+    from ..api import load
+
+    return load(args.network, dt=getattr(args, "dt", None))
 
 
 def open_mapped(args):
     """(network, config) for the network and profile named on the command line."""
-    from ..hw import load_profile
-    from ..mapping import map_network
+    from ..api import map_network
 
-    net, suggested = open_network(args)
-    profile = load_profile(args.profile or suggested or "loihi")
-    return net, map_network(net, profile)
+    net = open_network(args)
+    return net, map_network(net, args.profile)
+
+
+def print_warnings(caught) -> None:
+    """Say each caught warning once, on stderr, as the CLI says warnings."""
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"neuroemu: warning: {message}", file=sys.stderr)
 
 
 def print_json(obj) -> None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 
 def add_parser(sub) -> None:
+    import argparse
+
+    from .common import add_out_option
+
     p = sub.add_parser(
         "convert", help="convert a trained ANN (.npz or PyTorch) into a spiking network",
         description="Convert a trained ANN into a spiking network file (net.h5) for a "
@@ -22,9 +26,10 @@ def add_parser(sub) -> None:
     p.add_argument("--levels", default=None, metavar="L[,L...]|auto",
                    help="QCFS levels per hidden layer (qcfs, pascal): one value, one per layer, "
                         "or 'auto' for PASCAL's layerwise choice (default: the QCFS ANN's own)")
-    p.add_argument("--ticks", type=int, default=None, metavar="T",
-                   help="default input window T for eval (maxnorm, l4: 32; qcfs: L). l4 corrects "
-                        "for this T")
+    p.add_argument("--window", type=int, default=None, metavar="T",
+                   help="the network's input window: T ticks of input per sample, eval's "
+                        "default (maxnorm, l4: 32; qcfs: L). l4 corrects for this T")
+    p.add_argument("--ticks", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--calibrate", default=None, metavar="DATA.npz",
                    help="calibration data: .npz with integer 'x' (N, n_inputs) and optional "
                         "labels 'y', or a dataset name (digits-calib)")
@@ -37,8 +42,9 @@ def add_parser(sub) -> None:
                    help="input shape of a PyTorch model (required for .pt)")
     p.add_argument("--input-scale", type=float, default=1.0,
                    help="ANN input per unit of integer data, for a PyTorch model (default 1)")
-    p.add_argument("--profile", default="loihi", help="hardware profile (default loihi)")
-    p.add_argument("-o", "--output", required=True, help="the spiking network file to write")
+    p.add_argument("--profile", default="loihi",
+                   help="the chip it is made for and runs on (default loihi)")
+    add_out_option(p, "the spiking network file to write (net.h5)", required=True)
     p.add_argument("--save-ann", default=None, metavar="ANN.npz",
                    help="also write the ANN the SNN stands for (e.g. a ReLU ANN with the QCFS "
                         "activations and levels used), for 'neuroemu eval --ann'")
@@ -109,26 +115,28 @@ def _levels(text):
 
 
 def main(args) -> int:
+    from ..api import load_profile, map_network, save_network
     from ..convert import convert
-    from ..hw import load_profile
-    from ..mapping import map_network
-    from ..networks.network_h5 import write_network
+    from ..errors import InputError
     from .common import print_json
 
+    if args.ticks is not None:
+        raise InputError(f"--ticks {args.ticks}: --ticks is a run's length; the input window "
+                         f"of the converted network is --window {args.ticks}")
     ann = _load(args)
     x, y = _calibration(args.calibrate)
     profile = load_profile(args.profile)
-    conv = convert(ann, args.method, profile, levels=_levels(args.levels), ticks=args.ticks,
+    conv = convert(ann, args.method, profile, levels=_levels(args.levels), ticks=args.window,
                    calibration=x, labels=y, percentile=args.percentile, kappa=args.kappa)
     net = conv.network
     cfg = map_network(net, profile)  # refuses now what would not fit the chip
-    write_network(args.output, net, profile=profile.name)
+    save_network(net, args.out, profile=profile.name)
     if args.save_ann:
         from ..convert.ann import save_ann
 
         save_ann(args.save_ann, conv.ann)
     meta = dict(net.meta)
-    out = {"ann": str(args.ann), "network": net.name, "output": str(args.output),
+    out = {"ann": str(args.ann), "network": net.name, "output": str(args.out),
            "method": conv.method, "profile": profile.name, "coding": meta["convert.coding"],
            "T": int(meta["convert.T"]), "cores": cfg.n_cores,
            "populations": {p.name: p.size for p in net.populations},
@@ -136,7 +144,7 @@ def main(args) -> int:
     if args.json:
         print_json(out)
         return 0
-    print(f"{conv.method}: {args.ann} -> {args.output} ({net.name}, profile {profile.name}, "
+    print(f"{conv.method}: {args.ann} -> {args.out} ({net.name}, profile {profile.name}, "
           f"{cfg.n_cores} cores, {out['synapses']} synapses)")
     print("populations:   " + ", ".join(f"{k} {v}" for k, v in out["populations"].items()))
     print(f"input coding:  {out['coding']}, default T = {out['T']}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 
 def add_parser(sub) -> None:
+    import argparse
+
     p = sub.add_parser(
         "eval", help="accuracy, spikes, synaptic operations and energy per inference",
         description="Evaluate a converted network on a labelled dataset on the emulated chip: "
@@ -17,11 +19,12 @@ def add_parser(sub) -> None:
     p.add_argument("--dataset", default="digits",
                    help="'digits' (the shipped 360-image test split of scikit-learn's digits) "
                         "or an .npz with integer 'x' (N, n_inputs) and labels 'y'")
-    p.add_argument("--ticks", type=int, default=None, metavar="T",
-                   help="input window T (PASCAL: phase schedule length); default: the "
-                        "network's own")
+    p.add_argument("--window", type=int, default=None, metavar="T",
+                   help="input window: T ticks of input per sample (PASCAL: phase schedule "
+                        "length); default: the network's own")
+    p.add_argument("--ticks", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--profile", default=None,
-                   help="hardware profile to run on (default: the file's suggestion, else loihi)")
+                   help="the chip it runs on (default: the file's suggestion, else loihi)")
     p.add_argument("--energy-profile", action="append", default=None, metavar="NAME",
                    help="also price the runs on this profile, beside the profile they run "
                         "on (repeatable)")
@@ -35,40 +38,26 @@ def add_parser(sub) -> None:
 
 
 def main(args) -> int:
-    if args.limit is not None and args.limit < 1:
-        from ..errors import NeuroemuError
-
-        raise NeuroemuError(f"--limit {args.limit}: expected a number of samples >= 1")
-    import sys
-
     import numpy as np
 
-    from ..convert.evaluate import EnergyUnavailable, evaluate, load_dataset
+    from ..api import load, resolve_profile
+    from ..convert.evaluate import evaluate, load_dataset, pricing_profiles
     from ..errors import InputError
-    from ..hw import load_profile
-    from ..networks.loader import load_network
     from .common import print_json
 
-    net, suggested = load_network(args.network)
-    profile = load_profile(args.profile or suggested or "loihi")
+    if args.ticks is not None:
+        raise InputError(f"--ticks {args.ticks}: --ticks is a run's length; eval runs each "
+                         f"sample for its input window and the network's depth: give --window "
+                         f"{args.ticks}")
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit {args.limit}: expected a number of samples >= 1")
+    net = load(args.network)
+    profile = resolve_profile(net, args.profile)
     ds = load_dataset(args.dataset)
-    eprofs = [profile]  # the chip the runs are on, then the others asked, each once
-    for name in args.energy_profile or ():
-        extra = load_profile(name)
-        same = next((p for p in eprofs if p.name == extra.name), None)
-        if same is None:
-            eprofs.append(extra)
-        elif same.path != extra.path:  # results are by profile name
-            raise InputError(f"--energy-profile {name}: profile {extra.name!r} ({extra.path}) "
-                             f"has the name of {same.path}; give it another name")
-    note = None
-    try:
-        res = evaluate(net, ds, ticks=args.ticks, profile=profile, energy_profiles=eprofs,
-                       seed=args.seed, limit=args.limit, engine=args.engine)
-    except EnergyUnavailable as exc:
-        note = str(exc)
-        res = evaluate(net, ds, ticks=args.ticks, profile=profile, seed=args.seed,
-                       limit=args.limit, engine=args.engine)
+    res = evaluate(net, ds, ticks=args.window, profile=profile,
+                   energy_profiles=pricing_profiles(profile, args.energy_profile or ()),
+                   seed=args.seed, limit=args.limit, engine=args.engine,
+                   progress=not args.json)
     res.pop("predictions")
     if args.ann:
         from ..convert.ann import load_ann
@@ -77,8 +66,6 @@ def main(args) -> int:
         x, y = ds.x[:args.limit] if args.limit else ds.x, ds.y[:args.limit] if args.limit \
             else ds.y
         res["ann_accuracy"] = float(np.mean(ann.predict(x) == y))
-    if note:
-        res["energy_note"] = note
     if args.json:
         print_json(res)
         return 0
@@ -92,6 +79,4 @@ def main(args) -> int:
     print(f"synaptic ops / inf.:   {res['synaptic_ops_per_inference']:.1f}")
     for name, e in res["energy_j_per_inference"].items():
         print(f"energy / inference:    {e:.4g} J on {name}")
-    if note:
-        print(f"energy:                unavailable ({note})", file=sys.stderr)
     return 0

@@ -9,8 +9,10 @@ def add_parser(sub) -> None:
         description="Write a network as a NIR graph (HDF5) that snnTorch, Norse, Sinabs, Lava, "
                     "Rockpool, Spyx and SpiNNaker2 read. A network imported from NIR is "
                     "written back with its original nodes and parameters.")
+    from .common import add_out_option
+
     p.add_argument("network", help="network file: net.h5, .nir or lava-dl .net")
-    p.add_argument("-o", "--output", required=True, help="the NIR file to write")
+    add_out_option(p, "the NIR file to write", required=True)
     p.add_argument("--dt", type=float, default=None,
                    help="seconds per tick, to turn decays and delays into seconds (default: "
                         "the dt of a NIR import)")
@@ -22,34 +24,30 @@ def add_parser(sub) -> None:
 
 
 def main(args) -> int:
-    import sys
     import warnings
 
-    from ..networks.loader import load_network
-    from ..networks.nir_export import write_nir
-    from .common import print_json
+    from ..api import export_nir, load
+    from .common import print_json, print_warnings
 
-    net, _ = load_network(args.network, dt=args.dt)
-    notes: list = []
+    net = load(args.network, dt=args.dt)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        write_nir(net, args.output, dt=args.dt, lossy=args.lossy, notes=notes)
+        notes = export_nir(net, args.out, dt=args.dt, lossy=args.lossy)
+    print_warnings(caught)
     warned = {str(w.message) for w in caught}
-    for w in warned:
-        print(f"neuroemu: warning: {w}", file=sys.stderr)
     notes = [n for n in notes if n not in warned]
     import nir
 
-    graph = nir.read(args.output, type_check=False)
+    graph = nir.read(args.out, type_check=False)
     if args.json:
-        print_json({"network": net.name, "output": str(args.output), "dt": args.dt,
+        print_json({"network": net.name, "output": str(args.out), "dt": args.dt,
                     "nodes": {k: type(v).__name__ for k, v in graph.nodes.items()},
                     "edges": [list(e) for e in graph.edges], "notes": notes})
         return 0
     kinds: dict = {}
     for node in graph.nodes.values():
         kinds[type(node).__name__] = kinds.get(type(node).__name__, 0) + 1
-    print(f"wrote {args.output}: {len(graph.nodes)} NIR nodes ("
+    print(f"wrote {args.out}: {len(graph.nodes)} NIR nodes ("
           + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) + f"), "
           f"{len(graph.edges)} edges")
     for n in notes:

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 
 def add_parser(sub) -> None:
+    from .common import add_out_option
+
     p = sub.add_parser(
         "import", help="import a NIR graph or a lava-dl .net file into a net.h5",
         description="Import a trained network (NIR or lava-dl netx), report how quantization "
                     "onto a hardware profile moves its parameters, and write it as net.h5.")
     p.add_argument("model", help="a .nir file or a lava-dl .net file (chosen by content)")
-    p.add_argument("-o", "--output", default=None, help="write the network here (net.h5)")
+    add_out_option(p, "write the network here (net.h5)")
     p.add_argument("--dt", type=float, default=None,
                    help="seconds per tick (NIR stores continuous time; needed for LIF/CubaLIF "
                         "time constants and delays)")
     p.add_argument("--profile", default=None,
-                   help="hardware profile to quantize for (default: loihi)")
+                   help="the chip to quantize for (default: the file's own suggestion, else "
+                        "loihi)")
     g = p.add_argument_group("NIR options")
     g.add_argument("--reset", choices=("zero", "subtract"), default=None,
                    help="reset after a spike: NIR's reset to v_reset (default) or by "
@@ -47,81 +50,34 @@ def add_parser(sub) -> None:
     p.set_defaults(handler=main)
 
 
-def load_for_import(args):
+def _load(args):
     """(network, kind, notes) of the model named on the command line."""
+    from ..api import load
     from ..networks.loader import network_kind
 
     kind = network_kind(args.model)
     notes: list = []
-    if kind == "nir":
-        from ..networks.nir_import import read_nir
-
-        net = read_nir(args.model, dt=args.dt, reset=args.reset, fire_on=args.fire_on,
-                       discretization=args.discretization, bias=args.bias,
-                       readout=args.readout, notes=notes)
-    elif kind == "netx":
-        import numpy as np
-
-        from ..errors import InputError
-        from ..networks.netx import read_netx
-
-        bias = None
-        if args.input_bias:
-            try:
-                bias = np.load(args.input_bias, allow_pickle=False)
-            except (OSError, ValueError) as exc:
-                raise InputError(f"--input-bias {args.input_bias}: not a readable .npy file "
-                                 f"({exc})") from None
-        net = read_netx(args.model, bias, reset_interval=args.reset_interval,
-                        reset_offset=args.reset_offset, readout=args.readout or "count")
-    else:
-        from ..networks.network_h5 import read_network
-
-        net, _ = read_network(args.model)
-    return net, kind, notes
-
-
-def quantization_rows(net, cfg) -> list[dict]:
-    """Per population: scale and the largest absolute and relative change of each parameter."""
-    import numpy as np
-
-    q = cfg.quantization
-    rows = []
-    for pop in net.populations:
-        if pop.neuron is None:
-            continue
-        rep = q.report[pop.name]
-        w_max = max((float(np.max(np.abs(pr.weight))) * 2.0**pr.weight_exp
-                     for pr in net.projections if pr.target == pop.name and pr.weight.size),
-                    default=0.0)
-        thr = float(np.max(np.abs(pop.neuron.threshold)))
-        exps = sorted({q.weights[pr.name][1] for pr in net.projections if pr.target == pop.name})
-        rows.append({
-            "population": pop.name, "model": pop.neuron.model, "neurons": pop.size,
-            "scale": float(rep.scale), "weight_exp": exps,
-            "weight_error": rep.weight_error,
-            "weight_error_rel": rep.weight_error / w_max if w_max else 0.0,
-            "threshold_error": rep.threshold_error,
-            "threshold_error_rel": rep.threshold_error / thr if thr else 0.0,
-            "bias_error": rep.bias_error, "decay_error": rep.decay_error,
-        })
-    return rows
+    options = {"nir": dict(reset=args.reset, fire_on=args.fire_on,
+                           discretization=args.discretization, bias=args.bias,
+                           readout=args.readout, notes=notes),
+               "netx": dict(input_bias=args.input_bias, reset_interval=args.reset_interval,
+                            reset_offset=args.reset_offset, readout=args.readout),
+               }.get(kind, {})
+    return load(args.model, dt=args.dt, **options), kind, notes
 
 
 def main(args) -> int:
-    from ..hw import load_profile
-    from ..mapping import map_network
+    from ..api import map_network, save_network
+    from ..mapping.report import quantization_rows
     from .common import print_json, table
 
-    net, kind, notes = load_for_import(args)
-    profile = load_profile(args.profile or "loihi")
-    cfg = map_network(net, profile)
+    net, kind, notes = _load(args)
+    cfg = map_network(net, args.profile)
+    profile = cfg.profile
     rows = quantization_rows(net, cfg)
     meta = dict(net.meta)
-    if args.output:
-        from ..networks.network_h5 import write_network
-
-        write_network(args.output, net, profile=profile.name)
+    if args.out:
+        save_network(net, args.out, profile=profile.name)
     if args.json:
         print_json({
             "model": str(args.model), "kind": kind, "network": net.name,
@@ -134,7 +90,7 @@ def main(args) -> int:
             "readout": None if net.readout is None else {"population": net.readout.population,
                                                          "kind": net.readout.kind},
             "notes": notes, "profile": profile.name, "integer": net.is_integer,
-            "quantization": rows, "output": args.output,
+            "quantization": rows, "output": args.out,
         })
         return 0
     what = {"nir": "NIR", "netx": "lava-dl netx", "neuroemu": "neuroemu net.h5"}[kind]
@@ -163,6 +119,6 @@ def main(args) -> int:
                   f"{r['bias_error']:.3g}", f"{r['decay_error']:.3g}"] for r in rows],
                 ["population", "model", "scale", "w exp", "weight", "threshold", "bias",
                  "decay"]))
-    if args.output:
-        print(f"\nwrote {args.output} (profile {profile.name})")
+    if args.out:
+        print(f"\nwrote {args.out} (profile {profile.name})")
     return 0

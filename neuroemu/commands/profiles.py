@@ -13,46 +13,14 @@ def add_parser(sub) -> None:
     p.set_defaults(handler=main)
 
 
-def describe(profile) -> dict:
-    """A profile as a JSON-ready dict (limits, registers, costs, sources)."""
-    from ..energy import load_costs
-
-    costs = load_costs(profile)
-    sources = profile.tables.get("sources", {})
-    flat = {}
-    for key, val in sources.items():
-        if isinstance(val, dict):
-            flat.update({f"{key}.{k}": v for k, v in val.items()})
-        else:
-            flat[key] = val
-    return {
-        "name": profile.name, "description": profile.description, "file": profile.path,
-        "core": {"neurons": profile.neurons_per_core, "axons": profile.axons_per_core,
-                 "synapse_memory_bits": profile.synapse_memory_bits},
-        "mesh": {"width": profile.mesh_width, "height": profile.mesh_height,
-                 "cores": profile.cores},
-        "registers": {"w_bits": profile.w_bits, "v_bits": profile.v_bits,
-                      "u_bits": profile.u_bits, "v_overflow": profile.v_overflow,
-                      "u_overflow": profile.u_overflow, "rounding": profile.rounding,
-                      "max_weight_exp": profile.max_weight_exp},
-        "energy": {"evidence": costs.evidence, "scope": costs.scope,
-                   "neuron_policy": costs.neuron_policy, **costs.energy_pj,
-                   "ann_mac_pj": costs.ann_mac_pj},
-        "latency": {"mode": costs.latency_mode, **costs.latency_ns},
-        "convention": {"ac_pj": costs.convention_ac_pj, "mac_pj": costs.convention_mac_pj,
-                       "sources": {k: v for k, v in costs.sources.items()
-                                   if k.startswith("convention.")}},
-        "sources": flat,
-    }
-
-
 def main(args) -> int:
+    from ..energy.costs import describe_profile
     from ..hw import available_profiles, load_profile
     from ..hw.profile import models_dir
     from .common import print_json, table
 
     names = available_profiles()
-    profiles = [describe(load_profile(n)) for n in names]
+    profiles = [describe_profile(load_profile(n)) for n in names]
     if args.json:
         print_json({"models_dir": str(models_dir()), "profiles": profiles})
         return 0

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 
 def add_parser(sub) -> None:
+    import argparse
+
     p = sub.add_parser(
         "report", help="energy and latency of a saved run (no re-simulation)",
         description="Price a saved run (a trace written by 'neuroemu run --out') on a hardware "
                     "profile: energy by operation and population, latency, NeuroBench metrics; "
                     "optionally write report.json, report.txt and figures.")
     p.add_argument("trace", help="trace file (HDF5) written by 'neuroemu run --out'")
-    p.add_argument("--profile", default=None,
-                   help="hardware profile name (models/*.toml) or path (default: the profile "
-                        "the run used, as kept in the trace)")
+    p.add_argument("--energy-profile", default=None, metavar="NAME",
+                   help="price on this hardware profile, name (models/*.toml) or path "
+                        "(default: the profile the run used, as kept in the trace)")
+    p.add_argument("--profile", default=None, help=argparse.SUPPRESS)
     p.add_argument("--report", default=None, metavar="DIR",
                    help="write report.json, report.txt and figures into DIR")
     p.add_argument("--network", default=None, metavar="FILE",
@@ -23,37 +26,20 @@ def add_parser(sub) -> None:
 
 
 def main(args) -> int:
-    from ..energy import price
-    from ..energy.costs import profile_of_trace
-    from ..hw import load_profile
-    from ..reports import format_text, write_report
-    from ..results.trace_file import read_trace
+    from ..api import load_run
+    from ..errors import InputError
+    from ..reports import format_text
     from .common import print_json
 
-    trace = read_trace(args.trace)
-    note = ""
     if args.profile:
-        profile = load_profile(args.profile)
-    else:
-        profile, note = profile_of_trace(trace, str(args.trace))
-    network = None
-    if args.network:
-        from ..energy.neurobench import network_matches
-        from ..errors import NeuroemuError
-        from ..networks.loader import load_network
-
-        network, _ = load_network(args.network)
-        if not network_matches(network, trace):
-            raise NeuroemuError(
-                f"--network {args.network}: network {network.name!r} is not the one the trace "
-                f"{args.trace} was run on ({trace.network!r}, populations "
-                f"{', '.join(trace.pop_names)})")
+        raise InputError(f"--profile {args.profile}: --profile is the chip a network runs on; "
+                         f"to price this run on another chip give --energy-profile "
+                         f"{args.profile}")
+    res = load_run(args.trace, network=args.network)
     if args.report:
-        report = write_report(trace, profile, args.report, network=network)
+        report = res.report(args.report, args.energy_profile)
     else:
-        report = price(trace, profile, network=network)
-    if note:
-        report["notes"].append(note)
+        report = res.price(args.energy_profile)
     if args.json:
         print_json(report)
         return 0

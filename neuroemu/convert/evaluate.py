@@ -21,14 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, NeuroemuError
+from ..errors import InputError
 from .build import run_ticks
 
 DATASETS = {"digits": "digits_test.npz", "digits-calib": "digits_calib.npz"}
-
-
-class EnergyUnavailable(NeuroemuError):
-    """The energy model (``neuroemu.energy.price``) cannot be used."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,28 +85,39 @@ def stimulus_for(meta: dict, sample, T: int, rng=None):
     return make_stimulus(tick, np.tile(chan, T), n, value=np.tile(sample[chan], T))
 
 
-def price_run(result, profiles, network=None) -> dict:
-    """``energy_j`` of one run on each profile (name -> joules), via :func:`neuroemu.energy.price`.
+def pricing_profiles(run_profile, extra=()) -> list:
+    """The profile a network runs on, then the others asked, each once.
 
     Raises
     ------
-    EnergyUnavailable
-        When ``neuroemu.energy`` cannot be imported or has no ``price``.
+    InputError
+        Two different profile files of one name (results are by profile name).
     """
-    try:
-        from ..energy import price
-    except ImportError as exc:
-        raise EnergyUnavailable(f"energy per inference needs neuroemu.energy.price, which is "
-                                f"not available ({exc})") from None
-    from ..results.trace_file import Trace
+    from ..hw import Profile, load_profile
 
-    trace = Trace.from_result(result)
-    return {p.name: float(price(trace, p, network=network)["energy_j"]) for p in profiles}
+    out = [run_profile]
+    for name in extra:
+        prof = name if isinstance(name, Profile) else load_profile(name)
+        same = next((p for p in out if p.name == prof.name), None)
+        if same is None:
+            out.append(prof)
+        elif same.path != prof.path:
+            raise InputError(f"--energy-profile {name}: profile {prof.name!r} ({prof.path}) "
+                             f"has the name of {same.path}; give it another name")
+    return out
+
+
+def price_run(result, profiles, network=None) -> dict:
+    """``energy_j`` of one engine run on each profile (name -> joules)."""
+    from ..results.build import from_chip_run
+
+    run = from_chip_run(result, network=network)
+    return {p.name: run.energy(p).total_j for p in profiles}
 
 
 def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
              energy_profiles=(), seed: int = 0, limit: int | None = None, engine: str = "event",
-             keep_counts: bool = False, cfg=None) -> dict:
+             keep_counts: bool = False, cfg=None, progress=False) -> dict:
     """Run ``net`` on every sample of ``dataset``; accuracy and per-inference costs.
 
     Parameters
@@ -123,6 +130,8 @@ def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
         Profiles whose energy per inference is reported (empty: no energy).
     keep_counts : bool
         Also return every sample's net spike counts per hidden population.
+    progress : bool or neuroemu.progress.Progress
+        A bar over the samples on stderr (when it takes more than a second).
 
     Returns
     -------
@@ -158,6 +167,9 @@ def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
     by_pop = dict.fromkeys(names, 0)
     energy = dict.fromkeys((p.name for p in eprofs), 0.0)
     counts = []
+    from ..progress import as_progress
+
+    bar = as_progress(progress, desc="evaluating", unit="sample", total=len(x))
     for i in range(len(x)):
         rng = np.random.default_rng([seed, i])
         stim = stimulus_for(meta, x[i], T, rng)
@@ -176,6 +188,8 @@ def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
                 energy[name] += e
         if keep_counts:
             counts.append([res.count[cfg.neurons_of(h)].copy() for h in hidden])
+        bar(i + 1)
+    bar.close()
     n = max(len(x), 1)
     out = {
         "network": net.name, "method": meta.get("convert.method"), "profile": cfg.profile.name,

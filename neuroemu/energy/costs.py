@@ -210,7 +210,7 @@ def load_costs(profile) -> Costs:
                  latency_ns=times, convention_ac_pj=ac, convention_mac_pj=mac, sources=sources)
 
 
-def profile_of_trace(trace, where: str):
+def profile_of_run(trace, where: str):
     """The profile a trace was run on, from the copy of its file the trace keeps.
 
     Falls back to the shipped profile of the same name when the trace holds no
@@ -229,17 +229,52 @@ def profile_of_trace(trace, where: str):
     from ..hw import load_profile
 
     if not trace.profile_toml:
-        return load_profile(trace.profile), (f"{where} keeps no copy of its profile; priced "
-                                             f"with the shipped profile {trace.profile!r}")
-    label = f"{where} (its copy of profile {trace.profile!r})"
+        return load_profile(trace.profile_name), (
+            f"{where} keeps no copy of its profile; priced with the shipped profile "
+            f"{trace.profile_name!r}")
+    label = f"{where} (its copy of profile {trace.profile_name!r})"
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{trace.profile or 'run'}.toml"
+        path = Path(tmp) / f"{trace.profile_name or 'run'}.toml"
         path.write_text(trace.profile_toml)
         try:
             profile = load_profile(path)
         except ProfileError as exc:
             raise ProfileError(str(exc).replace(str(path), label)) from None
     if "energy" not in profile.tables:
-        return load_profile(trace.profile), (f"{label} has no [energy] table; priced with the "
-                                             f"shipped profile {trace.profile!r}")
+        return load_profile(trace.profile_name), (
+            f"{label} has no [energy] table; priced with the shipped profile "
+            f"{trace.profile_name!r}")
     return replace(profile, path=label), ""
+
+
+def describe_profile(profile) -> dict:
+    """A profile as a JSON-ready dict: core limits, mesh, registers, energy and latency
+    figures with their kinds (evidence, scope), the papers' convention, and the source
+    of every number (what ``neuroemu profiles`` prints)."""
+    costs = load_costs(profile)
+    sources = profile.tables.get("sources", {})
+    flat = {}
+    for key, val in sources.items():
+        if isinstance(val, dict):
+            flat.update({f"{key}.{k}": v for k, v in val.items()})
+        else:
+            flat[key] = val
+    return {
+        "name": profile.name, "description": profile.description, "file": profile.path,
+        "core": {"neurons": profile.neurons_per_core, "axons": profile.axons_per_core,
+                 "synapse_memory_bits": profile.synapse_memory_bits},
+        "mesh": {"width": profile.mesh_width, "height": profile.mesh_height,
+                 "cores": profile.cores},
+        "registers": {"w_bits": profile.w_bits, "v_bits": profile.v_bits,
+                      "u_bits": profile.u_bits, "v_overflow": profile.v_overflow,
+                      "u_overflow": profile.u_overflow, "rounding": profile.rounding,
+                      "max_weight_exp": profile.max_weight_exp},
+        "energy": {"evidence": costs.evidence, "scope": costs.scope,
+                   "neuron_policy": costs.neuron_policy, **costs.energy_pj,
+                   "ann_mac_pj": costs.ann_mac_pj},
+        "latency": {"mode": costs.latency_mode, **costs.latency_ns},
+        "convention": {"ac_pj": costs.convention_ac_pj, "mac_pj": costs.convention_mac_pj,
+                       "sources": {k: v for k, v in costs.sources.items()
+                                   if k.startswith("convention.")}},
+        "sources": flat,
+    }

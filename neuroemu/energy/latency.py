@@ -85,8 +85,8 @@ def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
     idle = idle_per_tick(trace, costs.neuron_policy)
     work = syn * ns["synaptic_op_ns"] + upd * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"]
     busiest = work.max(axis=1) if work.shape[1] else np.zeros(ticks)
-    packets = int(np.asarray(trace.counters["packets"]).sum())
-    hops = int(np.asarray(trace.counters["hops"]).sum())
+    packets = int(np.asarray(trace.counters_by_core["packets"]).sum())
+    hops = int(np.asarray(trace.counters_by_core["hops"]).sum())
     mean_hops = hops / packets if packets else 0.0
     sent = np.asarray(trace.per_tick["spikes"], dtype=np.int64).sum(axis=1) > 0
     routing = np.where(sent, ns["packet_ns"] + ns["hop_ns"] * mean_hops, 0.0)

@@ -42,7 +42,7 @@ from .latency import (
     stable_decision,
     tick_seconds,
 )
-from .neurobench import load_run_network, neurobench_metrics
+from .neurobench import neurobench_metrics
 
 SCHEMA = "neuroemu-report"
 SCHEMA_VERSION = 1
@@ -57,7 +57,7 @@ PJ = 1e-12
 
 def _counts(trace, costs) -> dict:
     """int64 arrays (C,) of the operations of each category (static: none)."""
-    c = {k: np.asarray(trace.counters[k], dtype=np.int64) for k in
+    c = {k: np.asarray(trace.counters_by_core[k], dtype=np.int64) for k in
          ("synaptic_ops", "neuron_updates", "packets", "hops", "spikes")}
     return {
         "synaptic_ops": c["synaptic_ops"], "synapse_reads": c["synaptic_ops"],
@@ -89,13 +89,14 @@ def price(trace, profile, network=None) -> dict:
 
     Parameters
     ----------
-    trace : neuroemu.results.trace_file.Trace
+    trace : neuroemu.results.Result
+        The run (live, or read from its trace file).
     profile : neuroemu.hw.Profile
         Its file's ``[energy]`` and ``[latency]`` tables are used (see
         :mod:`neuroemu.energy.costs`); need not be the profile of the run.
     network : neuroemu.ir.Network, optional
-        Only for connection sparsity; by default the network file named in the
-        run's settings is read when it still matches the trace.
+        Only for connection sparsity (None: not computed, and a note says why,
+        from the run's ``network_note``). Nothing here reads a file.
 
     Returns
     -------
@@ -136,12 +137,12 @@ def price(trace, profile, network=None) -> dict:
     count_by_pop = {}
     for key in ("synaptic_ops", "neuron_updates", "spikes", "packets", "hops"):
         per = np.zeros(n_pop, np.int64)
-        np.add.at(per, core_pop, np.asarray(trace.counters[key], np.int64))
+        np.add.at(per, core_pop, np.asarray(trace.counters_by_core[key], np.int64))
         for i, name in enumerate(names):
             count_by_pop.setdefault(name, {})[key] = int(per[i])
 
     syn_ops = ops_by_cat["synaptic_ops"]
-    spikes = np.asarray(trace.counters["spikes"], np.int64)
+    spikes = np.asarray(trace.counters_by_core["spikes"], np.int64)
     neuron_cores = neuron_core_mask(trace)
     macs = int(np.asarray(trace.proj_synapses, np.int64).sum())
     ann_profile = None
@@ -158,9 +159,8 @@ def price(trace, profile, network=None) -> dict:
                      "does not hold the readout's membrane over time)")
 
     if network is None:
-        network, why = load_run_network(trace)
-        if network is None:
-            notes.append(f"connection sparsity not computed: {why}")
+        why = getattr(trace, "network_note", "") or "the network was not given"
+        notes.append(f"connection sparsity not computed: {why}")
     nb = neurobench_metrics(trace, profile, network)
     if (trace.settings or {}).get("binning") == "count" and int(spikes[~neuron_cores].sum()):
         notes.append("input spikes carrying an event count are counted as accumulates "
@@ -173,18 +173,19 @@ def price(trace, profile, network=None) -> dict:
         notes.append(f"{costs.profile}: per-operation minima ({costs.evidence}); a chip spends at "
                      "least this, static power excluded unless the profile sets it")
 
-    if costs.profile != trace.profile:
-        notes.append(f"priced on {costs.profile!r} with the run's mapping on {trace.profile!r}: "
-                     "cores, packets and hops are those of that placement")
+    if costs.profile != trace.profile_name:
+        notes.append(f"priced on {costs.profile!r} with the run's mapping on "
+                     f"{trace.profile_name!r}: cores, packets and hops are those of that "
+                     "placement")
 
     dominant_cat = max(CATEGORIES, key=lambda c: by_cat[c]) if energy_j > 0 else None
     dominant_pop = max(names, key=lambda n: by_pop[n]) if energy_j > 0 and names else None
     ticks = int(trace.ticks)
     return {
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
-        "network": trace.network, "profile": costs.profile,
+        "network": trace.network_name, "profile": costs.profile,
         "profile_description": getattr(profile, "description", ""),
-        "profile_sha256": profile_sha256(profile), "run_profile": trace.profile,
+        "profile_sha256": profile_sha256(profile), "run_profile": trace.profile_name,
         "engine": trace.engine, "ticks": ticks, "tick_us": float(trace.tick_us),
         "cores": int(trace.n_cores),
         "evidence": costs.evidence, "scope": costs.scope, "neuron_policy": costs.neuron_policy,
@@ -221,8 +222,8 @@ def price(trace, profile, network=None) -> dict:
         "neuron_spikes": int(spikes[neuron_cores].sum()),
         "input_spikes": int(spikes[~neuron_cores].sum()),
         "packets": ops_by_cat["packets"], "hops": ops_by_cat["hops"],
-        "overflows": int(np.asarray(trace.counters["overflow_v"]).sum()
-                         + np.asarray(trace.counters["overflow_u"]).sum()),
+        "overflows": int(np.asarray(trace.counters_by_core["overflow_v"]).sum()
+                         + np.asarray(trace.counters_by_core["overflow_u"]).sum()),
         "counts_by_population": count_by_pop,
         **nb,
         "latency_ns": dict(costs.latency_ns),

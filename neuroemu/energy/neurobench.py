@@ -27,9 +27,8 @@ connection sparsity (``ConnectionSparsity``)
     projection's matrix, a convolution's kernel, a sparse projection as the
     ``n_target x n_source`` matrix it masks; pooling is not a connection layer
     in NeuroBench and is left out. Needs the network's weights, which a trace
-    does not hold: computed from the network given to the report, else from
-    the net.h5 file named in the run's settings when it still matches the
-    trace, else None.
+    does not hold: computed from the network given (a live run's own, or the
+    one :func:`neuroemu.load_run` found or was given), else None.
 footprint (``Footprint``)
     Bytes of the model's parameters and buffers: here the synapses as the chip
     stores them (``synapses x w_bits``, rounded up to bytes) plus each neuron's
@@ -39,48 +38,10 @@ footprint (``Footprint``)
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..mapping.codes import MODEL_CUBA
 from .latency import neuron_core_mask
-
-
-def network_matches(net, trace) -> bool:
-    """Whether ``net`` is the network the trace was run on (name, populations, projections)."""
-    return (net.name == trace.network and [p.name for p in net.populations] == list(trace.pop_names)
-            and [p.name for p in net.projections] == list(trace.proj_names))
-
-
-def load_run_network(trace):
-    """The network named in the run's settings, if it can be read and matches the trace.
-
-    Returns
-    -------
-    network : Network or None
-    note : str
-        Why there is none (empty when found).
-    """
-    path = (trace.settings or {}).get("network")
-    if not path:
-        return None, "the trace does not name its network file"
-    if not Path(path).exists():
-        return None, f"network file {path} not found"
-    try:
-        from ..networks.loader import network_kind
-        from ..networks.network_h5 import read_network
-
-        if network_kind(path) != "neuroemu":
-            # NIR and lava-dl imports take options (dt, ...) a trace does not keep
-            return None, (f"{path} is not a neuroemu net.h5 (pass the network with "
-                          "neuroemu report --network FILE)")
-        net, _ = read_network(path)
-    except Exception as exc:  # noqa: BLE001 - optional: a report never fails for want of it
-        return None, f"network file {path} could not be read ({exc})"
-    if not network_matches(net, trace):
-        return None, f"network file {path} no longer matches the trace"
-    return net, ""
 
 
 def connection_sparsity(network) -> float:
@@ -127,10 +88,10 @@ def neurobench_metrics(trace, profile, network=None) -> dict:
     synapses = int(np.asarray(trace.proj_synapses, np.int64).sum())
     neuron_cores = neuron_core_mask(trace)
     neurons = int(np.asarray(trace.core_neurons, np.int64)[neuron_cores].sum())
-    spikes = int(np.asarray(trace.counters["spikes"], np.int64)[neuron_cores].sum())
+    spikes = int(np.asarray(trace.counters_by_core["spikes"], np.int64)[neuron_cores].sum())
     activations = neurons * ticks
     return {
-        "effective_acs": int(np.asarray(trace.counters["synaptic_ops"], np.int64).sum()),
+        "effective_acs": int(np.asarray(trace.counters_by_core["synaptic_ops"], np.int64).sum()),
         "effective_macs": 0,
         "dense_synaptic_ops": synapses * ticks,
         "activation_sparsity": (activations - spikes) / activations if activations else 0.0,

@@ -13,22 +13,30 @@ from .result import RunResult
 __all__ = ["RunResult", "Stimulus", "make_stimulus", "run_reference", "simulate"]
 
 
-def simulate(cfg, stimulus=None, ticks: int | None = 100, engine: str = "event", probes=(),
+def simulate(cfg, stimulus, ticks: int | None, engine: str = "event", probes=(),
              on_overflow: str = "ignore", progress=None, **kwargs) -> RunResult:
     """Run a :class:`~neuroemu.mapping.HardwareConfig` for ``ticks`` ticks.
+
+    The engines' own entry point, with no defaults of a run's: :func:`neuroemu.run`
+    decides the run length, the overflow policy and the rest for users.
 
     Parameters
     ----------
     stimulus : Stimulus, iterable of Stimulus chunks (event engine), or None
     ticks : int, or None to run until the last input tick plus ``drain_ticks``
+        (event engine)
     engine : {'event', 'reference'}
     on_overflow : {'ignore', 'warn', 'raise'}
         'raise' stops at the end of the first tick in which a register
-        overflowed and raises :class:`~neuroemu.errors.RegisterOverflow`.
+        overflowed and raises :class:`~neuroemu.errors.RegisterOverflow`;
+        'warn' issues a :class:`~neuroemu.errors.OverflowWarning`.
+    **kwargs
+        Event engine only: ``chunk_ticks``, ``drain_ticks``, ``probe_sink``
+        (:func:`.event.run_event`).
     """
     import warnings
 
-    from ..errors import NeuroemuError, RegisterOverflow
+    from ..errors import NeuroemuError, OverflowWarning, RegisterOverflow
 
     if on_overflow not in ("ignore", "warn", "raise"):
         raise NeuroemuError(f"on_overflow {on_overflow!r} is not one of ignore, warn, raise")
@@ -58,5 +66,5 @@ def simulate(cfg, stimulus=None, ticks: int | None = 100, engine: str = "event",
                f"tick {t} ({bits}-bit, {rule}); {total} overflow(s) in the run")
         if on_overflow == "raise":
             raise RegisterOverflow(msg)
-        warnings.warn(msg, stacklevel=2)
+        warnings.warn(msg, OverflowWarning, stacklevel=2)
     return result

@@ -143,6 +143,19 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         run_lo=i64(run_start), run_hi=i64(run_end), run_core=i64(core[run_start]), regs=regs,
     )
 
+def kernel_compiles() -> bool:
+    """Whether the next event-engine run compiles the kernel: it is neither loaded nor
+    in numba's on-disk cache for this source (about 15 s once, then cached)."""
+    from .kernels.event import run_ticks
+
+    if run_ticks.signatures:
+        return False
+    try:  # numba's cache index: empty when missing or made for another source
+        return not run_ticks._cache._cache_file._load_index()
+    except Exception:  # noqa: BLE001 - another numba: say nothing rather than fail
+        return False
+
+
 _VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -161,7 +174,7 @@ def _record_block(size: int) -> list:
 
 def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
-              drain_ticks: int = 0) -> RunResult:
+              drain_ticks: int = 0, probe_sink=None) -> RunResult:
     """Run ``cfg`` with the event kernel.
 
     Parameters
@@ -174,7 +187,12 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     progress : callable(ticks_done, ticks_total or None), optional
         Called after every kernel call.
     chunk_ticks : int
-        Ticks per kernel call (0: 1000).
+        Ticks per kernel call (0: 1000, fewer when many neurons are probed, so that a
+        call's probe block stays within about 64 MB).
+    probe_sink : callable(v_block, u_block), optional
+        Takes each kernel call's probed registers, int64 arrays (ticks, probes), as
+        they come; the result then holds no probe traces (long runs of many probed
+        neurons stream instead of filling memory).
     """
     from .kernels.event import run_ticks
 
@@ -228,7 +246,8 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     # the network 2**31 neurons (half the memory of long runs)
     big = max(int(cfg.core_synapses.max(initial=0)), n) >= 2**31 - 1
     tick_dtype = np.int64 if big else np.int32
-    chunk_ticks = chunk_ticks if chunk_ticks > 0 else 1000
+    chunk_ticks = chunk_ticks if chunk_ticks > 0 else max(1, min(1000, (1 << 22) // max(
+        probes.size, 1)))
     empty = np.zeros(0, np.int64)
     t = 0
 
@@ -265,6 +284,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
             t_next, per_tick, pv, pu = call(t, min(t_end, t + chunk_ticks), tick[i0:],
                                             chan[i0:], val[i0:])
             done = t_next - t
+            if probe_sink is not None:
+                probe_sink(pv[:done], pu[:done])
+                pv, pu = pv[:0], pu[:0]
             blocks.append((per_tick[:, :done], pv[:done], pu[:done]))
             t = t_next
             if progress is not None:

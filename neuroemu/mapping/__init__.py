@@ -8,7 +8,7 @@ import numpy as np
 
 from ..hw.profile import Profile, load_profile
 from ..ir import Network, synapses
-from .codes import MODEL_CUBA, MODEL_INPUT, MODEL_SINGLE, RESET_CODES
+from .codes import RESET_CODES, model_code
 from .config import HardwareConfig
 from .partition import core_graph, partition, place
 from .quantize import Quantized, quantize
@@ -56,9 +56,7 @@ def map_network(net: Network, profile: Profile | str = "loihi", scale=None,
         profile=profile,
         quantization=q,
         pop_offset=offset,
-        pop_model=np.array(
-            [MODEL_INPUT if p.neuron is None else MODEL_CUBA if p.neuron.model == "cuba"
-             else MODEL_SINGLE for p in pops], dtype=np.int64),
+        pop_model=np.array([model_code(p) for p in pops], dtype=np.int64),
         pop_reset=per_pop(lambda p: RESET_CODES[p.neuron.reset]),
         pop_strict=per_pop(lambda p: p.neuron.fire_on == ">"),
         pop_floor=per_pop(lambda p: p.neuron.v_min is not None),

@@ -8,3 +8,10 @@ MODEL_INPUT, MODEL_SINGLE, MODEL_CUBA = 0, 1, 2
 #: reset codes (``HardwareConfig.pop_reset``)
 RESET_ZERO, RESET_SUBTRACT, RESET_NONE = 0, 1, 2
 RESET_CODES = {"zero": RESET_ZERO, "subtract": RESET_SUBTRACT, "none": RESET_NONE}
+
+
+def model_code(population) -> int:
+    """The model code of an IR population: input, one register, or CUBA (two)."""
+    if population.neuron is None:
+        return MODEL_INPUT
+    return MODEL_CUBA if population.neuron.model == "cuba" else MODEL_SINGLE

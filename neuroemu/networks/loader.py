@@ -3,13 +3,26 @@
 * ``net.h5``: neuroemu's own format (:mod:`.network_h5`);
 * NIR graphs (HDF5 with a ``node`` group; :mod:`.nir_import`);
 * lava-dl netx files (HDF5 with a ``layer`` group; :mod:`.netx`).
+
+The hardware profile a file suggests (a ``net.h5``'s ``profile`` attribute;
+``loihi`` for lava-dl networks, which are made for it) travels with the
+network as its meta entry ``profile`` (:func:`suggested_profile`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from ..errors import FormatError
+from ..errors import FormatError, InputError
+
+#: the options each kind of file takes (beside ``dt``, which only NIR uses)
+OPTIONS = {
+    "neuroemu": (),
+    "nir": ("reset", "fire_on", "discretization", "bias", "readout", "notes"),
+    "netx": ("input_bias", "reset_interval", "reset_offset", "readout"),
+}
+KIND_NAMES = {"neuroemu": "neuroemu net.h5", "nir": "NIR graph", "netx": "lava-dl netx file"}
 
 
 def network_kind(path) -> str:
@@ -19,6 +32,9 @@ def network_kind(path) -> str:
     path = Path(path)
     if not path.exists():
         raise FormatError(f"{path}: no such file")
+    if path.is_dir():
+        raise FormatError(f"{path}: is a folder; expected a network file (net.h5, .nir or "
+                          "lava-dl .net)")
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head != b"\x89HDF\r\n\x1a\n":
@@ -36,6 +52,9 @@ def network_kind(path) -> str:
                 return "nir"
             if "layer" in f:
                 return "netx"
+            if fmt == "neuroemu-trace":
+                raise FormatError(f"{path}: a run's trace, not a network; read it with "
+                                  "neuroemu.load_run (neuroemu report)")
             keys = ", ".join(list(f.keys())[:5]) or "none"
     except OSError as exc:
         raise FormatError(f"{path}: not a readable HDF5 file ({exc})") from None
@@ -46,20 +65,66 @@ def network_kind(path) -> str:
     )
 
 
-def load_network(path, dt: float | None = None, **options):
-    """Read a network file; returns ``(network, suggested_profile or None)``.
+def suggested_profile(network) -> str | None:
+    """The hardware profile the network's file suggests, or None."""
+    return dict(network.meta).get("profile") or None
 
-    ``dt`` (seconds per tick) and ``options`` are passed to the NIR importer.
+
+def with_profile(network, profile: str | None):
+    """``network`` with ``profile`` as its suggested profile (unchanged when None)."""
+    if not profile or suggested_profile(network) == profile:
+        return network
+    meta = {**dict(network.meta), "profile": str(profile)}
+    return replace(network, meta=tuple(sorted(meta.items())))
+
+
+def load_network(path, dt: float | None = None, **options):
+    """Read a network file of any kind.
+
+    Parameters
+    ----------
+    path : path-like
+    dt : float, optional
+        Seconds per tick of a NIR graph's time constants and delays.
+    **options
+        NIR: ``reset``, ``fire_on``, ``discretization``, ``bias``, ``readout``,
+        ``notes`` (:func:`~.nir_import.from_nir`). lava-dl: ``input_bias`` (an
+        array, or the path of an ``.npy``), ``reset_interval``, ``reset_offset``,
+        ``readout`` (:func:`~.netx.read_netx`). None of them for a ``net.h5``.
+
+    Returns
+    -------
+    Network
+        With the profile its file suggests in its meta (:func:`suggested_profile`).
     """
     kind = network_kind(path)
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = sorted(set(given) - set(OPTIONS[kind]))
+    if unknown:
+        takes = ", ".join(OPTIONS[kind]) or "none"
+        raise InputError(f"{path}: a {KIND_NAMES[kind]} takes no option "
+                         f"{', '.join(unknown)} (its options: {takes})")
     if kind == "neuroemu":
         from .network_h5 import read_network
 
-        return read_network(path)
+        net, profile = read_network(path)
+        return with_profile(net, profile)
     if kind == "nir":
         from .nir_import import read_nir
 
-        return read_nir(path, dt=dt, **options), None
+        return read_nir(path, dt=dt, **given)
     from .netx import read_netx
 
-    return read_netx(path), "loihi"
+    bias = given.pop("input_bias", None)
+    if isinstance(bias, (str, Path)):
+        bias = _load_npy(bias, "input_bias")
+    return with_profile(read_netx(path, bias, **given), "loihi")
+
+
+def _load_npy(path, what: str):
+    import numpy as np
+
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{what} {path}: not a readable .npy file ({exc})") from None

@@ -46,7 +46,14 @@ def _bits_needed(w: np.ndarray) -> int:
 
 
 def write_network(path, net: Network, profile: str | None = None) -> None:
-    """Write ``net`` to ``path`` (atomically: no partial file on failure)."""
+    """Write ``net`` to ``path`` (atomically: no partial file on failure).
+
+    ``profile``: the hardware profile the file suggests (default: the one the
+    network's meta suggests, if any).
+    """
+    meta = dict(net.meta)
+    profile = profile or meta.pop("profile", None)
+    meta.pop("profile", None)  # kept in the root attribute
     with atomic_h5(path) as f:
         f.attrs["format"] = FORMAT
         f.attrs["format_version"] = FORMAT_VERSION
@@ -57,7 +64,7 @@ def write_network(path, net: Network, profile: str | None = None) -> None:
         f.attrs["readout_population"] = net.readout.population if net.readout else ""
         f.attrs["readout_kind"] = net.readout.kind if net.readout else ""
         f.attrs["profile"] = profile or ""
-        f.attrs["meta_json"] = json.dumps(dict(net.meta))
+        f.attrs["meta_json"] = json.dumps(meta)
         pops = f.create_group("populations")
         for p in net.populations:
             g = pops.create_group(p.name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import FormatError
+from ..errors import FormatError, NeuroemuWarning
 
 EVENT_DTYPE = np.dtype([("t", "<i8"), ("x", "<u2"), ("y", "<u2"), ("p", "u1")])
 """One event: ``t`` (int64, µs), ``x``, ``y`` (uint16, pixels from the top-left), ``p`` (uint8)."""
@@ -37,7 +37,7 @@ CAMERAS: tuple[tuple[str, str, int, int], ...] = (
 )
 
 
-class EventWarning(UserWarning):
+class EventWarning(NeuroemuWarning):
     """Records of a recording were dropped or a recording holds no events."""
 
 

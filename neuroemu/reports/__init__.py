@@ -97,7 +97,7 @@ def format_text(report: dict) -> str:
     return _fmt(report)
 
 
-def write_report(trace, profile, out_dir, network=None) -> dict:
+def write_report(trace, profile, out_dir, network=None, report=None) -> dict:
     """Price ``trace`` on ``profile`` and write the report into ``out_dir``.
 
     Everything is drawn into a hidden staging folder inside ``out_dir`` and then
@@ -106,12 +106,14 @@ def write_report(trace, profile, out_dir, network=None) -> dict:
 
     Parameters
     ----------
-    trace : neuroemu.results.trace_file.Trace
+    trace : neuroemu.results.Result
     profile : neuroemu.hw.Profile
     out_dir : str or os.PathLike
         Created if missing.
     network : neuroemu.ir.Network, optional
         For connection sparsity (see :func:`neuroemu.energy.price`).
+    report : dict, optional
+        The run already priced on ``profile`` (``Result.price``); priced here if None.
 
     Returns
     -------
@@ -122,7 +124,9 @@ def write_report(trace, profile, out_dir, network=None) -> dict:
     from .figures import write_figures
     from .text import format_text as _fmt
 
-    report = price(trace, profile, network=network)
+    if report is None:
+        report = price(trace, profile, network=network)
+    report = dict(report)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)

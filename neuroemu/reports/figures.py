@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..energy.model import CATEGORIES
+from ..mapping.codes import MODEL_INPUT
 
 #: most spikes drawn in one raster panel (a random, seeded subset above it)
 MAX_RASTER_POINTS = 200_000
@@ -78,7 +79,7 @@ def raster(trace, path) -> None:
     """Spike raster, one panel per neuron population (time on x, neuron on y)."""
     from matplotlib.ticker import MaxNLocator
 
-    pops = [i for i, m in enumerate(trace.pop_model) if m != 0]
+    pops = [i for i, m in enumerate(trace.pop_model) if m != MODEL_INPUT]
     fig = _figure(10, 1.0 + 1.9 * max(len(pops), 1))
     tick = np.asarray(trace.spike_tick, np.int64)
     neuron = np.asarray(trace.spike_neuron, np.int64)
@@ -120,8 +121,8 @@ def raster(trace, path) -> None:
             ax.text(0.5, 0.5, "no spikes", transform=ax.transAxes, ha="center", va="center",
                     color="gray")
     axes[-1].set_xlabel("tick")
-    fig.suptitle(f"Spike raster: {trace.network} ({trace.ticks} ticks of {trace.tick_us:g} us; "
-                 "input spikes are counted, not recorded)", fontsize=10)
+    fig.suptitle(f"Spike raster: {trace.network_name} ({trace.ticks} ticks of "
+                 f"{trace.tick_us:g} us; input spikes are counted, not recorded)", fontsize=10)
     _save(fig, path)
 
 
@@ -132,7 +133,7 @@ def spikes_per_tick(trace, path) -> None:
     ax = fig.add_subplot(1, 1, 1)
     ticks = np.arange(counts.shape[0])
     for p, name in enumerate(trace.pop_names):
-        style = "--" if trace.pop_model[p] == 0 else "-"
+        style = "--" if trace.pop_model[p] == MODEL_INPUT else "-"
         ax.step(ticks, counts[:, p], where="mid", linestyle=style, linewidth=1.2,
                 label=f"{name} ({int(counts[:, p].sum())})")
     ax.set_xlabel("tick")
@@ -141,7 +142,7 @@ def spikes_per_tick(trace, path) -> None:
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(title="population (total)", fontsize=8, title_fontsize=8, loc="upper right")
-    ax.set_title(f"Spikes per tick: {trace.network}", fontsize=10)
+    ax.set_title(f"Spikes per tick: {trace.network_name}", fontsize=10)
     _save(fig, path)
 
 
@@ -154,8 +155,8 @@ def core_load(trace, report: dict, path) -> None:
     height = int(xy[:, 1].max()) + 1 if xy.size else 1
     energy = np.asarray(report["energy_by_core_j"], np.float64)
     unit, scale = energy_unit(float(energy.max()) if energy.size else 0.0)
-    panels = (("synaptic operations", np.asarray(trace.counters["synaptic_ops"], np.float64)),
-              (f"energy ({unit})", energy / scale))
+    ops = np.asarray(trace.counters_by_core["synaptic_ops"], np.float64)
+    panels = (("synaptic operations", ops), (f"energy ({unit})", energy / scale))
     aspect = height / width
     fig = _figure(min(12, 2.0 + 5.0 * 2), max(2.8, min(8, 1.6 + 4.8 * aspect)))
     axes = fig.subplots(1, 2, squeeze=False)[0]

@@ -1,10 +1,11 @@
-"""Run traces, ``traces/*.h5``: what a run produced, readable with one call.
+"""Run traces, ``traces/*.h5``: a :class:`~.result.Result` on disk, readable with one call.
 
-Layout (format ``neuroemu-trace``, ``format_version`` 1)::
+Layout (format ``neuroemu-trace``, ``format_version`` 2)::
 
     /            attrs: format, format_version, network, profile, engine, ticks, tick_us,
-                        wall_s, settings_json, readout_class (-1 for none), readout_kind,
-                        readout_population, profile_toml (the profile file the run used)
+                        wall_s, compile_s, settings_json, readout_class (-1 for none),
+                        readout_kind, readout_population, profile_toml (the profile file
+                        the run used), input_events, input_kind
     /spikes/{tick, neuron, value}           (K,) integers, global neuron index, sorted
     /readout/values                         (n,) readout values
     /counters/<name>                        (C,) int64 per core
@@ -14,161 +15,97 @@ Layout (format ``neuroemu-trace``, ``format_version`` 1)::
     /populations: attrs names; datasets offset (P + 1,), model (P,)
     /projections: attrs names, sources, targets, kinds; dataset synapses (n_proj,)
     /probes/{neurons, v, u}
+    /records/<population>/<register>        (T, n) registers of whole populations, every
+                                            tick (only those recorded; neuroemu.results.records)
 
-A trace holds everything an energy and latency report needs, so a finished run
-can be priced again on another profile without re-simulation.
+Version 1 (before ``input_events``, ``input_kind``, ``compile_s`` and
+``/records``) is read as well, with no input count and no records. A float run
+(``engine='float'``) has no chip to save: it is refused.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from ..engine.result import COUNTERS, PER_TICK
+from ..errors import NeuroemuError
 from ..h5io import Reader, atomic_h5, open_h5
+from .records import Records
 
 FORMAT = "neuroemu-trace"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
-@dataclass(eq=False)
-class Trace:
-    """A finished run, as saved (see the module docstring for the fields)."""
+def write_trace(path, result, h5=None) -> None:
+    """Write ``result`` (a :class:`~.result.Result`) to ``path`` atomically (no partial
+    file on failure).
 
-    network: str
-    profile: str
-    engine: str
-    ticks: int
-    tick_us: float
-    wall_s: float
-    settings: dict
-    spike_tick: np.ndarray
-    spike_neuron: np.ndarray
-    spike_value: np.ndarray
-    readout_class: int | None
-    readout_kind: str
-    readout_values: np.ndarray
-    counters: dict
-    per_tick: dict
-    v: np.ndarray
-    u: np.ndarray
-    count: np.ndarray
-    core_population: np.ndarray
-    core_xy: np.ndarray
-    core_neurons: np.ndarray
-    core_synapses: np.ndarray
-    core_axons: np.ndarray
-    pop_names: list
-    pop_offset: np.ndarray
-    pop_model: np.ndarray
-    readout_population: str
-    proj_names: list
-    proj_sources: list
-    proj_targets: list
-    proj_kinds: list
-    proj_synapses: np.ndarray
-    probe_neurons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    probe_v: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
-    probe_u: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
-    profile_toml: str = ""
-
-    @property
-    def n_cores(self) -> int:
-        return int(self.core_population.size)
-
-    def total(self, name: str) -> int:
-        return int(self.counters[name].sum())
-
-    def spike_counts(self) -> dict:
-        """Spikes per population (input spikes included)."""
-        n = np.bincount(self.core_population, weights=self.counters["spikes"],
-                        minlength=len(self.pop_names)).astype(np.int64)
-        return {name: int(n[i]) for i, name in enumerate(self.pop_names)}
-
-    def population_of_core(self) -> list[str]:
-        return [self.pop_names[p] for p in self.core_population]
-
-    @classmethod
-    def from_result(cls, result, tick_us: float = 1000.0, settings: dict | None = None) -> Trace:
-        """The trace of a live :class:`~neuroemu.engine.RunResult`."""
-        cfg = result.config
-        cls_, values = result.readout()
-        ro = cfg.network.readout
-        proj_syn = np.bincount(cfg.syn_proj, minlength=len(cfg.network.projections))
-        profile_path = Path(cfg.profile.path) if cfg.profile.path else None
-        return cls(
-            network=cfg.network.name, profile=cfg.profile.name, engine=result.engine,
-            ticks=int(result.ticks), tick_us=float(tick_us), wall_s=float(result.wall_s),
-            settings=dict(settings or {}),
-            spike_tick=result.spike_tick, spike_neuron=result.spike_neuron,
-            spike_value=result.spike_value,
-            readout_class=cls_, readout_kind=ro.kind if ro else "",
-            readout_values=np.asarray(values if values is not None else [], dtype=np.float64),
-            counters=dict(result.counters), per_tick=dict(result.per_tick),
-            v=result.v, u=result.u, count=result.count,
-            core_population=cfg.core_pop, core_xy=cfg.core_xy,
-            core_neurons=np.bincount(cfg.core_of, minlength=cfg.n_cores),
-            core_synapses=cfg.core_synapses, core_axons=cfg.core_axons,
-            pop_names=cfg.pop_names, pop_offset=cfg.pop_offset, pop_model=cfg.pop_model,
-            readout_population=ro.population if ro else "",
-            proj_names=[p.name for p in cfg.network.projections],
-            proj_sources=[p.source for p in cfg.network.projections],
-            proj_targets=[p.target for p in cfg.network.projections],
-            proj_kinds=[p.kind for p in cfg.network.projections],
-            proj_synapses=proj_syn.astype(np.int64),
-            probe_neurons=result.probe_neurons, probe_v=result.probe_v, probe_u=result.probe_u,
-            profile_toml=profile_path.read_text() if profile_path and profile_path.exists() else "",
-        )
-
-
-def write_trace(path, trace: Trace) -> None:
-    """Write ``trace`` to ``path`` (atomically)."""
+    ``h5``: an HDF5 file already open for writing (the run's own, whose records
+    were streamed into it); the fields are added to it instead.
+    """
+    if not result.counters_by_core:
+        raise NeuroemuError(f"a {result.engine} run has no chip trace to save (no cores, no "
+                            "counters); run on the chip (engine='event') to save it")
+    if h5 is not None:
+        _write_fields(h5, result)
+        return
     with atomic_h5(path) as f:
-        f.attrs["format"] = FORMAT
-        f.attrs["format_version"] = FORMAT_VERSION
-        for key in ("network", "profile", "engine", "ticks", "tick_us", "wall_s",
-                    "readout_kind", "readout_population"):
-            f.attrs[key] = getattr(trace, key)
-        f.attrs["readout_class"] = -1 if trace.readout_class is None else trace.readout_class
-        f.attrs["settings_json"] = json.dumps(trace.settings, default=str)
-        f.attrs["profile_toml"] = trace.profile_toml
-        for key, arr in (("tick", trace.spike_tick), ("neuron", trace.spike_neuron),
-                         ("value", trace.spike_value)):
-            f.create_dataset(f"spikes/{key}", data=arr, compression="gzip")
-        f.create_dataset("readout/values", data=trace.readout_values)
-        for name, arr in trace.counters.items():
-            f.create_dataset(f"counters/{name}", data=arr)
-        for name, arr in trace.per_tick.items():
-            f.create_dataset(f"per_tick/{name}", data=arr, compression="gzip")
-        for key in ("v", "u", "count"):
-            f.create_dataset(f"registers/{key}", data=getattr(trace, key))
-        for key, arr in (("population", trace.core_population), ("xy", trace.core_xy),
-                         ("neurons", trace.core_neurons), ("synapses", trace.core_synapses),
-                         ("axons", trace.core_axons)):
-            f.create_dataset(f"cores/{key}", data=arr)
-        g = f.create_group("populations")
-        g.attrs["names"] = list(trace.pop_names)
-        g.create_dataset("offset", data=trace.pop_offset)
-        g.create_dataset("model", data=trace.pop_model)
-        g = f.create_group("projections")
-        for key in ("names", "sources", "targets", "kinds"):
-            g.attrs[key] = list(getattr(trace, f"proj_{key}"))
-        g.create_dataset("synapses", data=trace.proj_synapses)
-        for key, arr in (("neurons", trace.probe_neurons), ("v", trace.probe_v),
-                         ("u", trace.probe_u)):
-            f.create_dataset(f"probes/{key}", data=arr)
+        _write_fields(f, result)
+        if result.records is not None and result.records.path != path:
+            result.records.copy_into(f)
 
 
-def read_trace(path) -> Trace:
-    """Read a trace written by :func:`write_trace` (or ``neuroemu run --out``)."""
+def _write_fields(f, result) -> None:
+    f.attrs["format"] = FORMAT
+    f.attrs["format_version"] = FORMAT_VERSION
+    for key, attr in (("network", "network_name"), ("profile", "profile_name"),
+                      ("engine", "engine"), ("ticks", "ticks"), ("tick_us", "tick_us"),
+                      ("wall_s", "wall_s"), ("compile_s", "compile_s"),
+                      ("readout_kind", "readout_kind"),
+                      ("readout_population", "readout_population"),
+                      ("input_events", "input_events"), ("input_kind", "input_kind")):
+        f.attrs[key] = getattr(result, attr)
+    f.attrs["readout_class"] = -1 if result.readout_class is None else result.readout_class
+    f.attrs["settings_json"] = json.dumps(result.settings, default=str)
+    f.attrs["profile_toml"] = result.profile_toml
+    for key, arr in (("tick", result.spike_tick), ("neuron", result.spike_neuron),
+                     ("value", result.spike_value)):
+        f.create_dataset(f"spikes/{key}", data=arr, compression="gzip")
+    f.create_dataset("readout/values", data=result.readout_values)
+    for name, arr in result.counters_by_core.items():
+        f.create_dataset(f"counters/{name}", data=arr)
+    for name, arr in result.per_tick.items():
+        f.create_dataset(f"per_tick/{name}", data=arr, compression="gzip")
+    for key in ("v", "u", "count"):
+        f.create_dataset(f"registers/{key}", data=getattr(result, key))
+    for key, arr in (("population", result.core_population), ("xy", result.core_xy),
+                     ("neurons", result.core_neurons), ("synapses", result.core_synapses),
+                     ("axons", result.core_axons)):
+        f.create_dataset(f"cores/{key}", data=arr)
+    g = f.create_group("populations")
+    g.attrs["names"] = list(result.pop_names)
+    g.create_dataset("offset", data=result.pop_offset)
+    g.create_dataset("model", data=result.pop_model)
+    g = f.create_group("projections")
+    for key in ("names", "sources", "targets", "kinds"):
+        g.attrs[key] = list(getattr(result, f"proj_{key}"))
+    g.create_dataset("synapses", data=result.proj_synapses)
+    for key, arr in (("neurons", result.probe_neurons), ("v", result.probe_v),
+                     ("u", result.probe_u)):
+        f.create_dataset(f"probes/{key}", data=arr)
+
+
+def read_trace(path) -> dict:
+    """The fields of the :class:`~.result.Result` saved at ``path`` by :func:`write_trace`
+    (``Result.save``, ``neuroemu run --out``); :func:`neuroemu.load_run` reads a run."""
     with open_h5(path, "trace") as f:
         r = Reader(f, path)
         fmt = r.attr("/", "format", default=None)
         if fmt != FORMAT:
-            r.fail("/", f"attribute 'format' = {fmt!r}, expected {FORMAT!r}")
+            r.fail("/", f"attribute 'format' = {fmt!r}, expected {FORMAT!r} (a run written "
+                        "by neuroemu run --out or Result.save)")
         version = r.attr("/", "format_version", int)
         if version > FORMAT_VERSION or version < 1:
             r.fail("/", f"format_version {version}, this neuroemu reads 1..{FORMAT_VERSION}")
@@ -181,17 +118,18 @@ def read_trace(path) -> Trace:
         counters = {k: r.array(f"counters/{k}", "iu", (n_cores,)) for k in COUNTERS}
         per_tick = {k: r.array(f"per_tick/{k}", "iu", (ticks, n_cores)) for k in PER_TICK}
         rc = r.attr("/", "readout_class", int)
-        return Trace(
-            network=r.attr("/", "network", str), profile=r.attr("/", "profile", str),
-            engine=r.attr("/", "engine", str), ticks=r.attr("/", "ticks", int),
+        return dict(
+            network_name=r.attr("/", "network", str), profile_name=r.attr("/", "profile", str),
+            engine=r.attr("/", "engine", str), ticks=ticks,
             tick_us=float(r.attr("/", "tick_us")), wall_s=float(r.attr("/", "wall_s")),
-            settings=json.loads(r.attr("/", "settings_json", str)),
+            compile_s=float(r.attr("/", "compile_s", default=0.0)),
+            settings=json.loads(r.attr("/", "settings_json", str)), origin=str(path),
             spike_tick=r.array("spikes/tick", "iu"), spike_neuron=r.array("spikes/neuron", "iu"),
             spike_value=r.array("spikes/value", "iu"),
             readout_class=None if rc < 0 else rc,
             readout_kind=r.attr("/", "readout_kind", str),
             readout_values=r.array("readout/values", "iuf"),
-            counters=counters, per_tick=per_tick,
+            counters_by_core=counters, per_tick=per_tick,
             v=r.array("registers/v", "iu"), u=r.array("registers/u", "iu"),
             count=r.array("registers/count", "iu"),
             core_population=r.array("cores/population", "iu"), core_xy=r.array("cores/xy", "iu"),
@@ -206,4 +144,7 @@ def read_trace(path) -> Trace:
             probe_neurons=r.array("probes/neurons", "iu"), probe_v=r.array("probes/v", "iu"),
             probe_u=r.array("probes/u", "iu"),
             profile_toml=r.attr("/", "profile_toml", str, ""),
+            input_events=r.attr("/", "input_events", int, 0),
+            input_kind=r.attr("/", "input_kind", str, "none"),
+            records=Records.in_file(f, path),
         )

@@ -10,7 +10,8 @@ from neuroemu.engine import make_stimulus, simulate
 from neuroemu.hw import load_profile
 from neuroemu.ir import Network, Population, Readout, neuron, projection
 from neuroemu.mapping import map_network
-from neuroemu.results.trace_file import Trace
+from neuroemu.results.build import from_chip_run
+from neuroemu.results.result import Result
 
 try:
     import tomllib
@@ -58,10 +59,10 @@ def two_way(kind: str = "count") -> Network:
 
 
 def run(net: Network, profile, ticks: int, tick, channel, tick_us: float = 1000.0,
-        settings: dict | None = None) -> Trace:
+        settings: dict | None = None) -> Result:
     """Map ``net`` on ``profile``, run it with the event engine, return its trace."""
     cfg = map_network(net, profile)
     n_in = net.population(net.input).size
     stim = make_stimulus(np.asarray(tick), np.asarray(channel), n_in)
     result = simulate(cfg, stim, ticks, engine="event")
-    return Trace.from_result(result, tick_us=tick_us, settings=settings or {})
+    return from_chip_run(result, tick_us=tick_us, settings=settings or {})

@@ -44,11 +44,11 @@ def test_chain_counts_are_the_hand_derived_ones():
     # tick 0 reaches a at tick 1 (1 accumulate, 1 packet, 1 hop); a fires and reaches b at
     # tick 2 (the same again); a and b each update once (input received, fired).
     tr = run(chain(), small_cores("loihi"), T, [0], [0])
-    np.testing.assert_array_equal(tr.counters["synaptic_ops"], [0, 1, 1])
-    np.testing.assert_array_equal(tr.counters["neuron_updates"], [0, 1, 1])
-    np.testing.assert_array_equal(tr.counters["packets"], [0, 1, 1])
-    np.testing.assert_array_equal(tr.counters["hops"], [0, 1, 1])
-    np.testing.assert_array_equal(tr.counters["spikes"], [1, 1, 1])
+    np.testing.assert_array_equal(tr.counters_by_core["synaptic_ops"], [0, 1, 1])
+    np.testing.assert_array_equal(tr.counters_by_core["neuron_updates"], [0, 1, 1])
+    np.testing.assert_array_equal(tr.counters_by_core["packets"], [0, 1, 1])
+    np.testing.assert_array_equal(tr.counters_by_core["hops"], [0, 1, 1])
+    np.testing.assert_array_equal(tr.counters_by_core["spikes"], [1, 1, 1])
 
 
 @pytest.mark.parametrize("name", ["loihi", "truenorth", "horowitz45nm", "generic"])
@@ -85,8 +85,8 @@ def test_fan_out_hops_follow_the_mesh():
     # 3 packets of 1, 1 and 2 hops; 3 accumulates; 3 updates; no neuron fires.
     prof = small_cores("truenorth", width=2)
     tr = run(fan_out(), prof, 3, [0], [0])
-    np.testing.assert_array_equal(tr.counters["hops"], [0, 1, 1, 2])
-    np.testing.assert_array_equal(tr.counters["packets"], [0, 1, 1, 1])
+    np.testing.assert_array_equal(tr.counters_by_core["hops"], [0, 1, 1, 2])
+    np.testing.assert_array_equal(tr.counters_by_core["packets"], [0, 1, 1, 1])
     r = price(tr, prof)
     assert r["hops"] == 4 and r["packets"] == 3 and r["synaptic_ops"] == 3
     # TrueNorth is all-in: only the synaptic events cost, 26 pJ each

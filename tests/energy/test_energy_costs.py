@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from energy_nets import MODELS, chain, prices, run, small_cores
 
+from neuroemu import load_run
 from neuroemu.energy import load_costs, price
-from neuroemu.energy.costs import ENERGY_KEYS, profile_of_trace
+from neuroemu.energy.costs import ENERGY_KEYS, profile_of_run
 from neuroemu.errors import ProfileError
 from neuroemu.hw import available_profiles, load_profile
-from neuroemu.results.trace_file import read_trace, write_trace
 
 LOIHI = (MODELS / "loihi.toml").read_text()
 
@@ -93,9 +93,9 @@ def test_trace_keeps_its_profile(tmp_path):
     prof = load_profile(write_profile(tmp_path, text, "loihi"))
     small = prof.with_registers(neurons_per_core=1, mesh_width=4, mesh_height=4)
     tr = run(chain(), small, 5, [0], [0])
-    write_trace(tmp_path / "run.h5", tr)
-    saved = read_trace(tmp_path / "run.h5")
-    again, note = profile_of_trace(saved, str(tmp_path / "run.h5"))
+    tr.save(tmp_path / "run.h5")
+    saved = load_run(tmp_path / "run.h5")
+    again, note = profile_of_run(saved, str(tmp_path / "run.h5"))
     assert note == ""
     r = price(saved, again)
     assert r["energy_by_category_j"]["synaptic_ops"] == pytest.approx(2 * 10.0e-12, rel=1e-12)
@@ -105,7 +105,7 @@ def test_trace_keeps_its_profile(tmp_path):
 def test_trace_copy_with_a_broken_profile_names_the_trace(tmp_path):
     tr = run(chain(), small_cores("loihi"), 5, [0], [0])
     tr.profile_toml = LOIHI.replace("packet_pj = 1.7", 'packet_pj = "x"')
-    prof, _ = profile_of_trace(tr, "traces/old.h5")
+    prof, _ = profile_of_run(tr, "traces/old.h5")
     with pytest.raises(ProfileError, match=r"traces/old\.h5.*\[energy\] packet_pj"):
         price(tr, prof)
 
@@ -113,6 +113,6 @@ def test_trace_copy_with_a_broken_profile_names_the_trace(tmp_path):
 def test_old_trace_without_costs_falls_back_to_the_shipped_profile():
     tr = run(chain(), small_cores("loihi"), 5, [0], [0])
     tr.profile_toml = LOIHI.split("# Energy per operation")[0] + "[sources]\n"
-    prof, note = profile_of_trace(tr, "traces/old.h5")
+    prof, note = profile_of_run(tr, "traces/old.h5")
     assert "no [energy] table" in note and "traces/old.h5" in note
     assert load_costs(prof).energy_pj["synaptic_op_pj"] == 23.6

@@ -15,7 +15,7 @@ from neuroemu.cli import main
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.errors import NeuroemuError
 from neuroemu.mapping import map_network
-from neuroemu.networks.loader import load_network
+from neuroemu.networks.loader import load_network, suggested_profile
 from neuroemu.networks.netx import read_netx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,8 +108,8 @@ def test_check_tool_reports_zero_errors(shared_data):
 
 def test_loader_and_import_command(shared_data, tmp_path, capsys):
     d = _tiny(shared_data)
-    net, profile = load_network(d / "tiny.net")
-    assert profile == "loihi" and net.readout.population == "layer2"
+    net = load_network(d / "tiny.net")
+    assert suggested_profile(net) == "loihi" and net.readout.population == "layer2"
     out = tmp_path / "tiny.h5"
     assert main(["import", str(d / "tiny.net"), "--input-bias", str(d / "input_bias.npy"),
                  "--reset-interval", "17", "-o", str(out), "--json"]) == 0

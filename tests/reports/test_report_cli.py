@@ -40,7 +40,7 @@ def test_run_report_and_report_agree(saved_run, tmp_path, capsys):
 
 def test_report_json_on_another_profile(saved_run, capsys):
     trace, live = saved_run
-    assert main(["report", str(trace), "--profile", "truenorth", "--json"]) == 0
+    assert main(["report", str(trace), "--energy-profile", "truenorth", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
     a = json.loads((live / "report.json").read_text())
     assert r["profile"] == "truenorth" and r["run_profile"] == "loihi"
@@ -69,7 +69,7 @@ def test_report_malformed_profile_names_file_and_key(saved_run, tmp_path, capsys
     text = (ROOT / "models" / "loihi.toml").read_text().replace("hop_pj = 3.5", "hop_pj = []")
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
-    assert main(["report", str(trace), "--profile", str(bad)]) == 1
+    assert main(["report", str(trace), "--energy-profile", str(bad)]) == 1
     err = capsys.readouterr().err
     assert str(bad) in err and "[energy] hop_pj" in err
     assert err.count("\n") == 1  # one line, no traceback
@@ -77,7 +77,7 @@ def test_report_malformed_profile_names_file_and_key(saved_run, tmp_path, capsys
 
 def test_report_unknown_profile(saved_run, capsys):
     trace, _ = saved_run
-    assert main(["report", str(trace), "--profile", "nochip"]) == 1
+    assert main(["report", str(trace), "--energy-profile", "nochip"]) == 1
     assert "nochip" in capsys.readouterr().err
 
 
@@ -106,3 +106,12 @@ def test_profiles_subprocess():
     assert proc.returncode == 0, proc.stderr
     names = [p["name"] for p in json.loads(proc.stdout)["profiles"]]
     assert "loihi" in names and "truenorth" in names
+
+
+def test_report_profile_says_it_is_the_chip_option(saved_run, capsys):
+    """--profile is the chip a network runs on everywhere; report prices with
+    --energy-profile and says so when given --profile."""
+    trace, _ = saved_run
+    assert main(["report", str(trace), "--profile", "truenorth"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--energy-profile truenorth" in err

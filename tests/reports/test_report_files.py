@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from neuroemu import load_run
 from neuroemu.energy import price
-from neuroemu.energy.costs import profile_of_trace
+from neuroemu.energy.costs import profile_of_run
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.hw import load_profile
 from neuroemu.ir import Network, Population, Readout, neuron, projection
@@ -17,7 +18,7 @@ from neuroemu.mapping import map_network
 from neuroemu.networks.network_h5 import write_network
 from neuroemu.reports import write_report
 from neuroemu.reports.figures import FIGURES
-from neuroemu.results.trace_file import Trace, read_trace, write_trace
+from neuroemu.results.build import from_chip_run
 
 REQUIRED = ("profile", "energy_j", "energy_by_category_j", "energy_by_population_j",
             "ann_equivalent_energy_j", "ann_convention_energy_j", "convention_energy_j",
@@ -48,13 +49,13 @@ def live_trace(tmp_path: Path, profile="loihi", ticks=30):
     tick, chan = np.nonzero(rng.random((ticks - 5, 16)) < 0.3)
     cfg = map_network(net, prof)
     result = simulate(cfg, make_stimulus(tick, chan, 16), ticks, engine="event")
-    return Trace.from_result(result, settings={"network": str(tmp_path / "net.h5")}), prof
+    return from_chip_run(result, settings={"network": str(tmp_path / "net.h5")}), prof
 
 
 def test_report_files(tmp_path):
     trace, prof = live_trace(tmp_path)
     out = tmp_path / "report"
-    report = write_report(trace, prof, out)
+    report = write_report(trace, prof, out, network=trace.network)
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted([*FIGURES, "report.json", "report.txt"])
     saved = json.loads((out / "report.json").read_text())
@@ -62,7 +63,7 @@ def test_report_files(tmp_path):
     for key in REQUIRED:
         assert key in saved, key
     assert saved["files"] == list(FIGURES)
-    assert saved["connection_sparsity"] is not None  # the network file was found
+    assert saved["connection_sparsity"] is not None  # the network was given
     text = (out / "report.txt").read_text()
     assert "most energy:" in text and saved["dominant_population"] in text
 
@@ -105,9 +106,9 @@ def test_saved_trace_prices_exactly_like_the_live_run(tmp_path):
     # the run's profile is the modified loihi; keep its text in the trace as a run would
     trace.profile_toml = Path(prof.path).read_text()
     live = price(trace, prof)
-    write_trace(tmp_path / "run.h5", trace)
-    saved = read_trace(tmp_path / "run.h5")
-    again, _ = profile_of_trace(saved, str(tmp_path / "run.h5"))
+    trace.save(tmp_path / "run.h5")
+    saved = load_run(tmp_path / "run.h5")
+    again, _ = profile_of_run(saved, str(tmp_path / "run.h5"))
     # core limits are not in the saved profile text, but no price depends on them
     repriced = price(saved, again)
     assert json.dumps(repriced, sort_keys=True) == json.dumps(live, sort_keys=True)
