@@ -317,7 +317,7 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         else:
             from .engine.float_reference import simulate_float
 
-            raw = simulate_float(net, stimulus, ticks, probes=rec.neurons)
+            raw = simulate_float(net, stimulus, ticks, probes=rec.neurons, progress=bar)
             rec.take(raw.probe_v, raw.probe_u)
         if input is not None and int(info["events"]) == 0:
             warnings.warn(f"no input event reached the network from {settings['input']} "
@@ -353,7 +353,7 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain):
                         on_overflow=on_overflow, progress=bar, drain_ticks=drain,
                         probe_sink=rec.take)
     raw = simulate(cfg, stimulus, ticks, engine="reference", probes=rec.neurons,
-                   on_overflow=on_overflow)
+                   on_overflow=on_overflow, progress=bar)
     rec.take(raw.probe_v, raw.probe_u)
     return raw
 

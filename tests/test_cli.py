@@ -312,3 +312,32 @@ def test_an_unknown_option_is_said_with_the_subcommands_usage(capsys):
         main(["--bogus", "info", EXAMPLE])
     err = capsys.readouterr().err
     assert err.startswith("usage: neuroemu [-h]") and "unrecognized arguments: --bogus" in err
+
+
+def test_every_option_that_writes_a_file_makes_its_folder(tmp_path, capsys):
+    models = ROOT / "models"
+    d = tmp_path / "a" / "b"
+    runs = [
+        ["events", "info", str(ROOT / "traces" / "nmnist_4.aedat"), "--plot",
+         str(d / "events.png")],
+        ["theory", "scaling", "--d", "1..2", "--m", "1", "--plot", str(d / "scaling.png")],
+        ["convert", str(models / "digits_qcfs_L4.npz"), "--method", "pascal", "-o",
+         str(d / "conv.h5"), "--save-ann", str(d / "ann" / "ann.npz")],
+        ["import", str(models / "example.h5"), "-o", str(d / "imported.h5")],
+        ["export", str(models / "example.h5"), "-o", str(d / "x.nir"), "--lossy", "--dt", "1e-3"],
+        ["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(d / "run.h5"),
+         "--report", str(d / "report"), "--quiet"],
+    ]
+    for argv in runs:
+        assert main(argv) == 0, argv
+    capsys.readouterr()
+    for name in ("events.png", "scaling.png", "conv.h5", "ann/ann.npz", "imported.h5",
+                 "x.nir", "run.h5", "report/report.json"):
+        assert (d / name).is_file(), name
+
+
+def test_plot_of_a_recording_without_events(capsys, shared_data, tmp_path):
+    src = shared_data / "aedat" / "malformed_v31_invalid_events.aedat"
+    assert main(["events", "info", str(src), "--plot", str(tmp_path / "e.png")]) == 0
+    assert "holds no events" in capsys.readouterr().out
+    assert (tmp_path / "e.png").stat().st_size > 1000

@@ -6,6 +6,9 @@ The network is the NIR paper's N-MNIST spiking CNN trained with Sinabs
 128->256, IF; affine 256->10, IF), imported with
 :func:`neuroemu.networks.nir_import.read_nir` (IF neurons have no time constant,
 so no ``dt`` is needed) and written with the Loihi profile as its suggestion.
+Sinabs numbers its nodes; the import names the populations ``input``, ``conv1``,
+``conv2``, ``conv3``, ``fc1`` and ``fc2`` (NIR nodes ``1``, ``3``, ``6``, ``10``,
+``12``), and the readout is ``fc2``.
 
 The recording is one real N-MNIST test digit, a "4" (tonic's test sample,
 ``shared/data/aedat/nmnist_sample.bin``, 34 x 34 ATIS, 4,325 events over

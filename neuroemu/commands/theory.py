@@ -130,15 +130,10 @@ def _options(args) -> dict:
 
 
 def main_list(args) -> int:
-    from ..theory.catalog import CATALOG, build
+    from ..theory.catalog import catalog_rows
     from .common import print_json, table
 
-    rows = []
-    for name, (desc, _) in CATALOG.items():
-        con = build(name)[0] if name != "boolean" else build(name, table="0x96")[0]
-        rows.append({"name": name, "example": con.name, "inputs": con.d, "clock": con.clock,
-                     "delay": con.delay, "memory": con.memory, "neurons": con.neurons,
-                     "weights": con.weights, "description": desc})
+    rows = catalog_rows()
     if args.json:
         print_json(rows)
         return 0
@@ -167,49 +162,6 @@ def _profile(args):
     return prof
 
 
-def _describe(r) -> list[str]:
-    scale = "integer network as built" if r.scale is None else f"re-quantized, scale {r.scale:g}"
-    head = (f"{r.construction}: {r.cases} input train{'s' if r.cases != 1 else ''} run "
-            f"({r.method})")
-    if r.functions > 1:
-        head += f" per function, {r.functions} functions"
-    verdict = "exact" if r.exact else (
-        "does not map" if r.mapping_error else f"{r.mismatches} mismatch"
-        + ("es" if r.mismatches != 1 else ""))
-    lines = [f"{head}; covers {r.covers} of {1 << (r.d * r.T)} trains of length {r.T}"
-             f"{' (exhaustive)' if r.exhaustive else ''}: {verdict}"]
-    plural = lambda n, what: f"{n} {what}" + ("" if n == 1 else "s")  # noqa: E731
-    size = (f"{plural(r.neurons, 'neuron')}, {plural(r.weights, 'weight')}"
-            if r.functions == 1 else
-            f"up to {r.neurons} neurons and {r.weights} weights per function "
-            f"({r.neurons_total} and {r.weights_total} in all)")
-    lines.append(f"  {size}; output delay {plural(r.delay, 'tick')}; profile {r.profile} "
-                 f"(w_bits {r.w_bits}), {scale}")
-    lines.append(f"  {r.note}")
-    if r.mapping_error:
-        lines.append(f"  mapping: {r.mapping_error}")
-    if r.failing_functions and r.functions > 1:
-        shown = ", ".join(r.failing_functions[:8])
-        more = len(r.failing_functions) - 8
-        lines.append(f"  failing functions: {shown}{f' and {more} more' if more > 0 else ''}")
-    f = r.first_failure
-    if f:
-        if "window_input" in f:
-            shown = (f"input instants {f['window_start']}..{f['first_tick'] - 1} "
-                     f"{f['window_input']}")
-        else:
-            shown = f"input {f['input']}"
-        near = [t for t in f["expected"] if abs(t - f["first_tick"]) <= 8][:8]
-        got = [t for t in f["got"] if abs(t - f["first_tick"]) <= 8][:8]
-        lines.append(f"  first failure: {f['function']}, {f['case']} #{f['train_index']}: "
-                     f"{shown}; output ticks near tick {f['first_tick']}: expected {near}, "
-                     f"got {got}")
-    lines.append(f"  {r.seconds:.2f} s, {r.runs} emulator run{'s' if r.runs != 1 else ''}, "
-                 f"{r.ticks} ticks" + (f", {r.overflows} register overflows"
-                                       if r.overflows else ""))
-    return lines
-
-
 def main_verify(args) -> int:
     from ..theory.catalog import build
     from ..theory.verify import verify
@@ -224,7 +176,7 @@ def main_verify(args) -> int:
     if args.json:
         print_json(r.to_dict())
     else:
-        print("\n".join(_describe(r)))
+        print("\n".join(r.describe()))
     return 0 if r.exact else 1
 
 

@@ -603,7 +603,8 @@ def load_ann(path) -> ANN:
 
 
 def save_ann(path, ann: ANN) -> None:
-    """Write ``ann`` in the ``.npz`` layout of the module docstring."""
+    """Write ``ann`` in the ``.npz`` layout of the module docstring (atomically; missing
+    folders are made)."""
     out = {"format": np.array(FORMAT), "format_version": np.array(FORMAT_VERSION),
            "name": np.array(ann.name), "input_shape": np.asarray(ann.input_shape, np.int64),
            "input_scale": np.array(float(ann.input_scale)), "n_layers": np.array(len(ann.layers))}
@@ -627,7 +628,10 @@ def save_ann(path, ann: ANN) -> None:
         elif ly.kind == "avgpool2d":
             out[pre + "kernel"] = np.asarray(ly.kernel, np.int64)
             out[pre + "stride"] = np.asarray(ly.stride, np.int64)
-    np.savez_compressed(path, **out)
+    from ..h5io import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **out)
 
 
 # ----------------------------------------------------------------------------- PyTorch

@@ -50,7 +50,7 @@ def simulate(cfg, stimulus, ticks: int | None, engine: str = "event", probes=(),
     elif engine == "reference":
         if ticks is None or not (stimulus is None or isinstance(stimulus, Stimulus)):
             raise NeuroemuError("the reference engine needs a whole stimulus and a tick count")
-        result = run_reference(cfg, stimulus, int(ticks), probes)
+        result = run_reference(cfg, stimulus, int(ticks), probes, progress=progress)
     else:
         raise NeuroemuError(f"engine {engine!r} is not 'event' or 'reference'")
     if result.first_overflow is not None and on_overflow != "ignore":

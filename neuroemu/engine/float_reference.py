@@ -204,8 +204,8 @@ def _delivery_matrices(net: Network, offset: np.ndarray) -> dict:
     return mats
 
 
-def simulate_float(net: Network, stimulus: Stimulus | None = None, ticks: int = 100,
-                   probes=()) -> FloatResult:
+def simulate_float(net: Network, stimulus: Stimulus | None, ticks: int,
+                   probes=(), progress=None) -> FloatResult:
     """Run ``net`` in float64 for ``ticks`` ticks on ``stimulus``.
 
     Parameters
@@ -218,6 +218,8 @@ def simulate_float(net: Network, stimulus: Stimulus | None = None, ticks: int = 
     ticks : int
     probes : sequence of int
         Global neuron indices whose v and u are recorded after every tick.
+    progress : callable(ticks_done, ticks), optional
+        Called after every tick.
 
     Returns
     -------
@@ -305,6 +307,8 @@ def simulate_float(net: Network, stimulus: Stimulus | None = None, ticks: int = 
         v_sum += v
         probe_v[t] = v[probes]
         probe_u[t] = u[probes]
+        if progress is not None:
+            progress(t + 1, ticks)
 
     cat = (lambda i: np.concatenate([s[i] for s in spikes]).astype(np.int64))
     return FloatResult(

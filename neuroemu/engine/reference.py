@@ -84,8 +84,11 @@ def update_neurons(cfg: HardwareConfig, state: dict, acc: np.ndarray):
 
 
 def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
-                  probes=()) -> RunResult:
-    """Run ``cfg`` for ``ticks`` ticks on ``stimulus``, densely."""
+                  probes=(), progress=None) -> RunResult:
+    """Run ``cfg`` for ``ticks`` ticks on ``stimulus``, densely.
+
+    ``progress``: called as ``progress(ticks_done, ticks)`` after every tick.
+    """
     start = time.perf_counter()
     n, n_cores = cfg.n_neurons, cfg.n_cores
     ring = cfg.max_delay + 1
@@ -162,6 +165,8 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         v_sum += np.where(tracked, state["v"], 0)
         probe_v[t] = state["v"][probes]
         probe_u[t] = state["u"][probes]
+        if progress is not None:
+            progress(t + 1, ticks)
 
     cat = (lambda i: np.concatenate([s[i] for s in spikes]).astype(np.int64)) if spikes else (
         lambda i: np.zeros(0, np.int64))

@@ -1,10 +1,11 @@
 """Export a neuroemu network back to NIR (HDF5), the inverse of :mod:`.nir_import`.
 
-Every neuron population becomes a neuron node named after it, the input
-population an Input node, the readout population feeds an Output node, and
-every projection a chain of linear nodes. The IR fixes the computation but
-not NIR's parametrisation (``r`` and the weights, ``v_leak`` and an Affine bias
-trade off against each other), so:
+Every neuron population becomes a neuron node named after it (or after the
+NIR node it was imported from, when the import renamed it: ``conv1`` is
+written back as ``1``), the input population an Input node, the readout
+population feeds an Output node, and every projection a chain of linear
+nodes. The IR fixes the computation but not NIR's parametrisation (``r`` and
+the weights, ``v_leak`` and an Affine bias trade off against each other), so:
 
 * a network imported from NIR carries a ``nir_provenance`` record in its
   ``meta`` (node types, ``r``, ``w_in``, ``v_leak``, ``v_reset``, dtypes, the
@@ -102,6 +103,18 @@ class _Writer:
         self.bias_pop = self.prov.get("bias_population")
         if self.bias_pop and self.bias_pop not in {p.name for p in net.populations}:
             self.bias_pop = None
+
+    def node_names(self) -> dict:
+        """Population name -> NIR node name: the node it was imported from (the import
+        renames bare-number nodes), else the population's own name."""
+        prov = self.prov.get("populations", {})
+        pops = [p.name for p in self.net.populations if p.name != self.bias_pop]
+        out: dict = {}
+        for name in pops:
+            want = prov.get(name, {}).get("node", name)
+            clash = want != name and (want in pops or want in out.values())
+            out[name] = name if clash else want
+        return out
 
     # ---------------------------------------------------------------- checks
     def refuse(self, where: str, what: str):
@@ -223,8 +236,12 @@ class _Writer:
         return node, gain, rest_u
 
     # ---------------------------------------------------------------- projections
-    def chain_from_provenance(self, proj, wmat, info, src_shape, tgt_shape):
+    def chain_from_provenance(self, proj, wmat, info, src_shape, tgt_shape,
+                              direct_ok: bool = True):
         """``([(name, node)], out_shape)`` rebuilding the imported nodes, or None.
+
+        A direct edge in the file (no linear node) stays an empty chain while the weights
+        are the identity, the delay one tick and (``direct_ok``) no bias needs a node on it.
 
         The path is ``post @ weighted @ pre`` with known non-weighted parts ``Q`` (after)
         and ``P`` (before); the weighted node is ``Q+ M P+`` (pseudo-inverses, taken only
@@ -239,6 +256,10 @@ class _Writer:
         # written flat, with the inner nodes under their dotted names
         specs = [s for s in info.get("path", []) if s["type"] not in ("Input", "Output")]
         if not specs:
+            n = wmat.shape[1]
+            if direct_ok and proj.delay == 1 and wmat.shape[0] == n and _same(
+                    wmat, sparse.identity(n, format="csr")):
+                return [], tuple(src_shape)
             return None
         weighted = [i for i, s in enumerate(specs) if s["type"] in ("Affine", "Linear",
                                                                      "Conv2d", "Conv1d")]
@@ -415,7 +436,8 @@ class _Writer:
             info = prov_proj.get(proj.name)
             got = None
             if info is not None:
-                got = self.chain_from_provenance(proj, wmat, info, src.shape, tgt.shape)
+                got = self.chain_from_provenance(proj, wmat, info, src.shape, tgt.shape,
+                                                 direct_ok=not np.any(rest[tgt.name]))
                 if got is None:
                     rewritten.append(proj.name)
             if got is None:
@@ -451,24 +473,25 @@ class _Writer:
                     changed = True
         for name in flat:
             pop_nodes[name] = _flat_node(pop_nodes[name])
-        self.nodes.update(pop_nodes)
+        node_of = self.node_names()
+        self.nodes.update({node_of[k]: node for k, node in pop_nodes.items()})
         chains = [(proj, built[proj.name][0]) for proj in projs]
         # constant drives left for Affine/Conv biases
         self.place_biases(chains, rest, gains)
         for proj, chain in chains:
-            prev = proj.source
+            prev = node_of[proj.source]
             for want, node in chain:
                 nm = self.name(want)
                 self.nodes[nm] = node
                 self.edges.append((prev, nm))
                 prev = nm
-            self.edges.append((prev, proj.target))
+            self.edges.append((prev, node_of[proj.target]))
         if net.readout is not None:
             out = self.name(self.prov.get("output", {}).get("node") or "output")
             ro = net.population(net.readout.population)
             shp = (ro.size,) if ro.name in flat else ro.shape
             self.nodes[out] = nir.Output(output_type={"output": np.array(shp)})
-            self.edges.append((net.readout.population, out))
+            self.edges.append((node_of[ro.name], out))
         return nir.NIRGraph(nodes=self.nodes, edges=self.edges, type_check=False)
 
     def place_biases(self, chains, rest, gains):

@@ -6,10 +6,11 @@ import maps one onto the other:
 
 Structure
     Every neuron node (IF, LIF, CubaLIF, LI, CubaLI, I, Threshold) becomes a
-    population, named after the node; the Input node becomes the input
-    population. The linear nodes between two neuron nodes (Affine, Linear,
-    Scale, Conv1d, Conv2d, SumPool2d, AvgPool2d, Flatten, Delay, and the Input
-    and Output nodes inside nested graphs) are *composed* into one projection
+    population, named after the node (bare numbers get readable names, see
+    below); the Input node becomes the input population under its own name.
+    The linear nodes between two neuron nodes (Affine, Linear, Scale, Conv1d,
+    Conv2d, SumPool2d, AvgPool2d, Flatten, Delay, and the Input and Output
+    nodes inside nested graphs) are *composed* into one projection
     from the source population to the target population: a spiking chip cannot
     pass a graded sum through a pass-through neuron, so the exact product of the
     linear maps is the only faithful mapping. The projection keeps a structured
@@ -27,6 +28,27 @@ Structure
     NIR shapes do not have) never changes the result. Recurrent edges are
     projections from a population to itself (or back to an earlier one).
     Nested graphs are flattened; their nodes are named ``graph.node``.
+
+    A neuron node whose name is a bare number (digits, or digits joined by
+    dots inside nested graphs: ``12``, ``3.1``; Sinabs and other exporters
+    number their layers) gets a readable population name instead, a prefix
+    and a number; every other name is kept. The prefix is that of the nearest
+    Conv1d/Conv2d (``conv``), Affine/Linear (``fc``), SumPool2d/AvgPool2d
+    (``pool``) or Scale (``scale``) node met walking back from the node
+    towards the input, always through the first non-recurrent predecessor
+    (one nearer the input than the node itself), up to the previous neuron
+    node or the input; with none of them on the way it is the neuron type in
+    lower case (``if``, ``lif``, ``cubalif``, ...). Each prefix is numbered
+    from 1 in order of depth (edges on the shortest path from the Input node;
+    nodes it does not reach last), ties in order of the old number, skipping
+    numbers whose name another node already has. Sinabs' N-MNIST CNN (``0``
+    Conv2d, ``1`` IF, ``2`` Conv2d, ``3`` IF, ``4`` SumPool2d, ``5`` Conv2d,
+    ``6`` IF, ..., ``9`` Affine, ``10`` IF, ``11`` Affine, ``12`` IF) imports
+    as populations ``input``, ``conv1``, ``conv2``, ``conv3``, ``fc1``,
+    ``fc2``. Projections, notes and the readout use the population names
+    (``conv1->conv2``); errors about the file name its nodes as the file
+    does. The provenance keeps each population's node name, and the export
+    writes the node back under it.
 
 Bias
     The bias of an Affine/Conv node, carried through the linear nodes after
@@ -102,6 +124,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +138,9 @@ LINEAR_TYPES = ("Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d", "A
                 "Flatten", "Delay")
 SUPPORTED_TYPES = ("Input", "Output", "NIRGraph") + NEURON_TYPES + LINEAR_TYPES
 NON_SPIKING = ("LI", "CubaLI", "I")
+NUMBERED = re.compile(r"\d+(\.\d+)*")  # node names that get a readable population name
+NAME_PREFIXES = {"Conv1d": "conv", "Conv2d": "conv", "Affine": "fc", "Linear": "fc",
+                 "SumPool2d": "pool", "AvgPool2d": "pool", "Scale": "scale"}
 DISCRETIZATIONS = ("euler", "exp")
 BIAS_MODES = ("neuron", "register")
 
@@ -196,12 +222,23 @@ class _Graph:
     nodes: dict  # full name -> nir node
     edges: list  # (src, dst) full names
     identity: set = field(default_factory=set)  # inner Input/Output nodes (pass-through)
+    renamed: dict = field(default_factory=dict)  # readable population name -> NIR node name
 
     def preds(self, name):
         return [a for a, b in self.edges if b == name]
 
     def succs(self, name):
         return [b for a, b in self.edges if a == name]
+
+    def nir_name(self, name: str) -> str:
+        """The node's name in the NIR file (for errors about the file)."""
+        return self.renamed.get(name, name)
+
+    def population(self, name: str) -> str:
+        """``population 'conv1' (NIR node '1')``, or ``population 'lif1'`` when not renamed."""
+        if name in self.renamed:
+            return f"population {name!r} (NIR node {self.renamed[name]!r})"
+        return f"population {name!r}"
 
 
 def _flatten_graph(graph, where: str) -> _Graph:
@@ -249,6 +286,66 @@ def _flatten_graph(graph, where: str) -> _Graph:
         dup = next(e for e in out.edges if out.edges.count(e) > 1)
         raise NirImportError(f"{where}: edge {dup} appears twice")
     return out
+
+
+def _hops(g: _Graph, start) -> dict:
+    """Edges on the shortest path from ``start`` to each node it reaches."""
+    hops = {start: 0} if start is not None else {}
+    front = [start] if start is not None else []
+    while front:
+        nxt = []
+        for a in front:
+            for b in g.succs(a):
+                if b not in hops:
+                    hops[b] = hops[a] + 1
+                    nxt.append(b)
+        front = nxt
+    return hops
+
+
+def _readable_names(g: _Graph, input_name) -> dict:
+    """``{node: population name}`` for the neuron nodes named by bare numbers (see the
+    module docstring, Structure)."""
+    numbered = [k for k, n in g.nodes.items()
+                if type(n).__name__ in NEURON_TYPES and NUMBERED.fullmatch(k)]
+    hops = _hops(g, input_name)
+
+    def forward(name):  # the first predecessor nearer the input: not a recurrent edge
+        depth = hops.get(name, math.inf)
+        return next((p for p in g.preds(name) if hops.get(p, math.inf) < depth), None)
+
+    def prefix(name):
+        p = forward(name)
+        while p is not None and p != input_name and type(g.nodes[p]).__name__ not in \
+                NEURON_TYPES:
+            kind = type(g.nodes[p]).__name__
+            if kind in NAME_PREFIXES:
+                return NAME_PREFIXES[kind]
+            p = forward(p)
+        return type(g.nodes[name]).__name__.lower()
+
+    taken = set(g.nodes) - set(numbered)
+    last: dict[str, int] = {}
+    out = {}
+    for old in sorted(numbered, key=lambda k: (hops.get(k, math.inf),
+                                               tuple(int(x) for x in k.split(".")))):
+        pre = prefix(old)
+        k = last.get(pre, 0) + 1
+        while f"{pre}{k}" in taken:
+            k += 1
+        last[pre] = k
+        out[old] = f"{pre}{k}"
+        taken.add(out[old])
+    return out
+
+
+def _renamed(g: _Graph, names: dict) -> _Graph:
+    """The graph with nodes renamed by ``names`` (old -> new), remembering the old names."""
+    def new(k):
+        return names.get(k, k)
+
+    return _Graph({new(k): n for k, n in g.nodes.items()}, [(new(a), new(b)) for a, b in g.edges],
+                  {new(k) for k in g.identity}, {v: k for k, v in names.items()})
 
 
 # --------------------------------------------------------------------------- linear nodes
@@ -820,19 +917,21 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
                   if isinstance(n, nir.Input) and k not in g.identity]
     top_outputs = [k for k, n in g.nodes.items()
                    if isinstance(n, nir.Output) and k not in g.identity]
-    is_neuron = {k: type(n).__name__ in NEURON_TYPES for k, n in g.nodes.items()}
     used_inputs = [k for k in top_inputs if g.succs(k)]
     if len(used_inputs) > 1:
         raise NirImportError(f"{where}: {len(used_inputs)} Input nodes are connected "
                              f"({', '.join(used_inputs)}); neuroemu networks have one input")
     input_name = used_inputs[0] if used_inputs else None
+    # from here on neuron nodes go by their population names; g.nir_name gives the file's
+    g = _renamed(g, _readable_names(g, input_name))
+    is_neuron = {k: type(n).__name__ in NEURON_TYPES for k, n in g.nodes.items()}
 
     # shapes: neuron nodes and the input are known; linear nodes follow their predecessors
     shapes: dict[str, tuple] = {}
     specs: dict[str, _NeuronSpec] = {}
     for nm, node in g.nodes.items():
         if is_neuron[nm]:
-            specs[nm] = _neuron_spec(nm, node, dt, opts, where)
+            specs[nm] = _neuron_spec(g.nir_name(nm), node, dt, opts, where)
             shapes[nm] = specs[nm].shape
     if input_name is not None:
         shp = np.asarray(g.nodes[input_name].input_type["input"]).reshape(-1)
@@ -850,7 +949,8 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
                 if tuple(other) != tuple(shp):
                     raise NirImportError(
                         f"{where}: node {nm!r} ({type(g.nodes[nm]).__name__}) receives shape "
-                        f"{tuple(shp)} from {p0!r} and {tuple(other)} from {p!r}")
+                        f"{tuple(shp)} from {g.nir_name(p0)!r} and {tuple(other)} from "
+                        f"{g.nir_name(p)!r}")
             ops[nm] = _make_op(nm, g.nodes[nm], tuple(shp), dt, where)
             shapes[nm] = ops[nm].out_shape
             pending.remove(nm)
@@ -866,17 +966,20 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
         for p in g.preds(nm):
             if p in shapes and int(np.prod(shapes[p])) != int(np.prod(shapes[nm])):
                 raise NirImportError(
-                    f"{where}: node {nm!r} ({specs[nm].kind}) has {int(np.prod(shapes[nm]))} "
-                    f"neurons but node {p!r} sends it shape {tuple(shapes[p])}")
+                    f"{where}: node {g.nir_name(nm)!r} ({specs[nm].kind}) has "
+                    f"{int(np.prod(shapes[nm]))} neurons but node {g.nir_name(p)!r} sends it "
+                    f"shape {tuple(shapes[p])}")
         if specs[nm].kind in NON_SPIKING:
             for s in g.succs(nm):
                 if not (isinstance(g.nodes[s], nir.Output) and s not in g.identity):
                     raise NirImportError(
-                        f"{where}: node {nm!r} ({specs[nm].kind}) feeds node {s!r}; its output "
+                        f"{where}: node {g.nir_name(nm)!r} ({specs[nm].kind}) feeds node "
+                        f"{g.nir_name(s)!r}; its output "
                         "is a membrane value, which a spiking chip cannot send (LI, CubaLI and "
                         "I nodes can only be read out)")
         if not g.preds(nm) and not np.any(specs[nm].v_drive):
-            notes.append(f"node {nm!r} has no input and no leak drive: it never fires")
+            notes.append(f"{g.population(nm)} has no input and no leak drive: it never "
+                         "fires")
 
     # paths: from each neuron node back through linear nodes to a neuron node or the input
     def walk(node: str, chain: list, seen: tuple):
@@ -924,9 +1027,10 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
                 terms, bvec = (_compose(chain) if chain else
                                ([(0, _identity(src_pop.size))], None))
                 if chain and terms and terms[0][1].shape != (tgt_pop.size, src_pop.size):
-                    raise NirImportError(f"{where}: the nodes from {src!r} to {tgt!r} map "
-                                         f"{src_pop.size} values to {terms[0][1].shape[0]}, "
-                                         f"but {tgt!r} has {tgt_pop.size} neurons")
+                    raise NirImportError(
+                        f"{where}: the nodes from {g.nir_name(src)!r} to {g.nir_name(tgt)!r} "
+                        f"map {src_pop.size} values to {terms[0][1].shape[0]}, but "
+                        f"{g.nir_name(tgt)!r} has {tgt_pop.size} neurons")
                 for extra, mat in terms:
                     pname = _unique(base if len(terms) == 1 else f"{base} d{1 + extra}",
                                     taken_proj)
@@ -1009,7 +1113,7 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
             kw["threshold"] = _bound_threshold(spec, incoming[nm], const)
         kw["bias"] = register[nm]
         try:
-            nrn = neuron(spec.model, n, where=f"{where}: node {nm!r}", **kw)
+            nrn = neuron(spec.model, n, where=f"{where}: node {g.nir_name(nm)!r}", **kw)
         except NetworkError as exc:
             raise NirImportError(str(exc)) from None
         final_pops[nm] = Population(nm, spec.shape, nrn)
@@ -1052,7 +1156,8 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
         "bias_population": bias_pop,
         "input": {"node": input_name},
         "output": {"node": out_name},
-        "populations": {nm: {"type": spec.kind, "dtype": _dtype_of(g.nodes[nm]),
+        "populations": {nm: {"node": g.nir_name(nm), "type": spec.kind,
+                             "dtype": _dtype_of(g.nodes[nm]),
                              "params": {k: _compress(v) for k, v in spec.gauge.items()}}
                         for nm, spec in specs.items()},
         "projections": path_info,

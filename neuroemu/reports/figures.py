@@ -44,8 +44,17 @@ def _figure(width: float, height: float):
     return fig
 
 
-def _save(fig, path) -> None:
-    fig.savefig(path, dpi=110, facecolor="white")
+def save_figure(fig, path, dpi: int = 110) -> None:
+    """Write ``fig`` to ``path`` (its extension picks the format; none writes PNG):
+    atomically, making missing folders."""
+    from pathlib import Path
+
+    from ..h5io import atomic_path
+
+    fmt = Path(path).suffix.lower().lstrip(".") or "png"
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, facecolor="white", format=fmt)
+
 
 
 def _compact(value: float) -> str:
@@ -88,7 +97,7 @@ def raster(trace, path) -> None:
         ax = fig.add_subplot(1, 1, 1)
         ax.text(0.5, 0.5, "no neuron populations", ha="center", va="center")
         ax.set_axis_off()
-        _save(fig, path)
+        save_figure(fig, path)
         return
     axes = fig.subplots(len(pops), 1, sharex=True, squeeze=False)[:, 0]
     rng = np.random.default_rng(0)
@@ -123,7 +132,7 @@ def raster(trace, path) -> None:
     axes[-1].set_xlabel("tick")
     fig.suptitle(f"Spike raster: {trace.network_name} ({trace.ticks} ticks of "
                  f"{trace.tick_us:g} us; input spikes are counted, not recorded)", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def spikes_per_tick(trace, path) -> None:
@@ -143,7 +152,7 @@ def spikes_per_tick(trace, path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(title="population (total)", fontsize=8, title_fontsize=8, loc="upper right")
     ax.set_title(f"Spikes per tick: {trace.network_name}", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def core_load(trace, report: dict, path) -> None:
@@ -188,7 +197,7 @@ def core_load(trace, report: dict, path) -> None:
         ax.set_title(f"{label} per core", fontsize=10)
     fig.suptitle(f"Load on the mesh: {trace.n_cores} cores used ({report['profile']} prices; "
                  "grey: no core)", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def energy_breakdown(report: dict, path) -> None:
@@ -262,7 +271,7 @@ def energy_breakdown(report: dict, path) -> None:
                  f"({report['evidence']}, {report['scope']}); most in "
                  f"{report['dominant_category']} of {report['dominant_population']!r}",
                  fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def write_figures(trace, report: dict, folder) -> list[str]:

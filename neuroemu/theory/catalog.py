@@ -1,4 +1,4 @@
-"""Named constructions for the command line: ``build(name, **options)``.
+"""Named constructions for the command line: ``build(name, **options)``, ``catalog_rows()``.
 
 Each entry takes the options it understands (``d``, ``k``, ``m``, ``w``,
 ``h``, ``table``, ``all``, ``routing``, ``flat``, ``delay_lines``, ``scale``)
@@ -103,6 +103,29 @@ def build(name: str, **options) -> list[Construction]:
     if name not in CATALOG:
         raise NeuroemuError(f"theory: no construction {name!r} (have {', '.join(CATALOG)})")
     return CATALOG[name][1](options)
+
+
+def catalog_rows() -> list[dict]:
+    """One row per entry of :data:`CATALOG`, in its order: what ``neuroemu theory list`` shows.
+
+    Each entry is built with its default options (``boolean`` with the truth
+    table ``0x96``, the parity of three inputs).
+
+    Returns
+    -------
+    list of dict
+        Keys ``name`` (the catalog key), ``example`` (the built construction's
+        name), ``inputs`` (int, d), ``clock`` (bool), ``delay`` (int, ticks from
+        input to output), ``memory`` (int instants, or None for unbounded),
+        ``neurons`` (int), ``weights`` (int) and ``description`` (str).
+    """
+    rows = []
+    for name, (desc, _) in CATALOG.items():
+        con = build(name)[0] if name != "boolean" else build(name, table="0x96")[0]
+        rows.append({"name": name, "example": con.name, "inputs": con.d, "clock": con.clock,
+                     "delay": con.delay, "memory": con.memory, "neurons": con.neurons,
+                     "weights": con.weights, "description": desc})
+    return rows
 
 
 def standard() -> list[tuple[str, list[Construction]]]:

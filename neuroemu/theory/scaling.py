@@ -132,4 +132,6 @@ def plot_scaling(rows: list[dict], path) -> None:
     # below the panels, where it covers no line
     fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=4,
                fontsize=8)
-    fig.savefig(path, dpi=120)
+    from ..reports.figures import save_figure
+
+    save_figure(fig, path, dpi=120)

@@ -221,6 +221,61 @@ class Verification:
         out["exact"] = self.exact
         return out
 
+    def describe(self) -> list[str]:
+        """The verdict in words, as ``neuroemu theory verify`` prints it: one line each.
+
+        The first line names the construction, the method, the trains run and
+        covered and the verdict (``exact``, ``does not map`` or the number of
+        mismatches); the indented lines give the size, output delay, profile and
+        scale, the method's note, the mapping error or failing functions if any,
+        the first failure (input, and the expected and emulated output ticks
+        within 8 ticks of the first wrong one) and the time and ticks spent.
+        """
+        def plural(n: int, what: str) -> str:
+            return f"{n} {what}" + ("" if n == 1 else "s")
+
+        scale = ("integer network as built" if self.scale is None
+                 else f"re-quantized, scale {self.scale:g}")
+        head = (f"{self.construction}: {self.cases} input train{'s' if self.cases != 1 else ''} "
+                f"run ({self.method})")
+        if self.functions > 1:
+            head += f" per function, {self.functions} functions"
+        verdict = "exact" if self.exact else (
+            "does not map" if self.mapping_error else f"{self.mismatches} mismatch"
+            + ("es" if self.mismatches != 1 else ""))
+        lines = [f"{head}; covers {self.covers} of {1 << (self.d * self.T)} trains of length "
+                 f"{self.T}{' (exhaustive)' if self.exhaustive else ''}: {verdict}"]
+        size = (f"{plural(self.neurons, 'neuron')}, {plural(self.weights, 'weight')}"
+                if self.functions == 1 else
+                f"up to {self.neurons} neurons and {self.weights} weights per function "
+                f"({self.neurons_total} and {self.weights_total} in all)")
+        lines.append(f"  {size}; output delay {plural(self.delay, 'tick')}; profile "
+                     f"{self.profile} (w_bits {self.w_bits}), {scale}")
+        lines.append(f"  {self.note}")
+        if self.mapping_error:
+            lines.append(f"  mapping: {self.mapping_error}")
+        if self.failing_functions and self.functions > 1:
+            shown = ", ".join(self.failing_functions[:8])
+            more = len(self.failing_functions) - 8
+            lines.append(f"  failing functions: {shown}"
+                         f"{f' and {more} more' if more > 0 else ''}")
+        f = self.first_failure
+        if f:
+            if "window_input" in f:
+                shown = (f"input instants {f['window_start']}..{f['first_tick'] - 1} "
+                         f"{f['window_input']}")
+            else:
+                shown = f"input {f['input']}"
+            near = [t for t in f["expected"] if abs(t - f["first_tick"]) <= 8][:8]
+            got = [t for t in f["got"] if abs(t - f["first_tick"]) <= 8][:8]
+            lines.append(f"  first failure: {f['function']}, {f['case']} #{f['train_index']}: "
+                         f"{shown}; output ticks near tick {f['first_tick']}: expected {near}, "
+                         f"got {got}")
+        lines.append(f"  {self.seconds:.2f} s, {plural(self.runs, 'emulator run')}, "
+                     f"{self.ticks} ticks" + (f", {self.overflows} register overflows"
+                                              if self.overflows else ""))
+        return lines
+
 
 def _compare(con: Construction, x: np.ndarray, got: np.ndarray):
     """Failing rows and the expected outputs: bool (N,), bool (N, T + delay)."""

@@ -51,7 +51,7 @@ def test_lif_norse_float_spikes_at_the_exact_solution_plus_one_tick(shared_data)
     net = read_nir(d / "lif_norse.nir", dt=DT)
     steps = np.flatnonzero(exact[:, 0])
     r = simulate_float(net, make_stimulus(steps, np.zeros_like(steps), 1), 1000, probes=[1])
-    tick, _, _ = r.spikes_of("1")
+    tick, _, _ = r.spikes_of("fc1")  # LIF node '1', fed by Affine node '0'
     np.testing.assert_array_equal(tick, np.flatnonzero(exact[:, 2]) + 1)
     # the membrane is Norse's own trace, one tick later (Norse stores float32)
     norse = np.loadtxt(d / "lif_norse.csv", delimiter=",")
@@ -79,15 +79,15 @@ def test_lif_norse_on_the_loihi_profile_matches_the_chip(shared_data):
     stim = make_stimulus(steps, np.zeros_like(steps), 1)
     net = read_nir(d / "lif_norse.nir", dt=DT)
     r = simulate(map_network(net, "loihi"), stim, 1000)
-    np.testing.assert_array_equal(r.spikes_of("1")[0], chip_spikes)
+    np.testing.assert_array_equal(r.spikes_of("fc1")[0], chip_spikes)
 
-    lava_like = Network(net.name, (net.populations[0], Population("1", (1,), neuron(
-        "lif", 1, threshold=net.population("1").neuron.threshold, decay_v=163 / 4096,
+    lava_like = Network(net.name, (net.populations[0], Population("fc1", (1,), neuron(
+        "lif", 1, threshold=net.population("fc1").neuron.threshold, decay_v=163 / 4096,
         fire_on=">"))), net.projections, input=net.input, readout=net.readout)
     cfg = map_network(lava_like, "loihi", scale=16000.0)
     assert cfg.thr[1] == 1600 and cfg.syn_w[0] == 640 and cfg.mul_v[1] == 4096 - 163
     r = simulate(cfg, stim, 1000, probes=[1])
-    np.testing.assert_array_equal(r.spikes_of("1")[0], chip_spikes)
+    np.testing.assert_array_equal(r.spikes_of("fc1")[0], chip_spikes)
     v = r.probe_v[:, 0]
     others = np.setdiff1d(np.arange(1000), chip_spikes)
     np.testing.assert_array_equal(v[others], chip[others, 1].astype(np.int64))
@@ -121,14 +121,16 @@ def test_nmnist_cnn_structure(shared_data):
     notes = []
     net = read_nir(shared_data / "nir" / "cnn_nmnist" / "cnn_sinabs.nir", notes=notes)
     kinds = {p.name: (p.kind, p.source, p.target) for p in net.projections}
-    assert kinds == {"input->1": ("conv2d", "input", "1"), "1->3": ("conv2d", "1", "3"),
-                     "3->6": ("conv2d", "3", "6"), "6->10": ("dense", "6", "10"),
-                     "10->12": ("dense", "10", "12")}
+    assert kinds == {"input->conv1": ("conv2d", "input", "conv1"),
+                     "conv1->conv2": ("conv2d", "conv1", "conv2"),
+                     "conv2->conv3": ("conv2d", "conv2", "conv3"),
+                     "conv3->fc1": ("dense", "conv3", "fc1"),
+                     "fc1->fc2": ("dense", "fc1", "fc2")}
     pool_conv = net.projections[2]
     # sumpool 2x2/2 then conv 3x3 pad 1 = conv 6x6, stride 2, pad 2
     assert pool_conv.weight.shape == (8, 16, 6, 6)
     assert pool_conv.stride == (2, 2) and pool_conv.padding == (2, 2)
-    assert net.readout.population == "12" and net.readout.kind == "count"
+    assert net.readout.population == "fc2" and net.readout.kind == "count"
     assert any("composed" in n for n in notes) and import_notes(net) == notes
 
 
@@ -137,7 +139,7 @@ def test_nmnist_cnn_composition_equals_the_layers(shared_data):
     written here with plain loops over the sum pool."""
     g = nir.read(shared_data / "nir" / "cnn_nmnist" / "cnn_sinabs.nir")
     net = read_nir(shared_data / "nir" / "cnn_nmnist" / "cnn_sinabs.nir")
-    # 6 -> 10: SumPool 2 over (8, 8, 8), flatten (c, y, x), Affine 256 x 128
+    # conv3 -> fc1 (nodes 6 -> 10): SumPool 2 over (8, 8, 8), flatten (c, y, x), Affine 256 x 128
     pool = np.zeros((128, 512))
     for c in range(8):
         for y in range(4):
@@ -146,7 +148,7 @@ def test_nmnist_cnn_composition_equals_the_layers(shared_data):
                     for dx in range(2):
                         pool[c * 16 + y * 4 + x, c * 64 + (2 * y + dy) * 8 + 2 * x + dx] = 1
     want = g.nodes["9"].weight.astype(np.float64) @ pool
-    proj = next(p for p in net.projections if p.name == "6->10")
+    proj = next(p for p in net.projections if p.name == "conv3->fc1")
     np.testing.assert_allclose(proj.weight, want, rtol=1e-12)
 
 
@@ -504,6 +506,126 @@ def test_options_reset_fire_on_discretization(tmp_path):
         read_nir(path, dt=0.01)
 
 
+# ----------------------------------------------------------------------------- readable names
+
+
+def _provenance(net) -> dict:
+    return json.loads(dict(net.meta)["nir_provenance"])
+
+
+def _names_by_node(net) -> dict:
+    """NIR node name -> population name, from the provenance."""
+    return {v["node"]: k for k, v in _provenance(net)["populations"].items()}
+
+
+def _matrices(net) -> dict:
+    out = {}
+    for p in net.projections:
+        src, tgt = net.population(p.source), net.population(p.target)
+        s, t, w = synapses(p, src, tgt)
+        out[p.name] = sparse.csr_matrix((w * 2.0**p.weight_exp, (t, s)),
+                                        shape=(tgt.size, src.size)).toarray()
+    return out
+
+
+def test_sinabs_numbered_nodes_get_readable_names(shared_data, tmp_path):
+    """Sinabs numbers its nodes (0 Conv2d, 1 IF, 2 Conv2d, 3 IF, 4 SumPool2d, 5 Conv2d, 6 IF,
+    7 SumPool2d, 8 Flatten, 9 Affine, 10 IF, 11 Affine, 12 IF): each population is named
+    after the nearest weighted node feeding it, numbered by depth."""
+    src = shared_data / "nir" / "cnn_nmnist" / "cnn_sinabs.nir"
+    notes = []
+    net = read_nir(src, notes=notes)
+    assert [p.name for p in net.populations] == ["input", "conv1", "conv2", "conv3", "fc1", "fc2"]
+    assert [p.name for p in net.projections] == ["input->conv1", "conv1->conv2", "conv2->conv3",
+                                                 "conv3->fc1", "fc1->fc2"]
+    assert net.readout.population == "fc2"
+    assert "projection 'conv3->fc1': SumPool2d -> Affine composed into one dense projection" \
+        in notes
+    assert any("(readout 'fc2' at depth 5)" in n for n in notes)
+    prov = _provenance(net)
+    assert {k: v["node"] for k, v in prov["populations"].items()} == {
+        "conv1": "1", "conv2": "3", "conv3": "6", "fc1": "10", "fc2": "12"}
+    assert prov["projections"]["conv2->conv3"]["target"] == "conv3"
+    assert [s["node"] for s in prov["projections"]["conv2->conv3"]["path"]] == ["4", "5"]
+    # the export writes the file's node names back; importing them again renames alike
+    write_nir(net, tmp_path / "back.nir")
+    assert set(nir.read(tmp_path / "back.nir").nodes) == set(nir.read(src).nodes)
+    again = read_nir(tmp_path / "back.nir")
+    assert [p.name for p in again.populations] == [p.name for p in net.populations]
+
+
+def _numbered_graph():
+    """Bare-number neuron nodes fed by Linear, Scale, another neuron and a nested Affine,
+    next to a neuron node already called 'fc1'."""
+    def if_(n=4):
+        return nir.IF(r=np.ones(n), v_threshold=np.ones(n), v_reset=np.zeros(n))
+
+    eye = np.eye(4)
+    block = nir.NIRGraph(nodes={"i": _inp(4), "0": nir.Affine(weight=eye, bias=np.zeros(4)),
+                                "1": if_(), "o": _out(4)},
+                         edges=[("i", "0"), ("0", "1"), ("1", "o")], type_check=False)
+    nodes = {"in": _inp(4), "0": nir.Linear(weight=eye), "1": if_(),
+             "2": nir.Linear(weight=eye), "fc1": if_(),
+             "3": nir.LIF(tau=np.full(4, 0.01), r=np.ones(4), v_leak=np.zeros(4),
+                          v_threshold=np.ones(4), v_reset=np.zeros(4)),
+             "4": nir.Scale(scale=np.full(4, 0.5)), "5": if_(),
+             "6": nir.Linear(weight=0.25 * eye),
+             "l9": nir.Linear(weight=eye), "9": if_(), "l10": nir.Linear(weight=eye), "10": if_(),
+             "7": block, "out": _out(4)}
+    edges = [("in", "0"), ("0", "1"), ("1", "2"), ("2", "fc1"),
+             ("1", "3"),                                    # LIF fed by a neuron: 'lif'
+             ("6", "5"), ("3", "4"), ("4", "5"), ("5", "6"),  # 5's first input is recurrent
+             ("in", "l10"), ("l10", "10"), ("in", "l9"), ("l9", "9"), ("9", "fc1"),
+             ("10", "fc1"), ("fc1", "7"), ("7", "out")]
+    return nodes, edges
+
+
+def test_hand_built_numbered_nodes_get_readable_names(tmp_path):
+    path = _write(tmp_path, *_numbered_graph())
+    with pytest.raises(NeuroemuError, match=r"node '3' \(LIF\).*dt"):  # errors: file names
+        read_nir(path)
+    net = read_nir(path, dt=1e-3)
+    names = _names_by_node(net)
+    # fc: '1', '9', '10' at depth 2 (by number, not as strings), then '7.1' at depth 7,
+    # skipping 'fc1', which the file already has; '5' is named after the Scale on its
+    # non-recurrent input, not after the Linear of its recurrent one
+    assert names == {"1": "fc2", "9": "fc3", "10": "fc4", "7.1": "fc5", "fc1": "fc1",
+                     "3": "lif1", "5": "scale1"}
+    assert net.input == "in" and net.readout.population == "fc5"
+    assert {"fc2->lif1", "lif1->scale1", "scale1->scale1", "fc1->fc5"} <= {
+        p.name for p in net.projections}
+    # net.h5 -> NIR -> import: the same names and weights
+    write_network(tmp_path / "net.h5", net)
+    stored, _ = read_network(tmp_path / "net.h5")
+    write_nir(stored, tmp_path / "back.nir")
+    back = nir.read(tmp_path / "back.nir")
+    assert {"1", "3", "5", "9", "10", "7.1", "fc1"} <= set(back.nodes)
+    again = read_nir(tmp_path / "back.nir", dt=1e-3)
+    assert _names_by_node(again) == names
+    want, got = _matrices(net), _matrices(again)
+    assert set(got) == set(want)
+    for name, m in want.items():
+        np.testing.assert_allclose(got[name], m, rtol=1e-12, err_msg=name)
+
+
+def test_a_pooled_neuron_node_is_named_pool(tmp_path):
+    w = np.ones((1, 1, 3, 3))
+    nodes = {"in": _inp(1, 4, 4),
+             "0": nir.Conv2d(input_shape=np.array([4, 4]), weight=w, stride=np.array([1, 1]),
+                             padding=np.array([1, 1]), dilation=np.array([1, 1]), groups=1,
+                             bias=np.zeros(1)),
+             "1": nir.IF(r=np.ones((1, 4, 4)), v_threshold=np.ones((1, 4, 4)),
+                         v_reset=np.zeros((1, 4, 4))),
+             "2": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]),
+                                padding=np.array([0, 0])),
+             "3": nir.IF(r=np.ones((1, 2, 2)), v_threshold=np.ones((1, 2, 2)),
+                         v_reset=np.zeros((1, 2, 2))), "out": _out(1, 2, 2)}
+    net = read_nir(_write(tmp_path, nodes, [("in", "0"), ("0", "1"), ("1", "2"), ("2", "3"),
+                                            ("3", "out")]))
+    assert [p.name for p in net.populations] == ["in", "conv1", "pool1"]
+    assert [p.name for p in net.projections] == ["in->conv1", "conv1->pool1"]
+
+
 # ----------------------------------------------------------------------------- errors
 
 
@@ -586,7 +708,7 @@ def test_import_command_reports_quantization_and_writes(shared_data, tmp_path, c
     text = capsys.readouterr().out
     assert "quantization onto loihi" in text and "wrote" in text
     net, profile = read_network(out)
-    assert profile == "loihi" and net.population("1").neuron.fire_on == ">"
+    assert profile == "loihi" and net.population("fc1").neuron.fire_on == ">"
     assert main(["import", str(path), "--dt", "1e-4", "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     (row,) = rep["quantization"]
