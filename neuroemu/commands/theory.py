@@ -56,7 +56,8 @@ def _add_construction_options(p) -> None:
 
 
 def _add_run_options(p, scale_default=None) -> None:
-    p.add_argument("--T", type=int, default=8, help="input train length in instants (default 8)")
+    p.add_argument("--window", "--T", dest="T", type=int, default=8, metavar="T",
+                   help="input window: the input trains' length T in instants (default 8)")
     p.add_argument("--method", choices=("auto", "literal", "window", "random"), default="auto",
                    help="every train (literal), the window argument, or random trains "
                         "(default auto: literal when small enough)")
