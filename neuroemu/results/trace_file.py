@@ -53,7 +53,7 @@ def write_trace(path, result, h5=None) -> None:
         return
     with atomic_h5(path) as f:
         _write_fields(f, result)
-        if result.records is not None and result.records.path != path:
+        if result.records is not None:
             result.records.copy_into(f)
 
 
