@@ -284,9 +284,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
             t_next, per_tick, pv, pu = call(t, min(t_end, t + chunk_ticks), tick[i0:],
                                             chan[i0:], val[i0:])
             done = t_next - t
-            if probe_sink is not None:
+            if probe_sink is not None:  # handed over: keep nothing (a view would keep it all)
                 probe_sink(pv[:done], pu[:done])
-                pv, pu = pv[:0], pu[:0]
+                pv = pu = np.zeros((0, probes.size), np.int64)
             blocks.append((per_tick[:, :done], pv[:done], pu[:done]))
             t = t_next
             if progress is not None:
