@@ -230,8 +230,10 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         Registers of whole populations to record at every tick, ``'POP.v'`` or
         ``'POP.u'``; streamed to HDF5 as the run goes (into ``out``, else a
         temporary file) and read with :meth:`Result.registers`.
-    probes : sequence of (population, index)
-        Single neurons whose v and u are kept every tick (``Result.probe_v``).
+    probes : sequence of str or (population, index)
+        Single neurons (``'POP:INDEX'``) whose v and u are kept in memory every tick
+        (``Result.probe_v``, ``Result.probe_u``; ``Result.probe_neurons`` their
+        global indices).
     out : path-like, optional
         Also write the run's trace here (HDF5; :func:`load_run` reads it).
     crop, downsample, polarity, flip_x, flip_y, start_us, duration_us, binning
@@ -254,9 +256,63 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
     InputWarning
         No input event reached the network.
     """
+    from .engine.float_reference import simulate_float
+    from .inputs.load import gather, is_path, load_input
     from .ir import Network
+    from .ir.graph import depth_ticks
+    from .progress import as_progress
+    from .results.build import from_chip_run, from_float_run
+    from .results.recording import Recording
 
     net = network if isinstance(network, Network) else load(network, dt=dt)
+    _check_run(net, input, engine, on_overflow, seed, ticks, profile, out)
+    chip = engine != "float"
+    cfg = map_network(net, profile) if chip else None
+    step_us = tick_length_us(tick_us, dt, network_dt(net), _label(network, net),
+                             binned=input is not None)
+    stimulus, info = None, {"kind": "none", "events": 0}
+    if input is not None:
+        shape = net.population(net.input).shape
+        imap = _input_map(shape, step_us, ticks, crop=crop, downsample=downsample,
+                          polarity=polarity, flip_x=flip_x, flip_y=flip_y, start_us=start_us,
+                          duration_us=duration_us, binning=binning)
+        stimulus, info = load_input(input, shape, imap, ticks=ticks, seed=seed,
+                                    strict=not lenient)
+        if engine != "event":  # the dense engines take the whole input at once
+            stimulus = gather(stimulus, int(net.population(net.input).size))
+    drain = depth_ticks(net) + 1
+    if ticks is None and engine != "event":
+        ticks = (stimulus.last_tick if stimulus is not None else -1) + 1 + drain
+    rec = Recording(net, record, probes, out if chip else None, float_registers=not chip)
+    with as_progress(progress) as bar, rec:
+        if chip:
+            raw = _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain)
+        else:
+            raw = simulate_float(net, stimulus, ticks, probes=rec.neurons, progress=bar)
+            rec.take(raw.probe_v, raw.probe_u)
+        shown_input = str(input) if is_path(input) else (None if input is None else "array")
+        if input is not None and int(info["events"]) == 0:
+            warnings.warn(f"no input event reached the network from {shown_input} "
+                          f"({_no_input_hint(info['kind'], ticks)})", InputWarning,
+                          stacklevel=2)
+        settings = {
+            "network": str(Path(network).resolve()) if is_path(network) else net.name,
+            "input": shown_input, "profile": cfg.profile.name if chip else "",
+            "ticks": raw.ticks, "tick_us": step_us, "seed": seed, "engine": engine,
+            "on_overflow": on_overflow, "binning": binning, "crop": crop,
+            "downsample": downsample, "polarity": polarity, "flip_x": flip_x,
+            "flip_y": flip_y, "start_us": start_us, "duration_us": duration_us,
+            "record": list(record),
+        }
+        make = from_chip_run if chip else from_float_run
+        result = make(raw, tick_us=step_us, settings=settings, input_events=int(info["events"]),
+                      input_kind=info["kind"], network=net, stimulus=stimulus)
+        rec.finish(result)
+    return result
+
+
+def _check_run(net, input, engine, on_overflow, seed, ticks, profile, out) -> None:
+    """What :func:`run` refuses before any work."""
     if engine not in ENGINES:
         raise NeuroemuError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if on_overflow not in OVERFLOW_POLICIES:
@@ -266,8 +322,7 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         raise InputError(f"--seed {seed}: expected a whole number >= 0")
     if ticks is not None and (int(ticks) != ticks or ticks < 1):
         raise InputError(f"--ticks {ticks}: expected a whole number >= 1")
-    chip = engine != "float"
-    if not chip and (profile is not None or out is not None):
+    if engine == "float" and (profile is not None or out is not None):
         given = [n for n, v in (("profile", profile), ("out", out)) if v is not None]
         raise InputError(f"engine 'float' runs the float equations, not the chip: "
                          f"{' and '.join(given)} do not apply")
@@ -275,62 +330,6 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         raise InputError(f"network {net.name!r} has no input population; run without input")
     if input is None and ticks is None:
         raise InputError("without --input, give --ticks (the run length)")
-    cfg = map_network(net, profile) if chip else None
-    from .inputs.load import is_path
-
-    step_us = tick_length_us(tick_us, dt, network_dt(net), _label(network, net),
-                             binned=input is not None)
-    stimulus, info = None, {"kind": "none", "events": 0}
-    if input is not None:
-        shape = net.population(net.input).shape
-        imap = _input_map(shape, step_us, ticks, crop=crop, downsample=downsample,
-                          polarity=polarity, flip_x=flip_x, flip_y=flip_y, start_us=start_us,
-                          duration_us=duration_us, binning=binning)
-        from .inputs.load import gather, load_input
-
-        stimulus, info = load_input(input, shape, imap, ticks=ticks, seed=seed,
-                                    strict=not lenient)
-        if engine != "event":  # the dense engines take the whole input at once
-            stimulus = gather(stimulus, int(net.population(net.input).size))
-    from .ir.graph import depth_ticks
-    from .results.recording import Recording
-
-    drain = depth_ticks(net) + 1
-    if ticks is None and engine != "event":
-        ticks = (stimulus.last_tick if stimulus is not None else -1) + 1 + drain
-    rec = Recording(net, record, probes, out if chip else None,
-                    float_registers=not chip)
-    settings = {
-        "network": str(Path(network).resolve()) if is_path(network) else net.name,
-        "input": str(input) if is_path(input) else (None if input is None else "array"),
-        "profile": cfg.profile.name if chip else "", "ticks": ticks, "tick_us": step_us,
-        "seed": seed, "engine": engine, "on_overflow": on_overflow, "binning": binning,
-        "crop": crop, "downsample": downsample, "polarity": polarity, "flip_x": flip_x,
-        "flip_y": flip_y, "start_us": start_us, "duration_us": duration_us,
-        "record": list(record),
-    }
-    from .progress import as_progress
-
-    with as_progress(progress) as bar, rec:
-        if chip:
-            raw = _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain)
-        else:
-            from .engine.float_reference import simulate_float
-
-            raw = simulate_float(net, stimulus, ticks, probes=rec.neurons, progress=bar)
-            rec.take(raw.probe_v, raw.probe_u)
-        if input is not None and int(info["events"]) == 0:
-            warnings.warn(f"no input event reached the network from {settings['input']} "
-                          f"({_no_input_hint(info['kind'], ticks)})", InputWarning,
-                          stacklevel=2)
-        from .results.build import from_chip_run, from_float_run
-
-        settings["ticks"] = raw.ticks
-        make = from_chip_run if chip else from_float_run
-        result = make(raw, tick_us=step_us, settings=settings, input_events=int(info["events"]),
-                      input_kind=info["kind"], network=net, stimulus=stimulus)
-        rec.finish(result)
-    return result
 
 
 def _label(network, net) -> str:
