@@ -73,6 +73,20 @@ class Reader:
     def fail(self, where: str, msg: str):
         raise FormatError(f"{self.path}: {where}: {msg}")
 
+    def format_version(self, fmt: str, newest: int, what: str) -> int:
+        """Check the root's ``format`` attribute (``what`` says what a file of it is) and
+        return its ``format_version``, refusing one newer than ``newest`` or below 1."""
+        found = self.attr("/", "format", default=None)
+        if found != fmt:
+            self.fail("/", f"attribute 'format' = {found!r}, expected {fmt!r} ({what})")
+        version = self.attr("/", "format_version", int)
+        if version > newest:
+            self.fail("/", f"format_version {version} is newer than this neuroemu reads "
+                           f"({newest}); upgrade neuroemu")
+        if version < 1:
+            self.fail("/", f"format_version {version}, expected 1..{newest}")
+        return version
+
     def attr(self, node: str, key: str, kind=None, default=...):
         obj = self.f[node] if node in self.f else None
         if obj is None or key not in obj.attrs:

@@ -100,23 +100,16 @@ def write_network(path, net: Network, profile: str | None = None) -> None:
 
 
 def _upgrade(r: Reader, version: int) -> None:
-    """Bring an older file's layout up to the current version (none exist before 1)."""
-    if version < 1:
-        r.fail("/", f"attribute 'format_version' = {version}, expected 1..{FORMAT_VERSION}")
+    """Bring an older file's layout up to the current version: version 1 is the first
+    (``Reader.format_version`` refuses anything else), so there is nothing to do yet."""
 
 
 def read_network(path) -> tuple[Network, str | None]:
     """Read a ``net.h5`` file; returns the network and the profile it suggests (or None)."""
     with open_h5(path, "network") as f:
         r = Reader(f, path)
-        fmt = r.attr("/", "format", default=None)
-        if fmt != FORMAT:
-            r.fail("/", f"attribute 'format' = {fmt!r}, expected {FORMAT!r} "
-                        "(is this a NIR or lava-dl file? use 'neuroemu import')")
-        version = r.attr("/", "format_version", int)
-        if version > FORMAT_VERSION:
-            r.fail("/", f"format_version {version} is newer than this neuroemu reads "
-                        f"({FORMAT_VERSION}); upgrade neuroemu")
+        version = r.format_version(FORMAT, FORMAT_VERSION,
+                                   "is this a NIR or lava-dl file? use 'neuroemu import'")
         _upgrade(r, version)
         pops = []
         for name in r.attr("/", "populations"):

@@ -102,13 +102,8 @@ def read_trace(path) -> dict:
     (``Result.save``, ``neuroemu run --out``); :func:`neuroemu.load_run` reads a run."""
     with open_h5(path, "trace") as f:
         r = Reader(f, path)
-        fmt = r.attr("/", "format", default=None)
-        if fmt != FORMAT:
-            r.fail("/", f"attribute 'format' = {fmt!r}, expected {FORMAT!r} (a run written "
-                        "by neuroemu run --out or Result.save)")
-        version = r.attr("/", "format_version", int)
-        if version > FORMAT_VERSION or version < 1:
-            r.fail("/", f"format_version {version}, this neuroemu reads 1..{FORMAT_VERSION}")
+        r.format_version(FORMAT, FORMAT_VERSION,
+                         "a run written by neuroemu run --out or Result.save")
 
         def names(node, key):
             return [x.decode() if isinstance(x, bytes) else str(x) for x in r.attr(node, key)]
