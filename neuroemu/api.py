@@ -304,9 +304,10 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
             "flip_y": flip_y, "start_us": start_us, "duration_us": duration_us,
             "record": list(record),
         }
-        make = from_chip_run if chip else from_float_run
-        result = make(raw, tick_us=step_us, settings=settings, input_events=int(info["events"]),
-                      input_kind=info["kind"], network=net, stimulus=stimulus)
+        common = dict(tick_us=step_us, settings=settings, input_events=int(info["events"]),
+                      input_kind=info["kind"], network=net)
+        result = (from_chip_run(raw, **common) if chip
+                  else from_float_run(raw, stimulus=stimulus, **common))
         rec.finish(result)
     return result
 

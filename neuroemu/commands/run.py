@@ -153,7 +153,7 @@ def main(args) -> int:
             res.report(args.report)
         if args.out:
             res.save(args.out)
-    out = summary(res, net, energy)
+    out = summary(res, energy)
     if args.out:
         out["trace"] = str(args.out)
     if args.json:
@@ -172,7 +172,7 @@ def main(args) -> int:
     return 0
 
 
-def summary(res, net, energy) -> dict:
+def summary(res, energy) -> dict:
     """What ``run --json`` prints: the run's counts, readout and costs."""
     import numpy as np
 

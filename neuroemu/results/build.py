@@ -11,8 +11,7 @@ from .result import Result
 
 
 def from_chip_run(raw, tick_us: float = 1000.0, settings: dict | None = None,
-                  input_events: int = 0, input_kind: str = "none", network=None,
-                  stimulus=None) -> Result:
+                  input_events: int = 0, input_kind: str = "none", network=None) -> Result:
     """The Result of a fixed-point run (:class:`~neuroemu.engine.RunResult`)."""
     cfg = raw.config
     cls_, values = raw.readout()

@@ -162,7 +162,7 @@ class Result:
         """Totals of the run: synaptic_ops, neuron_updates, spikes, packets, hops,
         overflow_v, overflow_u (ints; the totals ``neuroemu run`` prints). Empty for a
         float run, which counts nothing."""
-        return {k: int(np.asarray(v, np.int64).sum()) for k, v in self.counters_by_core.items()}
+        return {name: self.total(name) for name in self.counters_by_core}
 
     def total(self, name: str) -> int:
         """The total of one counter (see :attr:`counters`)."""
