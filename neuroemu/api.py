@@ -200,7 +200,7 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         out=None, crop=None, downsample: int = 1, polarity: str | None = None,
         flip_x: bool = False, flip_y: bool = False, start_us: float = 0,
         duration_us: float | None = None, binning: str = "count", lenient: bool = False,
-        progress=True):
+        input_format: str | None = None, progress=True):
     """Run a network on the emulated chip (or its float twin) and return what it did.
 
     Parameters
@@ -241,6 +241,9 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         ``polarity`` defaults to 'keep' for an input of shape (2, H, W), else 'merge'.
     lenient : bool
         Drop (and count) damaged records of a recording instead of refusing it.
+    input_format : str, optional
+        ``'nmnist'`` reads a headerless recording as N-MNIST whatever its name (a file
+        named ``.bin`` is read so without it; AEDAT files say what they are).
     progress : bool or Progress
         A progress bar on stderr for runs longer than a second, and a note before the
         event kernel compiles (the first run after installing; cached on disk).
@@ -277,7 +280,7 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
                           polarity=polarity, flip_x=flip_x, flip_y=flip_y, start_us=start_us,
                           duration_us=duration_us, binning=binning)
         stimulus, info = load_input(input, shape, imap, ticks=ticks, seed=seed,
-                                    strict=not lenient)
+                                    strict=not lenient, format=input_format)
         if engine != "event":  # the dense engines take the whole input at once
             stimulus = gather(stimulus, int(net.population(net.input).size))
     drain = depth_ticks(net) + 1

@@ -19,7 +19,8 @@ def add_parser(sub) -> None:
     """Add the ``events`` subcommand (with its ``info`` action) to ``sub``."""
     p = sub.add_parser("events", help="inspect event-camera recordings (AEDAT, N-MNIST)",
                        description="Inspect event-camera recordings: AEDAT 2.0, 3.1, 4.0 and "
-                                   "N-MNIST .bin, recognised by content.")
+                                   "N-MNIST .bin, recognised by content (N-MNIST, which has no "
+                                   "header, by its .bin name or --format nmnist).")
     actions = p.add_subparsers(dest="events_command", metavar="ACTION", required=True)
     q = actions.add_parser(
         "info", help="format, sensor, events, ON/OFF, time range, rate, skipped records",
@@ -33,6 +34,9 @@ def add_parser(sub) -> None:
     q.add_argument("--lenient", action="store_true",
                    help="drop out-of-range events, timestamps that go back and a truncated "
                         "last record (counted under skipped) instead of failing")
+    q.add_argument("--format", choices=("nmnist",), default=None,
+                   help="read a headerless file as N-MNIST whatever its name (files named .bin "
+                        "are read so without it)")
     q.add_argument("--chunk-events", type=int, default=1 << 20, help=argparse.SUPPRESS)
     p.set_defaults(handler=main)
     q.set_defaults(handler=main)
@@ -58,7 +62,7 @@ def _info(args) -> int:
     chunk_events = max(1, int(args.chunk_events))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EventWarning)  # the same facts are in meta.notes
-        with open_events(args.file, strict=not args.lenient) as rec:
+        with open_events(args.file, strict=not args.lenient, format=args.format) as rec:
             if args.plot:
                 from ..reports.recording import recording_figure
 

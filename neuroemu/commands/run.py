@@ -27,6 +27,9 @@ def add_input_map_options(p) -> None:
                    help="use only this many microseconds of the recording")
     g.add_argument("--lenient", action="store_true",
                    help="drop (and count) damaged records of a recording instead of refusing it")
+    g.add_argument("--input-format", choices=("nmnist",), default=None,
+                   help="read a headerless recording as N-MNIST whatever its name (files named "
+                        ".bin are read so without it; AEDAT files say what they are)")
     g.add_argument("--binning", choices=("count", "clip"), default="count",
                    help="several events on one input in one tick: add up (count) or one spike "
                         "(clip)")
@@ -136,7 +139,8 @@ def main(args) -> int:
                   probes=args.probe, crop=args.crop, downsample=args.downsample,
                   polarity=args.polarity, flip_x=args.flip_x, flip_y=args.flip_y,
                   start_us=args.start_us, duration_us=args.duration_us, binning=args.binning,
-                  lenient=args.lenient, progress=not (args.quiet or args.json))
+                  lenient=args.lenient, input_format=args.input_format,
+                  progress=not (args.quiet or args.json))
     print_warnings(caught)
     net = res.network
     energy = None

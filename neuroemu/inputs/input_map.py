@@ -294,8 +294,8 @@ def to_stimulus(events: np.ndarray, input_shape, imap: InputMap | None = None, *
 
 
 def stimulus_chunks(path: str | os.PathLike, input_shape, imap: InputMap | None = None,
-                    chunk_events: int = DEFAULT_CHUNK, *, strict: bool = True
-                    ) -> Iterator[Stimulus]:
+                    chunk_events: int = DEFAULT_CHUNK, *, strict: bool = True,
+                    format: str | None = None) -> Iterator[Stimulus]:
     """Stream a recording into input spikes, chunk by chunk, with bounded memory.
 
     The sensor size is checked against ``input_shape`` before any event is read.
@@ -313,7 +313,7 @@ def stimulus_chunks(path: str | os.PathLike, input_shape, imap: InputMap | None 
     imap : InputMap, optional
     chunk_events : int
         Events decoded per step.
-    strict : bool
+    strict, format
         Passed to :func:`~neuroemu.recordings.open_events`.
 
     Yields
@@ -323,7 +323,7 @@ def stimulus_chunks(path: str | os.PathLike, input_shape, imap: InputMap | None 
     """
     imap = imap or InputMap()
     where = str(path)
-    with open_events(path, strict=strict) as rec:
+    with open_events(path, strict=strict, format=format) as rec:
         layout = resolve(input_shape, imap, rec.meta, where)
         t_first: int | None = None
         held_tick = np.empty(0, np.int64)

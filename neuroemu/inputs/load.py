@@ -91,7 +91,7 @@ def _arrays_of(source, where: str) -> dict:
 
 
 def load_input(source, input_shape: tuple, imap=None, ticks: int | None = None, seed: int = 0,
-               strict: bool = True):
+               strict: bool = True, format: str | None = None):
     """``source`` as input for a population of shape ``input_shape``.
 
     Parameters
@@ -110,6 +110,9 @@ def load_input(source, input_shape: tuple, imap=None, ticks: int | None = None, 
     strict : bool
         False drops (and counts) damaged records of a recording instead of
         refusing the file.
+    format : str, optional
+        A recording's format when its content cannot say (``'nmnist'`` for an
+        N-MNIST file not named ``.bin``; :func:`~neuroemu.recordings.detect_format`).
 
     Returns
     -------
@@ -137,7 +140,7 @@ def load_input(source, input_shape: tuple, imap=None, ticks: int | None = None, 
         if not path.exists():
             raise InputError(f"{path}: no such input file")
         if path.suffix not in (".npz", ".npy"):
-            return _recording(path, input_shape, imap, strict)
+            return _recording(path, input_shape, imap, strict, format)
     arrays = _arrays_of(source, where)
     if "tick" in arrays and "channel" in arrays:
         stim = make_stimulus(arrays["tick"], arrays["channel"], n_channels,
@@ -167,7 +170,7 @@ def load_input(source, input_shape: tuple, imap=None, ticks: int | None = None, 
     )
 
 
-def _recording(path: Path, input_shape, imap, strict: bool):
+def _recording(path: Path, input_shape, imap, strict: bool, format: str | None):
     """A recording, streamed: (chunks, info) with info's count filled in as it is read."""
     from .input_map import stimulus_chunks
 
@@ -175,7 +178,7 @@ def _recording(path: Path, input_shape, imap, strict: bool):
 
     def chunks():
         for stim in stimulus_chunks(path, input_shape, imap, chunk_events=CHUNK_EVENTS,
-                                    strict=strict):
+                                    strict=strict, format=format):
             info["events"] += events_in(stim)
             yield stim
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import FormatError, InputError
+from ..sniff import check_file, describe, sniff
 
 #: the options each kind of file takes (beside ``dt``, which only NIR uses)
 OPTIONS = {
@@ -27,37 +28,26 @@ KIND_NAMES = {"neuroemu": "neuroemu net.h5", "nir": "NIR graph", "netx": "lava-d
 
 def network_kind(path) -> str:
     """'neuroemu', 'nir' or 'netx' for the file at ``path``."""
-    import h5py
+    from ..h5io import open_h5
 
-    path = Path(path)
-    if not path.exists():
-        raise FormatError(f"{path}: no such file")
-    if path.is_dir():
-        raise FormatError(f"{path}: is a folder; expected a network file (net.h5, .nir or "
-                          "lava-dl .net)")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head != b"\x89HDF\r\n\x1a\n":
-        raise FormatError(
-            f"{path}: not an HDF5 file (starts with {head!r}); expected a neuroemu net.h5, "
-            "a NIR graph or a lava-dl .net file"
-        )
-    try:
-        with h5py.File(path, "r") as f:
-            fmt = f.attrs.get("format")
-            fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
-            if fmt == "neuroemu-net":
-                return "neuroemu"
-            if "node" in f:
-                return "nir"
-            if "layer" in f:
-                return "netx"
-            if fmt == "neuroemu-trace":
-                raise FormatError(f"{path}: a run's trace, not a network; read it with "
-                                  "neuroemu.load_run (neuroemu report)")
-            keys = ", ".join(list(f.keys())[:5]) or "none"
-    except OSError as exc:
-        raise FormatError(f"{path}: not a readable HDF5 file ({exc})") from None
+    path = check_file(path, "a network file (net.h5, .nir or lava-dl .net)")
+    kind = sniff(path)
+    if kind != "hdf5":
+        raise FormatError(f"{path}: {describe(kind, 'network')}; expected a network file: a "
+                          "neuroemu net.h5, a NIR graph or a lava-dl .net file (HDF5)")
+    with open_h5(path, "network") as f:
+        fmt = f.attrs.get("format")
+        fmt = fmt.decode(errors="replace") if isinstance(fmt, bytes) else fmt
+        if fmt == "neuroemu-net":
+            return "neuroemu"
+        if "node" in f:
+            return "nir"
+        if "layer" in f:
+            return "netx"
+        if fmt == "neuroemu-trace":
+            raise FormatError(f"{path}: a run's trace, not a network; read it with "
+                              "neuroemu.load_run (neuroemu report)")
+        keys = ", ".join(f.keys()[:5]) or "none"
     raise FormatError(
         f"{path}: HDF5 file of unknown layout (root groups: {keys}); expected a neuroemu "
         "net.h5 (root attribute format='neuroemu-net'), a NIR graph ('node') or a lava-dl "

@@ -25,6 +25,7 @@ upgraded on reading (version 1 is the first).
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 
@@ -117,11 +118,11 @@ def read_network(path) -> tuple[Network, str | None]:
             node = f"populations/{name}"
             if node not in f:
                 r.fail(f"/{node}", "missing group (listed in the root attribute 'populations')")
-            shape = tuple(int(s) for s in r.attr(node, "shape"))
+            shape = r.shape(node)
             if r.attr(node, "is_input"):
                 pops.append(Population(name, shape))
                 continue
-            size = int(np.prod(shape))
+            size = math.prod(shape)
             arrays = {k: r.array(f"{node}/{k}", "iuf", (size,)) for k in _NEURON_ARRAYS}
             v_min = float(r.attr(node, "v_min"))
             try:
@@ -171,7 +172,7 @@ def read_network(path) -> tuple[Network, str | None]:
                 raise FormatError(f"{path}: /{node}: {exc}") from None
         ro_pop = r.attr("/", "readout_population", str, "")
         readout = Readout(ro_pop, r.attr("/", "readout_kind", str)) if ro_pop else None
-        meta = json.loads(r.attr("/", "meta_json", str, "{}") or "{}")
+        meta = r.json("/", "meta_json", "{}")
         profile = r.attr("/", "profile", str, "") or None
         try:
             net = Network(

@@ -56,16 +56,22 @@ bias alone at tick 0 and is reset before tick 1, as the ground truth shows.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import FormatError, NetworkError
+from ..h5io import NEURON_BYTES, check_claim
 from ..ir import Network, Population, Readout, conv_output_shape, neuron, projection
 
 NEURON_TYPES = ("LOIHI", "CUBA")
 LAYER_TYPES = ("input", "dense", "conv", "pool", "flatten", "concat")
 WEIGHT_SHIFT = 6  # Loihi scales weights, thresholds and biases by 2**6
+
+
+#: the largest magnitude of a number read from a netx file (weights, biases, sizes)
+LIMIT = 1 << 31
 
 
 class NetxError(FormatError):
@@ -75,8 +81,19 @@ class NetxError(FormatError):
 def _text(ds) -> str:
     v = ds[()]
     if isinstance(v, np.ndarray):
-        v = v.reshape(-1)[0]
-    return v.decode() if isinstance(v, bytes) else str(v)
+        v = v.reshape(-1)[0] if v.size else ""
+    return v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+
+
+def _shape(group, where: str, path) -> tuple[int, ...]:
+    """A layer's ``shape``: positive whole numbers whose product fits in memory."""
+    v = _integers(np.asarray(group["shape"][()]).reshape(-1), f"{where}/shape")
+    if v.size == 0 or v.size > 8 or np.any(v < 1):
+        raise NetxError(f"{where}/shape: {v.tolist()}, expected 1 to 8 positive whole numbers")
+    shape = tuple(int(s) for s in v)
+    check_claim(path, f"{where.split(': ', 1)[-1]}/shape", math.prod(shape), NEURON_BYTES,
+                "the layer", "neurons")
+    return shape
 
 
 def _int(group, key: str, where: str, default=None) -> int:
@@ -110,6 +127,10 @@ def _integers(a, what: str) -> np.ndarray:
                             "biases are Loihi integers)")
     elif a.dtype.kind not in "iu":
         raise NetxError(f"{what}: dtype {a.dtype}, expected numbers")
+    if a.size and (a.min() < -LIMIT or a.max() > LIMIT):
+        bad = a[(a < -LIMIT) | (a > LIMIT)].reshape(-1)[0]
+        raise NetxError(f"{what}: value {bad} does not fit a Loihi register (expected "
+                        f"|value| <= 2^31)")
     return a.astype(np.int64)
 
 
@@ -174,18 +195,12 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
     Network
         Integer network; map it onto the ``loihi`` profile.
     """
-    import h5py
+    from ..h5io import open_h5
 
     path = Path(path)
-    if not path.exists():
-        raise NetxError(f"{path}: no such file")
     if int(reset_interval) != reset_interval or reset_interval < 0:
         raise NetxError(f"reset_interval {reset_interval!r}: expected a whole number >= 0")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise NetxError(f"{path}: not a readable HDF5 file ({exc})") from None
-    with f:
+    with open_h5(path, "lava-dl netx") as f:
         if "layer" not in f:
             raise NetxError(f"{path}: not a netx file (no 'layer' group)")
         ids = sorted(f["layer"].keys(), key=lambda k: int(k) if k.isdigit() else 10**9)
@@ -203,7 +218,9 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
         if "simulation" in f:
             for key in ("Ts", "tSample"):
                 if key in f["simulation"]:
-                    meta[key] = str(np.asarray(f["simulation"][key][()]).reshape(-1)[0])
+                    value = np.asarray(f["simulation"][key][()]).reshape(-1)
+                    if value.size:
+                        meta[key] = str(value[0])
 
         def reset_for():
             return (int(reset_interval), int(reset_offset) + n_neuron_layers)
@@ -218,18 +235,18 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
                 raise NetxError(f"{where}: layer type {kind!r} is not supported (supported: "
                                 f"{', '.join(LAYER_TYPES)})")
             name = f"layer{lid}"
-            shape = tuple(int(s) for s in np.asarray(g["shape"][()]).reshape(-1)) \
-                if "shape" in g else None
+            shape = _shape(g, where, path) if "shape" in g else None
             if kind == "flatten":
                 continue
             if kind == "concat":
                 if "layers" not in g:
                     raise NetxError(f"{where}: concat without 'layers'")
-                concat = [int(x) for x in np.asarray(g["layers"][()]).reshape(-1)]
+                concat = [int(x) for x in _integers(np.asarray(g["layers"][()]).reshape(-1),
+                                                    f"{where}/layers")]
                 continue
             if shape is None:
                 raise NetxError(f"{where}: no 'shape'")
-            size = int(np.prod(shape))
+            size = math.prod(shape)
             if kind == "input":
                 inp = Population("input", shape)
                 pops.append(inp)
@@ -259,7 +276,7 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
             exp = _weight_exp(g, where)
             if "weight" not in g:
                 raise NetxError(f"{where}: no 'weight'")
-            if isinstance(g["weight"], h5py.Group):
+            if g["weight"].is_group:
                 raise NetxError(f"{where}: complex weights (weight/real, weight/imag) are not "
                                 "supported")
             w = _integers(g["weight"][()], f"{where}/weight")
@@ -336,7 +353,7 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
                             raise NetxError(f"{where}: concat names layer {sid}, a "
                                             f"{src_kind!r} layer, which holds no neurons")
                         sources.append((f"layer{sid}", sid,
-                                        int(np.prod(src_g["shape"][()]))))
+                                        math.prod(_shape(src_g, f"{path}: layer/{sid}", path))))
                 total = sum(n for _, _, n in sources)
                 if total != w.shape[1]:
                     raise NetxError(f"{where}/weight: {w.shape[1]} inputs, but the layer "
@@ -377,7 +394,7 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
 
 
 def _bias(g, where: str, shape, per_channel: bool) -> np.ndarray:
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     if "bias" not in g:
         return np.zeros(size, np.int64)
     b = _integers(np.asarray(g["bias"][()]).reshape(-1), f"{where}/bias")

@@ -96,6 +96,8 @@ class _Writer:
                 "nir_provenance") else {}
         except ValueError:
             self.prov = {}
+        if not isinstance(self.prov, dict):
+            self.prov = {}
         self.dt = dt if dt is not None else self.prov.get("dt")
         self.how = self.prov.get("discretization", "euler")
         self.nodes: dict = {}

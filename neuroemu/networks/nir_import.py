@@ -156,7 +156,11 @@ def _type_of(group) -> str:
     t = group["type"][()] if "type" in group else b"?"
     if isinstance(t, np.ndarray):
         t = t.reshape(-1)[0]
-    return t.decode() if isinstance(t, bytes) else str(t)
+    return t.decode(errors="replace") if isinstance(t, bytes) else str(t)
+
+
+#: how deep graphs may nest in a NIR file
+MAX_DEPTH = 32
 
 
 def _read_group(path, group, where: str):
@@ -172,17 +176,25 @@ def _read_group(path, group, where: str):
     if kind == "NIRGraph":
         if "nodes" not in group or "edges" not in group:
             raise NirImportError(f"{path}: graph {where or '/'!r} has no 'nodes' or 'edges'")
+        if where.count(".") >= MAX_DEPTH:
+            raise NirImportError(f"{path}: graph {where!r} is nested more than {MAX_DEPTH} "
+                                 "deep; expected a finite graph (the file is damaged or loops)")
         nodes = {name: _read_group(path, sub, f"{where}.{name}" if where else name)
                  for name, sub in group["nodes"].items()}
-        raw = group["edges"][()]
+        raw = np.asarray(group["edges"][()])
+        if raw.size % 2 or raw.dtype.kind not in "SUO":
+            raise NirImportError(f"{path}: graph {where or '/'!r}: 'edges' is {raw.dtype} "
+                                 f"{raw.shape}; expected (n, 2) node names")
         edges = []
-        for pair in np.asarray(raw).reshape(-1, 2) if np.size(raw) else []:
-            a, b = (x.decode() if isinstance(x, bytes) else str(x) for x in pair)
+        for pair in raw.reshape(-1, 2):
+            a, b = (x.decode(errors="replace") if isinstance(x, bytes) else str(x)
+                    for x in pair)
             edges.append((a, b))
         return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
     try:
         return read_node(group)
-    except (AssertionError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (AssertionError, ValueError, KeyError, TypeError, IndexError, ArithmeticError) \
+            as exc:
         raise NirImportError(
             f"{path}: node {where!r} ({kind}) is inconsistent or incomplete: "
             f"{exc or type(exc).__name__}") from None
@@ -198,20 +210,15 @@ def read_nir_graph(path):
         The root ``version`` dataset: the writing package's version (NIR files
         carry no format version).
     """
-    import h5py
+    from ..h5io import open_h5
 
-    path = Path(path)
-    if not path.exists():
-        raise NirImportError(f"{path}: no such file")
-    try:
-        with h5py.File(path, "r") as f:
-            if "node" not in f:
-                raise NirImportError(f"{path}: not a NIR file (no 'node' group at the root)")
-            version = f["version"][()] if "version" in f else b""
-            version = version.decode() if isinstance(version, bytes) else str(version)
-            return _read_group(path, f["node"], ""), version
-    except OSError as exc:
-        raise NirImportError(f"{path}: not a readable HDF5 file ({exc})") from None
+    with open_h5(path, "NIR") as f:
+        if "node" not in f:
+            raise NirImportError(f"{path}: not a NIR file (no 'node' group at the root)")
+        version = f["version"][()] if "version" in f else b""
+        version = version.decode(errors="replace") if isinstance(version, bytes) \
+            else str(version)
+        return _read_group(path, f["node"], ""), version
 
 
 # --------------------------------------------------------------------------- flattening

@@ -260,17 +260,34 @@ def _elements(data: bytes, kind: str, ctx: ReadContext, where: str) -> tuple[int
     return count, off + 4
 
 
+#: the most bytes one packet may decompress to (real packets hold a few MB)
+MAX_PACKET = 1 << 30
+
+
 def _decompressor(name: str):
+    """``decompress(raw, ctx, where)`` for the file's compression, refusing a packet that
+    would expand beyond :data:`MAX_PACKET` bytes (a damaged or hostile file)."""
     if name == "none":
         return lambda raw, ctx, where: raw
+
+    def too_big(ctx, where):
+        return ctx.fail(f"{where}: decompresses to more than {MAX_PACKET >> 20} MiB; expected "
+                        "a packet of events (the file is damaged or hostile)")
+
     if name.startswith("LZ4"):
         import lz4.frame
 
         def lz4_decompress(raw, ctx, where):
+            d = lz4.frame.LZ4FrameDecompressor()
             try:
-                return lz4.frame.decompress(raw)
+                data = d.decompress(raw, max_length=MAX_PACKET)
             except RuntimeError as exc:
                 raise ctx.fail(f"{where}: not a valid LZ4 frame ({exc})") from None
+            if not d.eof:
+                if len(data) >= MAX_PACKET:
+                    raise too_big(ctx, where)
+                raise ctx.fail(f"{where}: the LZ4 frame ends early (truncated packet)")
+            return data
 
         return lz4_decompress
     try:
@@ -282,9 +299,19 @@ def _decompressor(name: str):
 
     def zstd_decompress(raw, ctx, where):
         try:
-            return dctx.decompressobj().decompress(raw)
+            size = zstandard.frame_content_size(raw)
+            if size < 0:  # not declared: see how far it expands, at most past the limit
+                with dctx.stream_reader(raw) as reader:
+                    size = len(reader.read(MAX_PACKET + 1))
+            if size > MAX_PACKET:
+                raise too_big(ctx, where)
+            obj = dctx.decompressobj()
+            data = obj.decompress(raw)
         except zstandard.ZstdError as exc:
             raise ctx.fail(f"{where}: not a valid Zstd frame ({exc})") from None
+        if not obj.eof:
+            raise ctx.fail(f"{where}: the Zstd frame ends early (truncated packet)")
+        return data
 
     return zstd_decompress
 

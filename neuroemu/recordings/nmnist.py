@@ -19,12 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import FormatError
 from .base import Block, EventMeta, ReadContext
 
 RECORD = 5
 WIDTH = HEIGHT = 34
 OVERFLOW_Y = 240
 OVERFLOW_US = 1 << 13
+#: records looked at before decoding, and the share of them that may be implausible
+SAMPLE = 4096
+IMPLAUSIBLE = 0.01
 
 
 class NmnistDecoder:
@@ -38,10 +42,12 @@ class NmnistDecoder:
         if self.tail:
             message = (f"truncated: the file ends {self.tail} bytes into the 5-byte event at byte "
                        f"{self.n_records * RECORD} ({size} bytes is not a whole number of "
-                       "N-MNIST events; a file without an AEDAT header is read as N-MNIST)")
+                       "N-MNIST events)")
             if ctx.strict:
                 raise ctx.fail(message + " (strict=False, or --lenient, drops the partial record)")
             notes.append(message)
+        if self.n_records:
+            _check_plausible(path, self.n_records)
         self.meta = EventMeta(path=str(path), format="N-MNIST", camera="ATIS", width=WIDTH,
                               height=HEIGHT, header={"records": str(self.n_records),
                                                      "event_bytes": str(RECORD)},
@@ -75,9 +81,31 @@ class NmnistDecoder:
                     overflow = int(steps[-1])
                     ctx.skip("ts_overflow", int(np.count_nonzero(marks)))
                     block = block.take(~marks)
-                keep = ctx.check_range(block.x, block.y, WIDTH, HEIGHT, block.where,
-                                       " (a file without an AEDAT header is read as N-MNIST)")
+                keep = ctx.check_range(block.x, block.y, WIDTH, HEIGHT, block.where, "")
                 if keep is not None:
                     block = block.take(keep)
                 yield block
                 rec0 += k
+
+
+def _check_plausible(path: Path, n_records: int) -> None:
+    """Refuse a file whose first records are not N-MNIST events, whatever ``strict``:
+    more than 1% of them outside the 34 x 34 sensor, or going back in time."""
+    k = min(n_records, SAMPLE)
+    with open(path, "rb") as fh:
+        raw = np.frombuffer(fh.read(k * RECORD), np.uint8).reshape(k, RECORD)
+    events = raw[:, 1] != OVERFLOW_Y
+    outside = events & ((raw[:, 0] >= WIDTH) | (raw[:, 1] >= HEIGHT))
+    t = (((raw[:, 2].astype(np.int64) & 0x7F) << 16) | (raw[:, 3].astype(np.int64) << 8)
+         | raw[:, 4]) + np.cumsum(~events) * OVERFLOW_US
+    t = t[events & ~outside]
+    back = int(np.count_nonzero(t[1:] < np.maximum.accumulate(t)[:-1])) if t.size > 1 else 0
+    allowed = max(2, int(IMPLAUSIBLE * k))
+    n_out = int(np.count_nonzero(outside))
+    if n_out > allowed or back > allowed:
+        found = (f"{n_out} of the first {k} records have addresses outside the 34 x 34 sensor"
+                 if n_out > allowed else
+                 f"{back} of the first {k} events go back in time")
+        raise FormatError(f"{path}: does not look like N-MNIST events: {found} (expected at "
+                          f"most {allowed}); it is read as N-MNIST because it is named .bin or "
+                          "format='nmnist' was given: is it a recording of another kind?")

@@ -8,8 +8,11 @@ Every reader gives the same structured array, :data:`EVENT_DTYPE`::
     p  uint8   polarity, 1 = ON (brighter), 0 = OFF
 
 The format is chosen from the file's first bytes (``#!AER-DAT2.0``,
-``#!AER-DAT3.1``, ``#!AER-DAT4.0``; a file without a header is read as N-MNIST
-5-byte events), never from its name. Recordings are read in chunks of a fixed
+``#!AER-DAT3.1``, ``#!AER-DAT4.0``). N-MNIST 5-byte events have no header: a
+file is read as N-MNIST only when named ``.bin`` or with ``format='nmnist'``,
+only if it is of no other recognisable kind (HDF5, text, images, archives are
+refused with what they look like), and only if its first records are plausible
+N-MNIST events (:mod:`.nmnist`). Recordings are read in chunks of a fixed
 number of events, so a file longer than memory streams with bounded memory::
 
     with open_events("walk.aedat") as rec:
@@ -61,47 +64,79 @@ from .base import (
 # the reader
 
 
-def detect_format(path) -> str:
-    """``'aedat2'``, ``'aedat31'``, ``'aedat4'`` or ``'nmnist'`` from the file's first bytes.
+#: the formats a recording may be read as (``format=``); N-MNIST is never guessed
+FORMATS = ("aedat2", "aedat31", "aedat4", "nmnist")
+#: file names read as N-MNIST without ``format='nmnist'``
+NMNIST_SUFFIXES = (".bin",)
+_EXPECTED = ("expected an event recording: AEDAT 2.0, 3.1 or 4.0 (recognised by their "
+             "'#!AER-DAT' header) or N-MNIST (a .bin file, or format='nmnist', "
+             "--input-format nmnist)")
+
+
+def detect_format(path, format: str | None = None) -> str:
+    """``'aedat2'``, ``'aedat31'``, ``'aedat4'`` or ``'nmnist'``, from the file's content.
+
+    AEDAT files are recognised by their first line. N-MNIST files have no header, so
+    a file is read as N-MNIST only when its name ends in ``.bin`` or ``format='nmnist'``
+    is given, and only if its content is of no other kind (an HDF5 network, a text
+    file, an image, ...: those are refused, naming what they look like).
+
+    Parameters
+    ----------
+    path : path-like
+    format : str, optional
+        ``'nmnist'`` to read a headerless file of any name as N-MNIST; an AEDAT
+        format name is checked against the file's header.
 
     Raises
     ------
     FormatError
-        Missing or empty file, an unknown AEDAT version, or a ``#`` header that is not
-        an AEDAT one.
+        Missing or empty file, an unknown AEDAT version, a ``#`` header that is not an
+        AEDAT one, or a file of another kind.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise FormatError(f"{path}: is a folder; expected a recording file (AEDAT or N-MNIST)")
-    if not path.is_file():
-        raise FormatError(f"{path}: no such file")
-    with open(path, "rb") as fh:
-        head = fh.read(64)
-    if not head:
+    from ..sniff import aedat_version, check_file, describe, sniff
+
+    if format is not None and format not in FORMATS:
+        raise FormatError(f"format {format!r}: expected one of {', '.join(FORMATS)}")
+    path = check_file(path, "a recording file (AEDAT or N-MNIST)")
+    kind = sniff(path)
+    if kind == "empty":
         raise FormatError(f"{path}: empty file (0 bytes); expected an AEDAT header "
                           "'#!AER-DAT<version>' or N-MNIST 5-byte events")
-    if head.startswith(b"#!AER-DAT"):
-        version = head[9:].split(b"\n")[0].strip().decode("ascii", "replace")
-        kinds = {"2.0": "aedat2", "3.1": "aedat31", "4.0": "aedat4"}
-        if version in kinds:
-            return kinds[version]
+    if kind == "aedat?":
+        with open(path, "rb") as fh:
+            version = aedat_version(fh.read(64))
         raise FormatError(f"{path}: AEDAT version {version!r} in the first line "
                           f"'#!AER-DAT{version}' is not supported; expected 2.0, 3.1 or 4.0")
-    if head.startswith(b"#"):
-        first = head.split(b"\n")[0][:40].decode("ascii", "replace").rstrip("\r")
-        raise FormatError(f"{path}: header line {first!r} at byte 0 is not an AEDAT version "
-                          "line; expected '#!AER-DAT2.0', '#!AER-DAT3.1' or '#!AER-DAT4.0' "
-                          "(AEDAT 1.0 is not supported)")
-    return "nmnist"
+    if kind in ("aedat2", "aedat31", "aedat4"):
+        if format not in (None, kind):
+            raise FormatError(f"{path}: {describe(kind, 'recording')}, not {format} as asked")
+        return kind
+    if kind in ("text", "unknown"):
+        with open(path, "rb") as fh:
+            first = fh.read(64).split(b"\n")[0][:40].decode("utf-8", "replace").rstrip("\r")
+        if first.startswith("#!" if kind == "text" else "#"):  # a text file may be Markdown
+            raise FormatError(f"{path}: header line {first!r} at byte 0 is not an AEDAT version "
+                              "line; expected '#!AER-DAT2.0', '#!AER-DAT3.1' or '#!AER-DAT4.0' "
+                              "(AEDAT 1.0 is not supported)")
+    if kind != "unknown":
+        raise FormatError(f"{path}: {describe(kind, 'recording')}; {_EXPECTED}")
+    if format == "nmnist" or (format is None and path.suffix.lower() in NMNIST_SUFFIXES):
+        return "nmnist"
+    if format is not None:
+        raise FormatError(f"{path}: no '#!AER-DAT' header, so not {format}; a headerless file "
+                          "is read as N-MNIST only when asked (format='nmnist')")
+    raise FormatError(f"{path}: {describe(kind, 'recording')} (no '#!AER-DAT' header, and "
+                      f"not named .bin); {_EXPECTED}")
 
 
 class EventReader:
     """An open recording: ``meta`` at once, events by :meth:`chunks` (see :func:`open_events`)."""
 
-    def __init__(self, path, *, strict: bool = True):
+    def __init__(self, path, *, strict: bool = True, format: str | None = None):
         self.path = Path(path)
         self.strict = bool(strict)
-        kind = detect_format(self.path)
+        kind = detect_format(self.path, format)
         if kind == "aedat2":
             from .aedat2 import Aedat2Decoder as decoder
         elif kind == "aedat31":
@@ -250,7 +285,8 @@ def _skipped_text(skipped: Mapping[str, int]) -> str:
     return ", ".join(f"{v} {k}" for k, v in sorted(skipped.items()))
 
 
-def open_events(path: str | os.PathLike, *, strict: bool = True) -> EventReader:
+def open_events(path: str | os.PathLike, *, strict: bool = True,
+                format: str | None = None) -> EventReader:
     """Open a recording; use as a context manager.
 
     Parameters
@@ -261,6 +297,9 @@ def open_events(path: str | os.PathLike, *, strict: bool = True) -> EventReader:
         If True (default) out-of-range events, decreasing timestamps and a file that
         ends inside a record raise :class:`~neuroemu.errors.FormatError`; if False they
         are dropped and counted in ``meta.skipped``.
+    format : str, optional
+        ``'nmnist'`` reads a headerless file as N-MNIST whatever its name (files named
+        ``.bin`` are read so without it); see :func:`detect_format`.
 
     Returns
     -------
@@ -268,12 +307,12 @@ def open_events(path: str | os.PathLike, *, strict: bool = True) -> EventReader:
         With ``.meta`` (:class:`EventMeta`, format and sensor known at once) and
         ``.chunks(n_events)``.
     """
-    return EventReader(path, strict=strict)
+    return EventReader(path, strict=strict, format=format)
 
 
-def read_events(path: str | os.PathLike, *, strict: bool = True
+def read_events(path: str | os.PathLike, *, strict: bool = True, format: str | None = None
                 ) -> tuple[np.ndarray, EventMeta]:
-    """Read a whole recording.
+    """Read a whole recording (``strict`` and ``format`` as in :func:`open_events`).
 
     Returns
     -------
@@ -282,7 +321,7 @@ def read_events(path: str | os.PathLike, *, strict: bool = True
     meta : EventMeta
         With ``events``, ``on``, ``off``, ``t_first_us``, ``t_last_us`` and ``skipped``.
     """
-    with open_events(path, strict=strict) as rec:
+    with open_events(path, strict=strict, format=format) as rec:
         events = rec.read()
         return events, rec.meta
 

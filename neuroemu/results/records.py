@@ -113,10 +113,10 @@ class Records:
 
     def copy_into(self, h5) -> None:
         """Copy every record into the open HDF5 file ``h5`` (chunk by chunk, in HDF5)."""
-        import h5py
+        from ..h5io import open_h5
 
-        with h5py.File(self.path, "r") as src:
-            src.copy(src[GROUP], h5, name=GROUP)
+        with open_h5(self.path, "trace") as src:
+            src[GROUP].copy_to(h5, GROUP)
 
     def close(self) -> None:
         if self._finalizer is not None:

@@ -118,7 +118,7 @@ def read_trace(path) -> dict:
             engine=r.attr("/", "engine", str), ticks=ticks,
             tick_us=float(r.attr("/", "tick_us")), wall_s=float(r.attr("/", "wall_s")),
             compile_s=float(r.attr("/", "compile_s", default=0.0)),
-            settings=json.loads(r.attr("/", "settings_json", str)), origin=str(path),
+            settings=r.json("/", "settings_json"), origin=str(path),
             spike_tick=r.array("spikes/tick", "iu"), spike_neuron=r.array("spikes/neuron", "iu"),
             spike_value=r.array("spikes/value", "iu"),
             readout_class=None if rc < 0 else rc,

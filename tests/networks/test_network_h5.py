@@ -135,7 +135,7 @@ def test_truncated_and_foreign_files(tmp_path, saved):
         read_network(cut)
     text = tmp_path / "text.h5"
     text.write_text("hello")
-    with pytest.raises(FormatError, match="text.h5: not a readable HDF5 network file"):
+    with pytest.raises(FormatError, match="text.h5: a text file; expected an HDF5 network file"):
         read_network(text)
     other = tmp_path / "other.h5"
     with h5py.File(other, "w") as f:

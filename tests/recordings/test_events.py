@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import struct
 import subprocess
 import sys
@@ -264,11 +265,66 @@ def test_chunks_equal_whole_read_and_fill_meta_at_the_end(aedat, name):
 
 
 def test_format_comes_from_content_not_name(aedat, tmp_path):
-    for src, kind in [(ALEX, "aedat2"), (TONIC4, "aedat4"), (MALFORMED31, "aedat31"),
-                      (NMNIST, "nmnist")]:
+    for src, kind in [(ALEX, "aedat2"), (TONIC4, "aedat4"), (MALFORMED31, "aedat31")]:
         renamed = tmp_path / "recording.aedat4"
         renamed.write_bytes((aedat / src).read_bytes())
         assert detect_format(renamed) == kind
+
+
+def test_nmnist_only_by_its_name_or_when_asked(aedat, tmp_path):
+    renamed = tmp_path / "digit.aedat"
+    renamed.write_bytes((aedat / NMNIST).read_bytes())
+    with pytest.raises(FormatError, match=r"digit\.aedat: .*no '#!AER-DAT' header, and not "
+                                          r"named \.bin.*format='nmnist'"):
+        detect_format(renamed)
+    assert detect_format(renamed, "nmnist") == "nmnist"
+    events, _ = read_events(renamed, format="nmnist")
+    assert_same(events, slow_nmnist(aedat / NMNIST))
+    with pytest.raises(FormatError, match=r"an AEDAT 2\.0 recording, not nmnist as asked"):
+        detect_format(aedat / ALEX, "nmnist")
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+def test_files_of_another_kind_are_never_read_as_recordings(tmp_path, lenient):
+    """A network, a text file or garbage is refused with what it looks like, even when
+    named .bin and with strict=False (it used to be read as N-MNIST)."""
+    models = Path(__file__).resolve().parents[2] / "models"
+    traces = models.parent / "traces"
+    cases = {
+        "net.bin": ((models / "nmnist_cnn.h5").read_bytes(),
+                    r"an HDF5 file, perhaps a network \(pass it as NET\)"),
+        "net.aedat": ((models / "nmnist_cnn.h5").read_bytes(),
+                      r"an HDF5 file, perhaps a network"),
+        "notes.bin": (b"time,x,y\n1,2,3\n" * 50, r"a text file"),
+        "arrays.bin": ((traces / "example_input.npz").read_bytes(),
+                       r"a zip archive"),
+        "noise.bin": (np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes(),
+                      r"does not look like N-MNIST events: \d+ of the first 1000 records have "
+                      r"addresses outside the 34 x 34 sensor"),
+        "noise.dat": (np.random.default_rng(1).integers(0, 256, 5000, np.uint8).tobytes(),
+                      r"a file of no recognised kind"),
+    }
+    for name, (data, message) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(FormatError, match=re.escape(str(path)) + ": " + message):
+            read_events(path, strict=not lenient)
+
+
+def test_nmnist_with_time_going_back_is_refused_even_lenient(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 2000
+    ev = np.zeros(n, EVENT_DTYPE)
+    ev["x"], ev["y"] = rng.integers(0, 34, n), rng.integers(0, 34, n)
+    ev["t"] = rng.integers(0, 1 << 20, n)  # shuffled timestamps: half go back
+    path = tmp_path / "shuffled.bin"
+    raw = np.zeros((n, 5), np.uint8)
+    raw[:, 0], raw[:, 1] = ev["x"], ev["y"]
+    raw[:, 2] = (ev["t"] >> 16) & 0x7F
+    raw[:, 3], raw[:, 4] = (ev["t"] >> 8) & 0xFF, ev["t"] & 0xFF
+    path.write_bytes(raw.tobytes())
+    with pytest.raises(FormatError, match=r"go back in time"):
+        read_events(path, strict=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -515,7 +571,7 @@ def test_roundtrip_aedat4(ev, compression, packet):
 @given(event_arrays(34, 34, t_max=2**24, step_max=2**14).filter(lambda e: e.size > 0))
 def test_roundtrip_nmnist(ev):
     # (an empty N-MNIST file is an empty file, which no reader can tell from a failed copy)
-    _roundtrip(write_nmnist, ev)
+    _roundtrip(write_nmnist, ev, ".bin")
 
 
 def test_writer_streams_chunks_and_checks(rng, tmp_path):
