@@ -1,6 +1,6 @@
 """Engine speed: synaptic events per second, against the machine's practical limit.
 
-Workloads (issue: the emulator core):
+Workloads:
 
 W1  feed-forward crossbar: 1024 inputs -> 1024 -> 1024 -> 10 IF neurons, dense
     int8 weights, Poisson input at 5 % per input per tick, 1000 ticks.

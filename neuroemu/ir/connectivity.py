@@ -15,7 +15,13 @@ from ..errors import NetworkError
 def conv_output_shape(
     in_shape: tuple[int, int, int], channels: int, kernel, stride, padding, dilation
 ) -> tuple[int, int, int]:
-    """Shape (C_out, H', W') of a 2-D correlation over (C_in, H, W)."""
+    """Shape (C_out, H', W') of a 2-D correlation over (C_in, H, W).
+
+    Raises NetworkError for a stride or dilation below 1 or a negative padding."""
+    if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
+        raise NetworkError(f"stride {tuple(stride)}, padding {tuple(padding)}, dilation "
+                           f"{tuple(dilation)}: expected strides and dilations >= 1 and "
+                           "paddings >= 0")
     _, h, w = in_shape
     out = []
     for size, k, s, p, d in zip((h, w), kernel, stride, padding, dilation):

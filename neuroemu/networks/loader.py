@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import FormatError, InputError
+from ..errors import FormatError, InputError, NetworkError
 from ..sniff import check_file, describe, sniff
 
 #: the options each kind of file takes (beside ``dt``, which only NIR uses)
@@ -94,6 +94,15 @@ def load_network(path, dt: float | None = None, **options):
         takes = ", ".join(OPTIONS[kind]) or "none"
         raise InputError(f"{path}: a {KIND_NAMES[kind]} takes no option "
                          f"{', '.join(unknown)} (its options: {takes})")
+    try:
+        return _read(path, kind, dt, given)
+    except NetworkError as exc:  # an inconsistent network: say which file holds it
+        if str(exc).startswith(str(path)):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _read(path, kind: str, dt, given: dict):
     if kind == "neuroemu":
         from .network_h5 import read_network
 

@@ -107,14 +107,21 @@ def _int(group, key: str, where: str, default=None) -> int:
     return int(v[0])
 
 
+#: the least value of each pair a layer may give
+_LEAST = {"stride": 1, "kernelSize": 1, "dilation": 1, "padding": 0}
+
+
 def _pair(group, key: str, where: str, default: int) -> tuple[int, int]:
     if key not in group:
         return default, default
     v = np.asarray(group[key][()]).reshape(-1)
     if v.size == 1:
         v = np.repeat(v, 2)
-    if v.size != 2 or np.any(v != np.round(v)):
+    if v.size != 2 or v.dtype.kind not in "iuf" or np.any(v != np.round(v)):
         raise NetxError(f"{where}/{key}: {v!r} is not one or two whole numbers")
+    least = _LEAST.get(key, 0)
+    if v.min() < least or v.max() > LIMIT:
+        raise NetxError(f"{where}/{key}: {v.tolist()}, expected whole numbers >= {least}")
     return int(v[0]), int(v[1])
 
 
@@ -295,7 +302,11 @@ def read_netx(path, input_bias=None, *, reset_interval: int = 0, reset_offset: i
                                     f"previous layer has shape {prev.shape}")
                 want = conv_output_shape(prev.shape, w.shape[0], w.shape[2:], stride, padding,
                                          dilation)
-                if prev.shape[0] != w.shape[1] * groups or tuple(shape) != want:
+                if prev.shape[0] != w.shape[1] * groups:
+                    raise NetxError(f"{where}/weight: shape {w.shape} (groups {groups}) takes "
+                                    f"{w.shape[1] * groups} input channels, but the previous "
+                                    f"layer {prev.name!r} has {prev.shape[0]} ({prev.shape})")
+                if tuple(shape) != want:
                     raise NetxError(f"{where}: weight {w.shape} (groups {groups}, stride "
                                     f"{stride}, padding {padding}, dilation {dilation}) on input "
                                     f"{prev.shape} gives {want}, but the layer's shape is {shape}")

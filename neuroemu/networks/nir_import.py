@@ -125,12 +125,14 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import FormatError, NetworkError, NeuroemuError
+from ..h5io import NEURON_BYTES, check_claim
 from ..ir import Network, Population, Readout, conv_output_shape, neuron, projection, synapses
 
 NEURON_TYPES = ("IF", "LIF", "CubaLIF", "LI", "CubaLI", "I", "Threshold")
@@ -192,9 +194,11 @@ def _read_group(path, group, where: str):
             edges.append((a, b))
         return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
     try:
-        return read_node(group)
-    except (AssertionError, ValueError, KeyError, TypeError, IndexError, ArithmeticError) \
-            as exc:
+        with warnings.catch_warnings():  # nir's shape arithmetic on damaged values warns
+            warnings.simplefilter("error", RuntimeWarning)
+            return read_node(group)
+    except (AssertionError, ValueError, KeyError, TypeError, IndexError, ArithmeticError,
+            RuntimeWarning) as exc:
         raise NirImportError(
             f"{path}: node {where!r} ({kind}) is inconsistent or incomplete: "
             f"{exc or type(exc).__name__}") from None
@@ -1011,6 +1015,8 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, fire_o
 
     pops = {}
     if input_name is not None:
+        check_claim(where, f"node {g.nir_name(input_name)!r} (Input)",
+                    math.prod(shapes[input_name]), NEURON_BYTES, "the input", "channels")
         pops[input_name] = Population(input_name, shapes[input_name])
     pop_order = ([input_name] if input_name else []) + [k for k in g.nodes if k in specs]
     for nm in specs:

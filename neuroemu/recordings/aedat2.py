@@ -182,5 +182,7 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
 
 
 def _is_header_line(line: bytes) -> bool:
-    # a text line: ends with a newline (or is the file's last line) and has no control bytes
-    return line.translate(None, _CONTROL) == line
+    """A text line: no control bytes, or (a damaged comment) a line ended by jAER's
+    ``\\r\\n`` with at most 2 control bytes in at least 16 (records are 8 binary bytes)."""
+    control = len(line) - len(line.translate(None, _CONTROL))
+    return control == 0 or (line.endswith(b"\r\n") and control <= 2 and len(line) >= 16)

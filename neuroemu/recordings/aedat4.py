@@ -89,6 +89,10 @@ class Aedat4Decoder:
         info_ev = self.streams.get(self.event_stream, {})
         self.width = _int_or_none(info_ev.get("sizeX"))
         self.height = _int_or_none(info_ev.get("sizeY"))
+        for key, value in (("sizeX", self.width), ("sizeY", self.height)):
+            if value is not None and not 1 <= value <= MAX_SENSOR:
+                raise ctx.fail(f"the event stream's info gives {key} {value}, expected "
+                               f"1..{MAX_SENSOR} pixels (a damaged header)")
         source = info_ev.get("source", "")
         known = camera_geometry(source) if source else None
         self.camera = known[0] if known else (source.split("_")[0] if source else "unknown")
@@ -171,7 +175,7 @@ class Aedat4Decoder:
             t[a:b] = ev["t"]
             x[a:b] = ev["x"]
             y[a:b] = ev["y"]
-            p[a:b] = ev["on"]
+            p[a:b] = ev["on"] != 0  # a FlatBuffers bool: any byte but 0 is true
         packet_at = np.array([p[1] for p in parts])
 
         def where(i: int) -> str:
@@ -260,6 +264,8 @@ def _elements(data: bytes, kind: str, ctx: ReadContext, where: str) -> tuple[int
     return count, off + 4
 
 
+#: the widest and highest sensor the info may declare (AEDAT 4.0 coordinates are int16)
+MAX_SENSOR = 32767
 #: the most bytes one packet may decompress to (real packets hold a few MB)
 MAX_PACKET = 1 << 30
 

@@ -38,6 +38,8 @@ class NmnistDecoder:
         self.path = path
         size = path.stat().st_size
         self.n_records, self.tail = divmod(size, RECORD)
+        if self.n_records:
+            _check_plausible(path, self.n_records)
         notes = []
         if self.tail:
             message = (f"truncated: the file ends {self.tail} bytes into the 5-byte event at byte "
@@ -46,8 +48,6 @@ class NmnistDecoder:
             if ctx.strict:
                 raise ctx.fail(message + " (strict=False, or --lenient, drops the partial record)")
             notes.append(message)
-        if self.n_records:
-            _check_plausible(path, self.n_records)
         self.meta = EventMeta(path=str(path), format="N-MNIST", camera="ATIS", width=WIDTH,
                               height=HEIGHT, header={"records": str(self.n_records),
                                                      "event_bytes": str(RECORD)},
@@ -90,10 +90,15 @@ class NmnistDecoder:
 
 def _check_plausible(path: Path, n_records: int) -> None:
     """Refuse a file whose first records are not N-MNIST events, whatever ``strict``:
-    more than 1% of them outside the 34 x 34 sensor, or going back in time."""
+    more than 1% of them outside the 34 x 34 sensor, going back in time, or all the
+    same 5 bytes (a file of zeros)."""
     k = min(n_records, SAMPLE)
     with open(path, "rb") as fh:
         raw = np.frombuffer(fh.read(k * RECORD), np.uint8).reshape(k, RECORD)
+    if k >= 512 and np.all(raw == raw[0]):  # one pixel cannot fire 512 times in 1 µs
+        raise FormatError(f"{path}: does not look like N-MNIST events: the first {k} records "
+                          f"are all the same bytes {bytes(raw[0]).hex(' ')}; it is read as "
+                          "N-MNIST because it is named .bin or format='nmnist' was given")
     events = raw[:, 1] != OVERFLOW_Y
     outside = events & ((raw[:, 0] >= WIDTH) | (raw[:, 1] >= HEIGHT))
     t = (((raw[:, 2].astype(np.int64) & 0x7F) << 16) | (raw[:, 3].astype(np.int64) << 8)

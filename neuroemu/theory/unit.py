@@ -1,8 +1,8 @@
 """The spiking unit of spike-train representation theory, and its chip configuration.
 
 The model (Hundrieser, Tuchel, Kong and Schmidt-Hieber, "On the Universal
-Representation Property of Spiking Neural Networks", arXiv 2512.16872, as
-stated in neuroemu's issue): a unit with input spike trains ``I_1 .. I_d`` and
+Representation Property of Spiking Neural Networks", arXiv 2512.16872,
+as the paper states it): a unit with input spike trains ``I_1 .. I_d`` and
 weights ``w_j`` keeps a potential ``P``. At each input instant ``t`` (a time at
 which at least one input spikes), with ``t⁻`` the previous input instant::
 

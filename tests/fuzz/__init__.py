@@ -1,0 +1,1 @@
+"""The fuzz test: damaged and wrong-kind files through the command line."""
