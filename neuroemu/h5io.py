@@ -189,9 +189,29 @@ class Node:
         return Attrs(self)
 
     # -------------------------------------------------------------- datasets
+    @property
+    def kind(self) -> str:
+        """'group', 'dataset', 'named datatype' or 'object': what this object is."""
+        import h5py
+
+        for cls, name in ((h5py.Group, "group"), (h5py.Dataset, "dataset"),
+                          (h5py.Datatype, "named datatype")):
+            if isinstance(self._obj, cls):
+                return name
+        return "object"
+
     def _dataset(self):
+        """The h5py dataset; AttributeError for other objects (so ``hasattr(node, 'dtype')``
+        tells a dataset)."""
         if not self.is_dataset:
-            raise AttributeError(f"{self.name} is a group, not a dataset")
+            raise AttributeError(f"{self.name} is a {self.kind}, not a dataset")
+        return self._obj
+
+    def _values(self):
+        if not self.is_dataset:
+            raise FormatError(f"{self._ctx.path}: {self.name}: expected a dataset, found a "
+                              f"{self.kind}; the file is damaged or not a {self._ctx.what} "
+                              "file")
         return self._obj
 
     @property
@@ -210,7 +230,7 @@ class Node:
 
     def read(self, selection=()):
         """The dataset's values (``selection``: ``()``, a slice or an index), size-checked."""
-        ds = self._dataset()
+        ds = self._values()
         self._check_size()
         value = self._guard("read its values", lambda: ds[selection])
         return value
@@ -381,8 +401,8 @@ class Reader:
                 return None
             self.fail(node, "missing dataset")
         obj = self.f[node]
-        if not hasattr(obj, "dtype"):
-            self.fail(node, "expected a dataset, found a group")
+        if not obj.is_dataset:
+            self.fail(node, f"expected a dataset, found a {obj.kind}")
         if obj.dtype.kind not in kinds:
             names = {"i": "signed int", "u": "unsigned int", "f": "float", "b": "bool"}
             self.fail(node, f"dtype {obj.dtype}, expected {' or '.join(names[k] for k in kinds)}")

@@ -24,6 +24,7 @@ the 32-bit counter wrapping (every ~71.6 minutes) and unwrapped into int64.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,12 @@ class Aedat2Decoder:
     def __init__(self, path: Path, ctx: ReadContext):
         self.path = path
         header, self.data_start = _read_header(path)
+        size = path.stat().st_size
+        self.header_cut = bool(header) and self.data_start == size and not _ends_line(path)
+        if self.header_cut and ctx.strict:
+            raise ctx.fail(f"truncated: the file ends inside a header line at byte {size}, "
+                           "before any record (strict=False, or --lenient, reads it as a "
+                           "recording of no events)")
         fields = {}
         for line in header:
             body = line.lstrip("#").strip()
@@ -64,9 +71,11 @@ class Aedat2Decoder:
                 f"expected a chip class naming one of {', '.join(sorted(LAYOUTS))}")
         self.camera, self.width, self.height = found
         self.layout = LAYOUTS[self.camera]
-        size = path.stat().st_size
         self.n_records, self.tail = divmod(size - self.data_start, RECORD)
         notes = []
+        if self.header_cut:
+            notes.append(f"the file ends inside a header line at byte {size}, before any "
+                         "record")
         if self.tail and not ctx.strict:
             notes.append(f"the file ends {self.tail} bytes into a record at byte "
                          f"{self.data_start + self.n_records * RECORD}; that record is dropped")
@@ -87,7 +96,7 @@ class Aedat2Decoder:
 
     def blocks(self, ctx: ReadContext, n: int):
         """Yield :class:`~.base.Block` of at most ``n`` records each."""
-        if self.tail:
+        if self.tail or self.header_cut:
             ctx.skip("truncated", 1)
         if self.n_records == 0:
             return
@@ -161,6 +170,13 @@ class Aedat2Decoder:
 
 def _offsets(base: int):
     return lambda i: f"byte {base + RECORD * int(i)}"
+
+
+def _ends_line(path: Path) -> bool:
+    """Whether the file's last byte ends a line."""
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
 
 
 def _read_header(path: Path) -> tuple[list[str], int]:

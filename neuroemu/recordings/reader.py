@@ -239,12 +239,26 @@ def _check_order(block: Block, prev_t: int | None, ctx: ReadContext) -> Block:
     runmax = np.maximum.accumulate(np.concatenate([lead, t]))[:-1]
     bad = t < runmax
     i = int(np.argmax(bad))
+    message = (f"event at {block.where(i)}: timestamp t = {int(t[i])} us goes back from "
+               f"{int(runmax[i])} us, expected timestamps that never decrease")
+    if not ctx.strict:
+        # a lone timestamp far ahead (a damaged one) is dropped itself, not all that follow it
+        ahead = np.zeros(t.size, bool)
+        before = np.concatenate([lead, t[:-1]])
+        ahead[:-1] = (t[:-1] > t[1:]) & (before[:-1] <= t[1:])
+        kept = ~ahead
+        t2 = t[kept]
+        lead2 = np.array([t2[0] if prev_t is None else prev_t], np.int64) if t2.size else lead
+        runmax2 = np.maximum.accumulate(np.concatenate([lead2, t2]))[:-1]
+        kept[np.flatnonzero(kept)[t2 < runmax2]] = False
+        bad = ~kept
+        j = int(np.argmax(bad))
+        if ahead[j]:
+            message = (f"event at {block.where(j)}: timestamp t = {int(t[j])} us is ahead of "
+                       f"the events on both sides ({int(before[j])} and {int(t[j + 1])} us), "
+                       "expected timestamps that never decrease")
     n = int(np.count_nonzero(bad))
-    ctx.recoverable(
-        "time_backwards", n,
-        f"event at {block.where(i)}: timestamp t = {int(t[i])} us goes back from "
-        f"{int(runmax[i])} us, expected timestamps that never decrease; {n} such event(s) "
-        "in this stretch")
+    ctx.recoverable("time_backwards", n, f"{message}; {n} such event(s) in this stretch")
     return block.take(~bad)
 
 

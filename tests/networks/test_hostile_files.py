@@ -169,3 +169,22 @@ def test_a_recording_given_as_a_network_says_what_it_is(tmp_path):
     with pytest.raises(FormatError, match=r"nmnist_4\.aedat: an AEDAT 4\.0 recording: pass it "
                                           r"as the input \(--input\), not as the network"):
         network_kind(MODELS.parent / "traces" / "nmnist_4.aedat")
+
+
+@pytest.mark.parametrize("name,node,what", [
+    ("nir/lif/two_lif_neurons.nir", "node/nodes/linear1/weight", "named datatype"),
+    ("nir/lif/lif_norse.nir", "node/nodes/1/type", "group"),
+    ("lava-dl/tinynet/tiny.net", "layer/1/weight", "named datatype"),
+    ("lava-dl/tinynet/tiny.net", "layer/1/shape", "group"),
+])
+def test_a_group_or_datatype_where_a_dataset_belongs(shared_data, tmp_path, name, node, what):
+    path = _copy(shared_data / name, tmp_path, "x" + Path(name).suffix)
+    with h5py.File(path, "r+") as f:
+        del f[node]
+        if what == "group":
+            f.create_group(node)
+        else:
+            f[node] = np.dtype("f8")
+    with pytest.raises(FormatError, match=rf"x\.(nir|net): /{node}: expected a dataset, found "
+                                          rf"a {what}"):
+        load_network(path, dt=1e-4) if path.suffix == ".nir" else load_network(path)

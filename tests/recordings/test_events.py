@@ -450,8 +450,21 @@ def test_time_going_back(tmp_path):
         read_events(path)
     with pytest.warns(EventWarning, match="1 time_backwards"):
         events, meta = read_events(path, strict=False)
-    np.testing.assert_array_equal(events["t"], [100, 200, 300])
+    # 200 is ahead of the events on both sides of it: it is the one dropped
+    np.testing.assert_array_equal(events["t"], [100, 150, 300])
     assert meta.skipped == {"time_backwards": 1}
+
+
+def test_lenient_drops_a_lone_timestamp_far_ahead_not_all_after_it(tmp_path):
+    """A flipped high bit in one timestamp used to drop every later event."""
+    a = (3 << 8) | (4 << 1)
+    t = [100, 200, 300, 2**30, 400, 500, 600, 50, 700]
+    path = dvs128_records(tmp_path, [(a, x) for x in t])
+    with pytest.warns(EventWarning, match="2 time_backwards"):
+        events, meta = read_events(path, strict=False)
+    np.testing.assert_array_equal(events["t"], [100, 200, 300, 400, 500, 600, 700])
+    assert any(f"timestamp t = {2**30} us is ahead of the events on both sides (300 and "
+               "400 us)" in note for note in meta.notes)
 
 
 def test_time_going_back_across_chunks_and_in_nmnist(tmp_path):
@@ -656,3 +669,30 @@ def test_events_info_error_is_one_line(tmp_path):
                          capture_output=True, text=True, timeout=60, check=False)
     assert res.returncode == 1
     assert res.stderr.strip().count("\n") == 0 and "AEDAT version '7.0'" in res.stderr
+
+
+def test_aedat2_cut_inside_its_header(aedat, tmp_path):
+    cut = tmp_path / "cut.aedat"
+    cut.write_bytes((aedat / ALEX).read_bytes()[:2306])
+    with pytest.raises(FormatError, match=r"cut\.aedat: truncated: the file ends inside a "
+                                          r"header line at byte 2306"):
+        read_events(cut)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        events, meta = read_events(cut, strict=False)
+    said = " | ".join(str(w.message) for w in caught)
+    assert "no events" in said and "dropped 1 truncated" in said
+    assert events.size == 0 and meta.skipped == {"truncated": 1}
+
+
+def test_nmnist_with_one_damaged_timestamp_loses_one_event_when_lenient(aedat, tmp_path):
+    data = bytearray((aedat / NMNIST).read_bytes())
+    data[502] ^= 1 << 6  # timestamp bit 22 of the 101st event
+    path = tmp_path / "flip.bin"
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match="goes back"):
+        read_events(path)
+    with pytest.warns(EventWarning, match="1 time_backwards"):
+        events, meta = read_events(path, strict=False)
+    original, _ = read_events(aedat / NMNIST)
+    np.testing.assert_array_equal(events, np.delete(original, 100))
