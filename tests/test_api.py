@@ -77,8 +77,8 @@ def test_spikes_of_a_population_are_its_counted_spikes(digit_run):
 
 def test_energy_reprices_on_another_profile_without_running(digit_run):
     _, res = digit_run
-    own, tn = res.energy(), res.energy("truenorth")
-    assert own.profile == "loihi" and tn.profile == "truenorth"
+    own, tn = res.energy(), res.energy("horowitz45nm")
+    assert own.profile == "loihi" and tn.profile == "horowitz45nm"
     assert tn.report["synaptic_ops"] == own.report["synaptic_ops"]
     assert tn.total_j != own.total_j
     assert own.total_j == pytest.approx(sum(own.by_category.values()))

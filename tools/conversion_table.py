@@ -6,7 +6,8 @@ the ANN's accuracy (float), the SNN's accuracy on the emulator in fixed point
 (Loihi profile, event engine), neuron spikes and synaptic operations per
 inference, and the energy per inference of those runs priced on two profiles
 (``neuroemu.energy.price``; the runs' Loihi mapping priced with each profile's
-figures).
+figures) at two levels: the cores' operations only ("ops") and the chip's total
+(operations, per-tick costs and static power over the inference's ticks).
 
 * ``maxnorm``: ``models/digits_mlp.npz`` (ReLU), max-norm with Poisson input;
 * ``l4``: the same with the L4-norm noise correction for the row's T;
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from neuroemu.convert import convert, load_ann  # noqa: E402
-from neuroemu.convert.evaluate import evaluate, load_dataset  # noqa: E402
+from neuroemu.convert.evaluate import evaluate, holds, load_dataset  # noqa: E402
 from neuroemu.hw import load_profile  # noqa: E402
 
 MODELS = ROOT / "models"
@@ -65,8 +66,9 @@ def rows(profile_names=("loihi", "truenorth"), seed: int = 0, limit: int | None 
         for T in Ts:
             conv = convert(ann, method, run_profile, ticks=T, calibration=calib.x,
                            labels=calib.y)
+            held = [p for p in eprofs if not holds(conv.network, p)]  # else n/a
             res = evaluate(conv.network, test, ticks=T, profile=run_profile, seed=seed,
-                           limit=limit, energy_profiles=eprofs, progress=progress)
+                           limit=limit, energy_profiles=held, progress=progress)
             levels = conv.info.get("levels")
             out.append({
                 "method": method, "ann": model,
@@ -77,15 +79,18 @@ def rows(profile_names=("loihi", "truenorth"), seed: int = 0, limit: int | None 
                 "spikes_per_inference": res["spikes_per_inference"],
                 "input_spikes_per_inference": res["input_spikes_per_inference"],
                 "synaptic_ops_per_inference": res["synaptic_ops_per_inference"],
-                "energy_j_per_inference": res["energy_j_per_inference"] or
-                dict.fromkeys(profile_names),
+                "energy_j_per_inference": {p: res["energy_j_per_inference"].get(p)
+                                           for p in profile_names},
+                "operations_energy_j_per_inference": {
+                    p: res["operations_energy_j_per_inference"].get(p) for p in profile_names},
             })
     return out
 
 
 def markdown(table: list, profile_names) -> str:
     head = ["method", "ANN", "L", "T", "ticks", "ANN acc.", "SNN acc.", "spikes/inf.",
-            "syn. ops/inf."] + [f"E/inf. {p} (µJ)" for p in profile_names]
+            "syn. ops/inf."] + [f"E {level}/inf. {p} (µJ)" for p in profile_names
+                                for level in ("ops", "total")]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in table:
         L = r["L"]
@@ -95,8 +100,9 @@ def markdown(table: list, profile_names) -> str:
                  f"{r['snn_accuracy']:.4f}", f"{r['spikes_per_inference']:.1f}",
                  f"{r['synaptic_ops_per_inference']:.0f}"]
         for p in profile_names:
-            e = r["energy_j_per_inference"].get(p)
-            cells.append("n/a" if e is None else f"{e * 1e6:.3f}")
+            for key in ("operations_energy_j_per_inference", "energy_j_per_inference"):
+                e = r[key].get(p)
+                cells.append("n/a" if e is None else f"{e * 1e6:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

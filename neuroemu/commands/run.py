@@ -204,7 +204,11 @@ def summary(res, energy) -> dict:
                                           else 0.0),
                    cores=res.n_cores)
     if energy is not None:
+        # energy_j stays the total; the other levels beside it
         out["energy_j"] = energy.total_j
+        out["energy_dynamic_j"] = energy.dynamic_j
+        out["energy_operations_j"] = energy.operations_j
+        out["energy_static_j"] = energy.static_j
         out["latency_s"] = energy.latency_s
     return out
 
@@ -229,6 +233,9 @@ def print_summary(res, net, out: dict, energy) -> None:
     if energy is not None:
         print(f"energy:         {energy.total_j:.4g} J on {energy.profile}   "
               f"latency: {energy.latency_s:.4g} s")
+        print(f"                total {energy.total_j:.4g} J = chip dynamic "
+              f"{energy.dynamic_j:.4g} J (cores' operations {energy.operations_j:.4g} J + "
+              f"per-tick costs and I/O) + static {energy.static_j:.4g} J")
     if res.engine != "float":
         print(f"wall time:      {res.wall_s:.3f} s ({out['synaptic_events_per_s']:.3g} "
               "synaptic events/s)" + (f"; the kernel took {res.compile_s:.1f} s to compile "

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, MappingError
 from .build import run_ticks
 
 DATASETS = {"digits": "digits_test.npz", "digits-calib": "digits_calib.npz"}
@@ -107,12 +107,20 @@ def pricing_profiles(run_profile, extra=()) -> list:
     return out
 
 
+def holds(network, profile) -> str:
+    """'' when ``profile``'s chip holds ``network``, else why not."""
+    from ..energy.fits import _mapping_message
+
+    return _mapping_message(network, profile)
+
+
 def price_run(result, profiles, network=None) -> dict:
-    """``energy_j`` of one engine run on each profile (name -> joules)."""
+    """One engine run priced on each profile: name -> :class:`~neuroemu.results.Energy`
+    (``total_j``, ``dynamic_j``, ``operations_j``)."""
     from ..results.build import from_chip_run
 
     run = from_chip_run(result, network=network)
-    return {p.name: run.energy(p).total_j for p in profiles}
+    return {p.name: run.energy(p) for p in profiles}
 
 
 def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
@@ -138,7 +146,9 @@ def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
     dict with keys ``accuracy``, ``n``, ``T``, ``ticks`` (per inference),
     ``spikes_per_inference`` (neuron spikes), ``input_spikes_per_inference``,
     ``synaptic_ops_per_inference``, ``neuron_updates_per_inference``,
-    ``spikes_by_population`` (means), ``energy_j_per_inference`` (profile -> J),
+    ``spikes_by_population`` (means), ``energy_j_per_inference`` (profile -> J, the
+    total: operations, per-tick costs and static power over each inference's run),
+    ``operations_energy_j_per_inference`` (the cores' operations only),
     ``predictions`` (N,), and ``counts`` (list per sample) when asked.
     """
     from ..engine import simulate
@@ -165,7 +175,13 @@ def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
     preds = np.zeros(len(x), np.int64)
     totals = {"spikes": 0, "input": 0, "syn": 0, "upd": 0}
     by_pop = dict.fromkeys(names, 0)
+    for p in eprofs:
+        why = holds(net, p)
+        if why:
+            raise MappingError(f"energy profile {p.name!r} cannot hold network {net.name!r} "
+                               f"({why}); price it on a chip that holds it")
     energy = dict.fromkeys((p.name for p in eprofs), 0.0)
+    operations = dict.fromkeys((p.name for p in eprofs), 0.0)
     counts = []
     from ..progress import as_progress
 
@@ -185,7 +201,8 @@ def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
         totals["upd"] += res.total("neuron_updates")
         if eprofs:
             for name, e in price_run(res, eprofs, network=net).items():
-                energy[name] += e
+                energy[name] += e.total_j
+                operations[name] += e.operations_j
         if keep_counts:
             counts.append([res.count[cfg.neurons_of(h)].copy() for h in hidden])
         bar(i + 1)
@@ -201,6 +218,8 @@ def evaluate(net, dataset: Dataset, ticks: int | None = None, profile="loihi",
         "neuron_updates_per_inference": totals["upd"] / n,
         "spikes_by_population": {k: v / n for k, v in by_pop.items()},
         "energy_j_per_inference": {k: v / n for k, v in energy.items()} if eprofs else {},
+        "operations_energy_j_per_inference": ({k: v / n for k, v in operations.items()}
+                                              if eprofs else {}),
         "predictions": preds,
     }
     if keep_counts:

@@ -24,11 +24,29 @@ numbers live in data files with their origin, never in code.
     static_w_per_core leakage power of each used core (W), times the run's chip time
     ann_mac_pj        optional: one multiply-accumulate of an ANN on this hardware
 
+  whole-chip terms (optional; a missing one is 0 and the report says so):
+
+    static_w          static power of the chip or board while the run lasts (W): leakage
+                      and the management cores idling; times the run's chip time
+    management_w      power the management cores draw while a model runs, beyond
+                      static_w (W); times the run's chip time (a per-tick cost: the cores
+                      stay active for as long as the ticks last)
+    tick_pj           fixed energy of every tick: barrier synchronisation and the
+                      management cores' per-step work
+    input_spike_pj    host I/O: per spike injected into the input population
+    output_spike_pj   host I/O: per spike of the readout population read out
+
 ``[latency]``::
 
     mode = 'per_tick_work'  a tick lasts as long as its busiest core's work, plus spike
-                            routing and the barrier: keys synaptic_op_ns, neuron_update_ns,
-                            neuron_idle_ns, packet_ns, hop_ns, barrier_ns
+                            routing, the barrier and the chip's fixed per-tick work: keys
+                            synaptic_op_ns, neuron_update_ns, neuron_idle_ns, packet_ns,
+                            hop_ns, barrier_ns (the barrier across the whole mesh); optional
+                            barrier_min_ns (across one tile; the barrier then grows
+                            linearly with the tiles the run uses, default barrier_ns),
+                            tick_overhead_ns (the management cores' per-step work),
+                            input_spike_ns and output_spike_ns (host I/O per spike),
+                            each 0 when missing
     mode = 'fixed_tick'     every tick lasts tick_ns (a chip with a fixed time step)
     mode = 'real_time'      every tick lasts the run's own tick length (no timing data)
 
@@ -56,6 +74,11 @@ LATENCY_MODES = ("per_tick_work", "fixed_tick", "real_time")
 
 ENERGY_KEYS = ("synaptic_op_pj", "synapse_read_pj", "neuron_update_pj", "neuron_idle_pj",
                "packet_pj", "hop_pj", "static_w_per_core")
+#: whole-chip energy terms (optional, 0 when missing): what a chip spends beside its
+#: cores' operations
+CHIP_ENERGY_KEYS = ("static_w", "management_w", "tick_pj", "input_spike_pj", "output_spike_pj")
+#: whole-chip time terms of a 'per_tick_work' profile (optional, 0 when missing)
+CHIP_LATENCY_KEYS = ("tick_overhead_ns", "input_spike_ns", "output_spike_ns")
 LATENCY_KEYS = {
     "per_tick_work": ("synaptic_op_ns", "neuron_update_ns", "neuron_idle_ns", "packet_ns",
                       "hop_ns", "barrier_ns"),
@@ -87,6 +110,16 @@ class Costs:
         The literature's E_AC and E_MAC (Horowitz 2014 32-bit float add, multiply-add).
     sources : dict of str -> str
         ``"energy.<key>"`` / ``"latency.<key>"`` / ``"convention.<key>"`` -> source text.
+    chip : dict of str -> float
+        ``CHIP_ENERGY_KEYS`` (watts for ``*_w``, picojoules otherwise) and, for
+        ``per_tick_work``, ``CHIP_LATENCY_KEYS`` and ``barrier_min_ns`` (nanoseconds).
+    chip_missing : tuple of str
+        Whole-chip keys the profile does not give (priced at 0).
+    tile_width, tile_height : int
+        The pricing profile's router tiles (for the barrier's span).
+    mesh_tiles : int
+        Tiles of the mesh the profile's file describes, which its whole-mesh barrier
+        figure spans.
     """
 
     profile: str
@@ -101,6 +134,11 @@ class Costs:
     convention_ac_pj: float
     convention_mac_pj: float
     sources: dict = field(default_factory=dict)
+    chip: dict = field(default_factory=dict)
+    chip_missing: tuple = ()
+    tile_width: int = 1
+    tile_height: int = 1
+    mesh_tiles: int = 1
 
 
 def _source(tables: dict, section: str, key: str):
@@ -198,16 +236,61 @@ def load_costs(profile) -> Costs:
     if mode == "fixed_tick" and times["tick_ns"] <= 0:
         raise ProfileError(f"{path}: [latency] tick_ns = {times['tick_ns']!r}, expected a "
                            "number > 0 (nanoseconds)")
+    chip, missing = {}, []
+    for key in CHIP_ENERGY_KEYS:
+        if key in energy:
+            chip[key] = _number(tables, energy, path, "energy", key,
+                                "watts" if key.endswith("_w") else "picojoules")
+        else:
+            chip[key] = 0.0
+            missing.append(f"energy.{key}")
+    timed = (*CHIP_LATENCY_KEYS, "barrier_min_ns")
+    if mode == "per_tick_work":
+        for key in CHIP_LATENCY_KEYS:
+            if key in latency:
+                chip[key] = _number(tables, latency, path, "latency", key, "nanoseconds")
+            else:
+                chip[key] = 0.0
+                missing.append(f"latency.{key}")
+        chip["barrier_min_ns"] = (
+            _number(tables, latency, path, "latency", "barrier_min_ns", "nanoseconds")
+            if "barrier_min_ns" in latency else times["barrier_ns"])
+        if chip["barrier_min_ns"] > times["barrier_ns"]:
+            raise ProfileError(f"{path}: [latency] barrier_min_ns = {chip['barrier_min_ns']!r}"
+                               f" exceeds barrier_ns = {times['barrier_ns']!r}; expected the "
+                               "one-tile barrier <= the whole-mesh barrier")
+    else:
+        extra = [k for k in timed if k in latency]
+        if extra:
+            raise ProfileError(f"{path}: [latency] {extra[0]} applies to mode "
+                               f"'per_tick_work' only; mode {mode!r} gives each tick's "
+                               "whole duration (remove the key)")
     ac, mac, conv_sources = convention_of(tables, path)
+    energy_keys = (*ENERGY_KEYS, *(("ann_mac_pj",) if ann is not None else ()),
+                   *(k for k in CHIP_ENERGY_KEYS if k in energy))
+    latency_keys = ("mode", *LATENCY_KEYS[mode], *(k for k in timed if k in latency))
     sources = {f"{sec}.{k}": _source(tables, sec, k)
-               for sec, keys in (("energy", (*ENERGY_KEYS, *(("ann_mac_pj",) if ann is not None
-                                                           else ()))),
-                                 ("latency", ("mode", *LATENCY_KEYS[mode])))
+               for sec, keys in (("energy", energy_keys), ("latency", latency_keys))
                for k in keys if _source(tables, sec, k)}
     sources.update(conv_sources)
     return Costs(profile=profile.name, path=path, evidence=evidence, scope=scope,
                  neuron_policy=policy, energy_pj=prices, ann_mac_pj=ann, latency_mode=mode,
-                 latency_ns=times, convention_ac_pj=ac, convention_mac_pj=mac, sources=sources)
+                 latency_ns=times, convention_ac_pj=ac, convention_mac_pj=mac, sources=sources,
+                 chip=chip, chip_missing=tuple(missing),
+                 tile_width=int(getattr(profile, "tile_width", 1)),
+                 tile_height=int(getattr(profile, "tile_height", 1)),
+                 mesh_tiles=_file_tiles(tables, profile))
+
+
+def _file_tiles(tables: dict, profile) -> int:
+    """Router tiles of the mesh the profile's file describes: the span its whole-mesh
+    barrier figure is given for (kept when a copy resizes the mesh)."""
+    mesh = tables.get("mesh")
+    try:
+        return max(1, (int(mesh["width"]) // int(mesh.get("tile_width", 1)))
+                   * (int(mesh["height"]) // int(mesh.get("tile_height", 1))))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return max(1, int(getattr(profile, "tiles", 1)))
 
 
 def profile_of_run(trace, where: str):
@@ -264,15 +347,20 @@ def describe_profile(profile) -> dict:
         "core": {"neurons": profile.neurons_per_core, "axons": profile.axons_per_core,
                  "synapse_memory_bits": profile.synapse_memory_bits},
         "mesh": {"width": profile.mesh_width, "height": profile.mesh_height,
-                 "cores": profile.cores},
+                 "cores": profile.cores, "tile_width": profile.tile_width,
+                 "tile_height": profile.tile_height, "tiles": profile.tiles},
         "registers": {"w_bits": profile.w_bits, "v_bits": profile.v_bits,
                       "u_bits": profile.u_bits, "v_overflow": profile.v_overflow,
                       "u_overflow": profile.u_overflow, "rounding": profile.rounding,
                       "max_weight_exp": profile.max_weight_exp},
         "energy": {"evidence": costs.evidence, "scope": costs.scope,
                    "neuron_policy": costs.neuron_policy, **costs.energy_pj,
-                   "ann_mac_pj": costs.ann_mac_pj},
-        "latency": {"mode": costs.latency_mode, **costs.latency_ns},
+                   "ann_mac_pj": costs.ann_mac_pj,
+                   **{k: costs.chip[k] for k in CHIP_ENERGY_KEYS}},
+        "latency": {"mode": costs.latency_mode, **costs.latency_ns,
+                    **{k: costs.chip[k] for k in (*CHIP_LATENCY_KEYS, "barrier_min_ns")
+                       if k in costs.chip}},
+        "whole_chip_missing": list(costs.chip_missing),
         "convention": {"ac_pj": costs.convention_ac_pj, "mac_pj": costs.convention_mac_pj,
                        "sources": {k: v for k, v in costs.sources.items()
                                    if k.startswith("convention.")}},

@@ -4,18 +4,28 @@ A tick's duration depends on the profile's ``[latency] mode``:
 
 ``per_tick_work`` (Loihi-like, unthrottled)
     The chip is synchronous: a tick cannot end before its slowest core has
-    finished, and a barrier then ends it. For tick ``t``::
+    finished, and a barrier then ends it; the management cores' per-step work
+    and the host's spike I/O add to every tick. For tick ``t``::
 
         work[t, c] = syn[t, c] * synaptic_op_ns + upd[t, c] * neuron_update_ns
                      + idle[t, c] * neuron_idle_ns
         route[t]   = packet_ns + hop_ns * (hops / packets)   if any spike was sent at t, else 0
-        tick[t]    = max_c work[t, c] + route[t] + barrier_ns
+        barrier    = barrier_min_ns + (barrier_ns - barrier_min_ns) * (n - 1) / (N - 1)
+        host[t]    = tick_overhead_ns + input_spike_ns * inj[t] + output_spike_ns * out[t]
+        tick[t]    = max_c work[t, c] + route[t] + barrier + host[t]
 
     with ``syn`` and ``upd`` the per-tick synaptic operations and counted
     neuron updates of core ``c``, and ``idle`` the core's other neurons when
     the profile's ``neuron_policy`` is ``every_tick`` (0 otherwise). The
     counters do not record hops per tick, so a spike's routing time uses the
-    run's mean hops per packet.
+    run's mean hops per packet. The barrier spans the ``n`` router tiles that
+    hold the run's neuron cores, out of the ``N`` tiles of the mesh the profile's
+    file describes (the span of its whole-mesh figure, also when a copy of the
+    profile resizes the mesh): the one-tile figure for one tile, the whole-mesh
+    figure for all of them, linear in between (an interpolation: the source gives
+    the two ends). ``inj`` are the
+    spikes injected into the input population at ``t``, ``out`` the spikes of
+    the readout population read out at ``t``.
 ``fixed_tick`` (TrueNorth-like)
     Every tick lasts ``tick_ns``, however little happens in it.
 ``real_time``
@@ -61,6 +71,55 @@ def idle_per_tick(trace, policy: str) -> np.ndarray:
     return np.maximum(neurons[None, :] - upd, 0)
 
 
+def tiles_used(trace, costs) -> int:
+    """Router tiles (of the pricing profile's tile shape) holding the run's neuron cores."""
+    xy = np.asarray(trace.core_xy, np.int64).reshape(-1, 2)[neuron_core_mask(trace)]
+    if not xy.size:
+        return 1
+    tile = np.array([costs.tile_width, costs.tile_height], np.int64)
+    return int(np.unique(xy // tile, axis=0).shape[0])
+
+
+def barrier_ns(trace, costs) -> float:
+    """The barrier's time for the tiles the run uses (module docstring)."""
+    hi = costs.latency_ns["barrier_ns"]
+    lo = costs.chip.get("barrier_min_ns", hi)
+    n_max = max(int(costs.mesh_tiles), 1)
+    if n_max == 1:
+        return float(lo)
+    n = min(max(tiles_used(trace, costs), 1), n_max)
+    return float(lo + (hi - lo) * (n - 1) / (n_max - 1))
+
+
+def io_spikes_per_tick(trace) -> tuple[np.ndarray, np.ndarray]:
+    """int64 (T,), (T,): spikes injected into the input population, and spikes of the
+    readout population (read out by the host), in each tick."""
+    spikes = np.asarray(trace.per_tick["spikes"], dtype=np.int64)
+    if spikes.ndim != 2 or not spikes.shape[1]:
+        zero = np.zeros(int(trace.ticks), np.int64)
+        return zero, zero.copy()
+    core_pop = np.asarray(trace.core_population, np.int64)
+    injected = spikes[:, ~neuron_core_mask(trace)].sum(axis=1)
+    names = list(trace.pop_names)
+    if trace.readout_population and trace.readout_population in names:
+        read = spikes[:, core_pop == names.index(trace.readout_population)].sum(axis=1)
+    else:
+        read = np.zeros(spikes.shape[0], np.int64)
+    return injected, read
+
+
+def core_work_ns(trace, costs) -> np.ndarray:
+    """float64 (T, C): each core's work in each tick, nanoseconds (``per_tick_work``
+    profiles; zeros for the others, which give no per-operation times)."""
+    syn = np.asarray(trace.per_tick["synaptic_ops"], dtype=np.int64)
+    if costs.latency_mode != "per_tick_work":
+        return np.zeros(syn.shape)
+    ns = costs.latency_ns
+    upd = np.asarray(trace.per_tick["neuron_updates"], dtype=np.int64)
+    idle = idle_per_tick(trace, costs.neuron_policy)
+    return syn * ns["synaptic_op_ns"] + upd * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"]
+
+
 def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
     """Duration of every tick in seconds, float64 (T,), and the parts of the mean tick.
 
@@ -68,8 +127,9 @@ def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
     -------
     seconds : float64 array (T,)
     parts : dict
-        Mean over ticks of 'busiest_core_s', 'routing_s', 'barrier_s' (per_tick_work),
-        or 'tick_s' (fixed_tick and real_time).
+        Mean over ticks of 'busiest_core_s', 'routing_s', 'barrier_s' and 'host_s'
+        (per_tick_work; host_s is the management cores' per-step work plus the host's
+        spike I/O), or 'tick_s' (fixed_tick and real_time).
     """
     ticks = int(trace.ticks)
     mode = costs.latency_mode
@@ -80,20 +140,23 @@ def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
         sec = np.full(ticks, float(trace.tick_us) * 1e-6)
         return sec, {"tick_s": float(trace.tick_us) * 1e-6}
     ns = costs.latency_ns
-    syn = np.asarray(trace.per_tick["synaptic_ops"], dtype=np.int64)
-    upd = np.asarray(trace.per_tick["neuron_updates"], dtype=np.int64)
-    idle = idle_per_tick(trace, costs.neuron_policy)
-    work = syn * ns["synaptic_op_ns"] + upd * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"]
+    work = core_work_ns(trace, costs)
     busiest = work.max(axis=1) if work.shape[1] else np.zeros(ticks)
     packets = int(np.asarray(trace.counters_by_core["packets"]).sum())
     hops = int(np.asarray(trace.counters_by_core["hops"]).sum())
     mean_hops = hops / packets if packets else 0.0
     sent = np.asarray(trace.per_tick["spikes"], dtype=np.int64).sum(axis=1) > 0
     routing = np.where(sent, ns["packet_ns"] + ns["hop_ns"] * mean_hops, 0.0)
-    total_ns = busiest + routing + ns["barrier_ns"]
+    barrier = barrier_ns(trace, costs)
+    injected, read = io_spikes_per_tick(trace)
+    chip = costs.chip
+    host = (chip.get("tick_overhead_ns", 0.0) + chip.get("input_spike_ns", 0.0) * injected
+            + chip.get("output_spike_ns", 0.0) * read)
+    total_ns = busiest + routing + barrier + host
     parts = {"busiest_core_s": float(busiest.mean() * 1e-9) if ticks else 0.0,
              "routing_s": float(routing.mean() * 1e-9) if ticks else 0.0,
-             "barrier_s": float(ns["barrier_ns"] * 1e-9)}
+             "barrier_s": float(barrier * 1e-9),
+             "host_s": float(np.mean(host) * 1e-9) if ticks else 0.0}
     return total_ns * 1e-9, parts
 
 

@@ -5,7 +5,9 @@ router hops, per core and per tick); this module turns a run's counts into
 joules and seconds with a profile's ``[energy]`` and ``[latency]`` tables
 (:mod:`.costs`), so a finished run can be priced again on another profile.
 
-Energy, per core ``c`` (picojoules as in the profile, reported in joules)::
+Energy comes in three levels, never one unlabelled figure (:data:`LEVELS`):
+
+``operations`` (the cores' operations only), per core ``c``::
 
     synaptic_ops    syn[c]     x synaptic_op_pj     accumulates, counted on the target core
     synapse_reads   syn[c]     x synapse_read_pj    weight reads (0 when inside the op figure)
@@ -13,18 +15,35 @@ Energy, per core ``c`` (picojoules as in the profile, reported in joules)::
     neuron_idle     idle[c]    x neuron_idle_pj     'every_tick' chips: the core's other neurons,
                                                     every tick (neurons x ticks - upd)
     packets         packets[c] x packet_pj          one per spike, projection and target core
-    hops            hops[c]    x hop_pj             router hops, counted on the target core
-    static          static_w_per_core x chip time   each core holding neurons
+    hops            hops[c]    x hop_pj             router hops between tiles, on the target core
 
-A population's energy is the sum over its cores, so spike traffic is charged
-to the population that receives it. Beside the profile's own figure the report
-always gives the field's convention, ``synaptic_ops x E_AC`` (0.9 pJ, a 32-bit
-float add at 45 nm, Horowitz 2014), and the same network priced as an ANN:
-one MAC per synapse per inference, at the profile's ``ann_mac_pj`` plus its
-``synapse_read_pj`` (None when the chip has no MAC figure) and at the
-convention's E_MAC (4.6 pJ). Latency: :mod:`.latency`. NeuroBench metrics:
-:mod:`.neurobench`. The keys of the returned dict are documented in
-:mod:`neuroemu.reports`.
+``dynamic`` (the chip's dynamic energy): operations, plus the chip's per-tick
+and I/O costs::
+
+    tick        ticks            x tick_pj          barrier sync, management cores' step work
+    management  chip time        x management_w     management cores active while it runs
+    input_io    injected spikes  x input_spike_pj   host I/O into the input population
+    output_io   read-out spikes  x output_spike_pj  host I/O from the readout population
+
+``total``: dynamic plus static power over the run::
+
+    static          chip time x (static_w + static_w_per_core x cores holding neurons)
+
+Every level is given for the run and per inference (the run divided by the
+number of inferences it holds, 1 unless told). Chip time is the latency model's
+(:mod:`.latency`), whose tick includes the per-tick costs too. A population's
+energy (``energy_by_population_j``) is its cores' operations and their own
+leakage, so spike traffic is charged to the population that receives it; the
+chip-wide terms are in ``energy_chip_j``.
+
+Beside the profile's own figures the report gives the field's convention,
+``synaptic_ops x E_AC`` (0.9 pJ, a 32-bit float add at 45 nm, Horowitz 2014),
+and the same network as an ANN: one forward pass over the logical network's
+connections (:mod:`.neurobench`'s dense operations per time step) at the
+profile's ``ann_mac_pj`` plus its ``synapse_read_pj`` (None when the chip has
+no MAC figure) and at the convention's E_MAC (4.6 pJ). That is one inference of
+the ANN, set beside the SNN's energy per inference. The keys of the returned
+dict are documented in :mod:`neuroemu.reports`.
 """
 
 from __future__ import annotations
@@ -36,8 +55,10 @@ import numpy as np
 
 from .costs import load_costs
 from .latency import (
+    core_work_ns,
     first_output_tick,
     idle_per_tick,
+    io_spikes_per_tick,
     neuron_core_mask,
     stable_decision,
     tick_seconds,
@@ -46,17 +67,29 @@ from .neurobench import neurobench_metrics
 
 SCHEMA = "neuroemu-report"
 SCHEMA_VERSION = 1
-CATEGORIES = ("synaptic_ops", "synapse_reads", "neuron_updates", "neuron_idle", "packets",
-              "hops", "static")
-#: the profile price (``[energy]`` key) of each category
+#: the cores' operations (level 'operations')
+OPERATION_CATEGORIES = ("synaptic_ops", "synapse_reads", "neuron_updates", "neuron_idle",
+                        "packets", "hops")
+#: the chip's per-tick and I/O costs (added at level 'dynamic')
+CHIP_CATEGORIES = ("tick", "management", "input_io", "output_io")
+CATEGORIES = (*OPERATION_CATEGORIES, *CHIP_CATEGORIES, "static")
+LEVELS = ("operations", "dynamic", "total")
+#: the level at which each category first counts
+LEVEL_OF_CATEGORY = {**{c: "operations" for c in OPERATION_CATEGORIES},
+                     **{c: "dynamic" for c in CHIP_CATEGORIES}, "static": "total"}
+#: the profile price (``[energy]`` key) of each category; static has two (chip, per core)
 PRICE_KEY = {"synaptic_ops": "synaptic_op_pj", "synapse_reads": "synapse_read_pj",
              "neuron_updates": "neuron_update_pj", "neuron_idle": "neuron_idle_pj",
-             "packets": "packet_pj", "hops": "hop_pj", "static": "static_w_per_core"}
+             "packets": "packet_pj", "hops": "hop_pj", "tick": "tick_pj",
+             "management": "management_w", "input_io": "input_spike_pj",
+             "output_io": "output_spike_pj", "static": "static_w"}
+#: what one unit of each category is (for the tables)
+PRICE_UNIT = {**{c: "pJ" for c in CATEGORIES}, "management": "W", "static": "W"}
 PJ = 1e-12
 
 
 def _counts(trace, costs) -> dict:
-    """int64 arrays (C,) of the operations of each category (static: none)."""
+    """int64 arrays (C,) of the cores' operations of each operation category."""
     c = {k: np.asarray(trace.counters_by_core[k], dtype=np.int64) for k in
          ("synaptic_ops", "neuron_updates", "packets", "hops", "spikes")}
     return {
@@ -67,6 +100,11 @@ def _counts(trace, costs) -> dict:
     }
 
 
+def _price(costs, cat: str) -> float:
+    key = PRICE_KEY[cat]
+    return float(costs.energy_pj[key] if key in costs.energy_pj else costs.chip[key])
+
+
 def profile_sha256(profile) -> str:
     """SHA-256 of the profile's tables as canonical JSON: identifies the figures a report
     used, the same whether the profile came from its file or from a trace's copy of it."""
@@ -75,16 +113,39 @@ def profile_sha256(profile) -> str:
 
 
 def energy_by_core(trace, costs, chip_time_s: float) -> dict:
-    """Energy in joules of each category on each core: dict of float64 arrays (C,)."""
+    """Joules of each operation category, and of each core's own leakage ('static':
+    ``static_w_per_core`` x chip time on cores holding neurons), on each core:
+    dict of float64 arrays (C,)."""
     counts = _counts(trace, costs)
-    pj = costs.energy_pj
-    out = {cat: counts[cat] * (pj[PRICE_KEY[cat]] * PJ) for cat in CATEGORIES if cat != "static"}
+    out = {cat: counts[cat] * (_price(costs, cat) * PJ) for cat in OPERATION_CATEGORIES}
     out["static"] = np.where(neuron_core_mask(trace),
-                             pj["static_w_per_core"] * chip_time_s, 0.0)
-    return {cat: out[cat] for cat in CATEGORIES}
+                             costs.energy_pj["static_w_per_core"] * chip_time_s, 0.0)
+    return out
 
 
-def price(trace, profile, network=None) -> dict:
+def chip_energy(trace, costs, chip_time_s: float) -> tuple[dict, dict]:
+    """Joules of the chip-wide terms ({'tick', 'management', 'input_io', 'output_io',
+    'static'}; 'static' is ``static_w`` x chip time) and their counts."""
+    injected, read = io_spikes_per_tick(trace)
+    chip = costs.chip
+    counts = {"tick": int(trace.ticks), "management": None, "input_io": int(injected.sum()),
+              "output_io": int(read.sum()), "static": None}
+    energy = {"tick": counts["tick"] * chip.get("tick_pj", 0.0) * PJ,
+              "management": chip.get("management_w", 0.0) * chip_time_s,
+              "input_io": counts["input_io"] * chip.get("input_spike_pj", 0.0) * PJ,
+              "output_io": counts["output_io"] * chip.get("output_spike_pj", 0.0) * PJ,
+              "static": chip.get("static_w", 0.0) * chip_time_s}
+    return energy, counts
+
+
+def levels(by_category: dict) -> dict:
+    """{'operations', 'dynamic', 'total'} joules from joules by category."""
+    ops = float(sum(by_category[c] for c in OPERATION_CATEGORIES))
+    dyn = ops + float(sum(by_category[c] for c in CHIP_CATEGORIES))
+    return {"operations": ops, "dynamic": dyn, "total": dyn + float(by_category["static"])}
+
+
+def price(trace, profile, network=None, inferences: int = 1) -> dict:
     """Energy, latency and NeuroBench metrics of a finished run on ``profile``.
 
     Parameters
@@ -95,21 +156,33 @@ def price(trace, profile, network=None) -> dict:
         Its file's ``[energy]`` and ``[latency]`` tables are used (see
         :mod:`neuroemu.energy.costs`); need not be the profile of the run.
     network : neuroemu.ir.Network, optional
-        Only for connection sparsity (None: not computed, and a note says why,
-        from the run's ``network_note``). Nothing here reads a file.
+        For NeuroBench's metrics on the logical network and connection sparsity
+        (None: computed on the chip's mapping, and a note says why, from the run's
+        ``network_note``). Nothing here reads a file.
+    inferences : int
+        Inferences the run holds (>= 1): the per-inference figures are the run's
+        divided by it.
 
     Returns
     -------
     dict
         JSON-ready (plain ints, floats, strings, lists, dicts, None); the keys
-        are documented in :mod:`neuroemu.reports` (``energy_j`` in joules,
-        ``latency_s`` in seconds, ...).
+        are documented in :mod:`neuroemu.reports` (``energy_j`` the total in joules,
+        ``energy_levels_j``, ``latency_s`` in seconds, ...).
 
     Raises
     ------
     ProfileError
         The profile's energy or latency tables are missing or malformed.
+    NeuroemuError
+        ``inferences`` is not a whole number >= 1.
     """
+    from ..errors import NeuroemuError
+
+    if isinstance(inferences, bool) or int(inferences) != inferences or inferences < 1:
+        raise NeuroemuError(f"inferences = {inferences!r}: expected a whole number >= 1 (the "
+                            "inferences the run holds)")
+    inferences = int(inferences)
     costs = load_costs(profile)
     notes = []
     names = list(trace.pop_names)
@@ -120,13 +193,18 @@ def price(trace, profile, network=None) -> dict:
     cum = np.cumsum(sec)
     latency_s = float(sec.sum())
     per_core = energy_by_core(trace, costs, latency_s)
-    by_cat = {cat: float(per_core[cat].sum()) for cat in CATEGORIES}
-    core_total = np.sum([per_core[cat] for cat in CATEGORIES], axis=0) if trace.n_cores else \
+    chip_j, chip_counts = chip_energy(trace, costs, latency_s)
+    by_cat = {cat: float(per_core[cat].sum()) for cat in OPERATION_CATEGORIES}
+    by_cat.update({cat: chip_j[cat] for cat in CHIP_CATEGORIES})
+    by_cat["static"] = float(per_core["static"].sum()) + chip_j["static"]
+    level_j = levels(by_cat)
+    energy_j = level_j["total"]
+    core_cats = (*OPERATION_CATEGORIES, "static")
+    core_total = np.sum([per_core[cat] for cat in core_cats], axis=0) if trace.n_cores else \
         np.zeros(0)
-    energy_j = float(sum(by_cat.values()))
 
-    by_pop_cat = {name: {} for name in names}
-    for cat in CATEGORIES:
+    by_pop_cat = {name: {cat: 0.0 for cat in CATEGORIES} for name in names}
+    for cat in core_cats:
         per_pop = np.bincount(core_pop, weights=per_core[cat], minlength=n_pop)
         for i, name in enumerate(names):
             by_pop_cat[name][cat] = float(per_pop[i])
@@ -144,13 +222,6 @@ def price(trace, profile, network=None) -> dict:
     syn_ops = ops_by_cat["synaptic_ops"]
     spikes = np.asarray(trace.counters_by_core["spikes"], np.int64)
     neuron_cores = neuron_core_mask(trace)
-    macs = int(np.asarray(trace.proj_synapses, np.int64).sum())
-    ann_profile = None
-    if costs.ann_mac_pj is not None:
-        ann_profile = macs * (costs.ann_mac_pj + costs.energy_pj["synapse_read_pj"]) * PJ
-    else:
-        notes.append(f"profile {costs.profile!r} gives no MAC energy: no ANN figure of its own "
-                     "(see ann_convention_energy_j)")
 
     first = first_output_tick(trace)
     t_star, decided = stable_decision(trace)
@@ -161,17 +232,26 @@ def price(trace, profile, network=None) -> dict:
     if network is None:
         why = getattr(trace, "network_note", "") or "the network was not given"
         notes.append(f"connection sparsity not computed: {why}")
-    nb = neurobench_metrics(trace, profile, network)
-    if (trace.settings or {}).get("binning") == "count" and int(spikes[~neuron_cores].sum()):
-        notes.append("input spikes carrying an event count are counted as accumulates "
-                     "(NeuroBench would count a non-binary input as a MAC)")
+    nb, nb_notes = neurobench_metrics(trace, profile, network)
+    notes.extend(nb_notes)
+    macs = int(nb["dense_synaptic_ops_per_tick"])
+    ann_profile = None
+    if costs.ann_mac_pj is not None:
+        ann_profile = macs * (costs.ann_mac_pj + costs.energy_pj["synapse_read_pj"]) * PJ
+    else:
+        notes.append(f"profile {costs.profile!r} gives no MAC energy: no ANN figure of its own "
+                     "(see ann_convention_energy_j)")
     if costs.scope == "all-in chip average":
         notes.append(f"{costs.profile}: the synaptic-event figure is an all-in chip average "
                      "(memory, routing, neuron updates and leakage included), so the other "
                      "operations are priced at 0")
     elif costs.scope == "per-operation minimum":
-        notes.append(f"{costs.profile}: per-operation minima ({costs.evidence}); a chip spends at "
-                     "least this, static power excluded unless the profile sets it")
+        notes.append(f"{costs.profile}: per-operation minima ({costs.evidence}) for the cores' "
+                     "operations; a chip spends at least this")
+    if costs.chip_missing:
+        notes.append(f"{costs.profile}: no whole-chip figure for "
+                     f"{', '.join(costs.chip_missing)} (priced at 0): the dynamic and total "
+                     "levels leave that out")
 
     if costs.profile != trace.profile_name:
         notes.append(f"priced on {costs.profile!r} with the run's mapping on "
@@ -179,8 +259,11 @@ def price(trace, profile, network=None) -> dict:
                      "placement")
 
     dominant_cat = max(CATEGORIES, key=lambda c: by_cat[c]) if energy_j > 0 else None
-    dominant_pop = max(names, key=lambda n: by_pop[n]) if energy_j > 0 and names else None
+    core_energy = sum(by_pop.values())
+    dominant_pop = max(names, key=lambda n: by_pop[n]) if core_energy > 0 and names else None
     ticks = int(trace.ticks)
+    static_price = {"static_w": costs.chip.get("static_w", 0.0),
+                    "static_w_per_core": costs.energy_pj["static_w_per_core"]}
     return {
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
         "network": trace.network_name, "profile": costs.profile,
@@ -191,13 +274,21 @@ def price(trace, profile, network=None) -> dict:
         "evidence": costs.evidence, "scope": costs.scope, "neuron_policy": costs.neuron_policy,
         "latency_mode": costs.latency_mode,
         "energy_j": energy_j,
+        "energy_levels_j": level_j,
+        "inferences": inferences,
+        "energy_per_inference_j": {k: v / inferences for k, v in level_j.items()},
+        "latency_per_inference_s": latency_s / inferences,
+        "level_of_category": dict(LEVEL_OF_CATEGORY),
         "energy_by_category_j": by_cat,
+        "energy_chip_j": {k: float(v) for k, v in chip_j.items()},
         "energy_by_population_j": by_pop,
         "energy_by_population_category_j": by_pop_cat,
         "energy_by_core_j": [float(x) for x in core_total],
         "dominant_category": dominant_cat, "dominant_population": dominant_pop,
-        "operations_by_category": {**ops_by_cat, "static": None},
-        "price_by_category": {cat: costs.energy_pj[PRICE_KEY[cat]] for cat in CATEGORIES},
+        "operations_by_category": {**ops_by_cat, **{k: chip_counts[k] for k in CHIP_CATEGORIES},
+                                   "static": None},
+        "price_by_category": {cat: _price(costs, cat) for cat in CATEGORIES},
+        "static_price_w": static_price,
         "convention_energy_j": syn_ops * costs.convention_ac_pj * PJ,
         "convention_ac_pj": costs.convention_ac_pj, "convention_mac_pj": costs.convention_mac_pj,
         "ann_macs": macs, "ann_mac_pj": costs.ann_mac_pj,
@@ -209,6 +300,8 @@ def price(trace, profile, network=None) -> dict:
                    "min": float(sec.min()) if ticks else 0.0,
                    "max": float(sec.max()) if ticks else 0.0},
         "latency_parts_s": parts,
+        "busy_s_by_core": ([float(x) for x in core_work_ns(trace, costs).sum(axis=0) * 1e-9]
+                           if costs.latency_mode == "per_tick_work" else None),
         "first_output_tick": first,
         "time_to_first_output_s": None if first is None else float(cum[first]),
         "decision_tick": t_star, "decision_class": decided,
@@ -226,7 +319,8 @@ def price(trace, profile, network=None) -> dict:
                          + np.asarray(trace.counters_by_core["overflow_u"]).sum()),
         "counts_by_population": count_by_pop,
         **nb,
-        "latency_ns": dict(costs.latency_ns),
+        "latency_ns": {**costs.latency_ns,
+                       **{k: v for k, v in costs.chip.items() if k.endswith("_ns")}},
         "sources": dict(costs.sources),
         "notes": notes,
     }

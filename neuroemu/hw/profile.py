@@ -57,6 +57,10 @@ class Profile:
         reach the core), and synapse memory (each synapse takes ``w_bits``).
     mesh_width, mesh_height : int
         Cores on the 2-D mesh; spikes route in x then y.
+    tile_width, tile_height : int
+        Cores per router tile along x and y (``[mesh] tile_width``, ``tile_height``;
+        1 when a router serves one core). A packet's hops are counted between
+        tiles: cores of one tile exchange spikes without a hop.
     w_bits, v_bits, u_bits : int
         Signed widths of weights, membrane and synaptic current.
     v_overflow, u_overflow : {'saturate', 'wrap'}
@@ -84,6 +88,8 @@ class Profile:
     max_weight_exp: int
     path: str = ""
     tables: dict = field(default_factory=dict, compare=False, repr=False)
+    tile_width: int = 1
+    tile_height: int = 1
 
     @property
     def synapses_per_core(self) -> int:
@@ -93,11 +99,29 @@ class Profile:
     def cores(self) -> int:
         return self.mesh_width * self.mesh_height
 
+    @property
+    def tiles(self) -> int:
+        """Router tiles on the mesh."""
+        return (self.mesh_width // self.tile_width) * (self.mesh_height // self.tile_height)
+
     def with_registers(self, **changes) -> Profile:
-        """A copy with other register widths or rules (e.g. ``w_bits=4``)."""
+        """A copy with other register widths, rules or limits (e.g. ``w_bits=4``).
+
+        A router tile must divide the mesh: a new mesh the profile's tile does not
+        divide drops the tile (one core per router); a tile given with it that does
+        not divide it is refused (:class:`~neuroemu.errors.ProfileError`).
+        """
         from dataclasses import replace
 
-        return replace(self, **changes)
+        out = replace(self, **changes)
+        fits = (out.mesh_width % out.tile_width == 0 and out.mesh_height % out.tile_height == 0)
+        if not fits:
+            if {"tile_width", "tile_height"} & set(changes):
+                raise ProfileError(f"profile {self.name!r}: tile {out.tile_width} x "
+                                   f"{out.tile_height} does not divide the mesh "
+                                   f"{out.mesh_width} x {out.mesh_height}")
+            out = replace(out, tile_width=1, tile_height=1)
+        return out
 
 
 _INT_KEYS = {
@@ -111,6 +135,61 @@ _INT_KEYS = {
     ("registers", "u_bits"): (8, 32),
     ("registers", "max_weight_exp"): (0, 24),
 }
+
+
+#: every key a profile file may hold, by table (None: the table's keys are free-form);
+#: a key outside these is refused, naming the key and the file
+PROFILE_KEYS = {
+    "name": None, "description": None,
+    "core": ("neurons", "axons", "synapse_memory_bits"),
+    "mesh": ("width", "height", "tile_width", "tile_height"),
+    "registers": ("w_bits", "v_bits", "u_bits", "v_overflow", "u_overflow", "rounding",
+                  "max_weight_exp"),
+    "energy": ("evidence", "scope", "neuron_policy", "synaptic_op_pj", "synapse_read_pj",
+               "neuron_update_pj", "neuron_idle_pj", "packet_pj", "hop_pj",
+               "static_w_per_core", "ann_mac_pj", "static_w", "management_w", "tick_pj",
+               "input_spike_pj", "output_spike_pj"),
+    "latency": ("mode", "synaptic_op_ns", "neuron_update_ns", "neuron_idle_ns", "packet_ns",
+                "hop_ns", "barrier_ns", "barrier_min_ns", "tick_overhead_ns",
+                "input_spike_ns", "output_spike_ns", "tick_ns"),
+    "convention": ("ac_pj", "mac_pj"),
+    "sources": None,
+}
+
+
+def check_keys(tables: dict, path: str) -> None:
+    """Refuse a key no table of a profile has, and a source naming no such key.
+
+    Raises
+    ------
+    ProfileError
+        Naming the file, the table and the key, and the keys that table takes.
+    """
+    for key, val in tables.items():
+        if key not in PROFILE_KEYS:
+            tabs = ", ".join(k for k in PROFILE_KEYS if PROFILE_KEYS[k] is not None or
+                             k == "sources")
+            raise ProfileError(f"{path}: unknown key {key!r} (a profile has name, description "
+                               f"and the tables {tabs})")
+        allowed = PROFILE_KEYS[key]
+        if allowed is None or not isinstance(val, dict):
+            continue
+        for sub in val:
+            if sub not in allowed:
+                raise ProfileError(f"{path}: unknown key [{key}] {sub} (known: "
+                                   f"{', '.join(allowed)})")
+    sources = tables.get("sources", {})
+    if not isinstance(sources, dict):
+        raise ProfileError(f"{path}: [sources] must be a table of \"table.key\" = \"source\"")
+    for key, val in sources.items():
+        pairs = ([(key, k) for k in val] if isinstance(val, dict)
+                 else [tuple(key.split(".", 1))] if "." in key else [(key, "")])
+        for section, sub in pairs:
+            allowed = PROFILE_KEYS.get(section)
+            if not isinstance(allowed, tuple) or sub not in allowed:
+                raise ProfileError(f"{path}: [sources] {section}.{sub} names no key of a "
+                                   "profile (sources are \"table.key\", e.g. "
+                                   "\"energy.synaptic_op_pj\")")
 
 
 def _get(tables: dict, path: str, section: str, key: str):
@@ -139,6 +218,7 @@ def load_profile(name_or_path: str | os.PathLike) -> Profile:
         raise ProfileError(f"{path}: no such profile file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: not valid TOML ({exc})") from None
+    check_keys(tables, str(path))
     values = {}
     for (section, key), (lo, hi) in _INT_KEYS.items():
         val = _get(tables, str(path), section, key)
@@ -156,6 +236,15 @@ def load_profile(name_or_path: str | os.PathLike) -> Profile:
                 f"{path}: [registers] {key} = {val!r}, expected one of {', '.join(allowed)}"
             )
         choices[key] = val
+    tile = {}
+    for key, extent in (("tile_width", "width"), ("tile_height", "height")):
+        val = tables["mesh"].get(key, 1)
+        mesh = values[("mesh", extent)]
+        if not isinstance(val, int) or isinstance(val, bool) or not 1 <= val <= mesh \
+                or mesh % val:
+            raise ProfileError(f"{path}: [mesh] {key} = {val!r}, expected a whole number in "
+                               f"1..{mesh} that divides the mesh {extent} {mesh}")
+        tile[key] = val
     return Profile(
         name=str(tables.get("name", path.stem)),
         description=str(tables.get("description", "")),
@@ -171,4 +260,5 @@ def load_profile(name_or_path: str | os.PathLike) -> Profile:
         path=str(path),
         tables=tables,
         **choices,
+        **tile,
     )

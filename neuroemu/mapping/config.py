@@ -97,6 +97,10 @@ class HardwareConfig:
         return slice(int(self.pop_offset[p]), int(self.pop_offset[p + 1]))
 
     def hops(self, src_core, dst_core) -> np.ndarray:
-        """Router hops between cores (x then y dimension-order routing)."""
-        d = np.abs(self.core_xy[src_core] - self.core_xy[dst_core])
+        """Router hops between cores: the Manhattan distance between their router tiles
+        (x then y dimension-order routing; cores of one tile share a router, so a packet
+        between them takes no hop). A tile is ``profile.tile_width`` x ``tile_height``
+        cores of the mesh (1 x 1 when each core has its own router)."""
+        tile = np.array([self.profile.tile_width, self.profile.tile_height], np.int64)
+        d = np.abs(self.core_xy[src_core] // tile - self.core_xy[dst_core] // tile)
         return d.sum(axis=-1)

@@ -5,8 +5,10 @@ takes neurons until one more would exceed the profile's neurons, input axons
 (distinct source neurons reaching the core) or synapse memory (synapses times
 ``w_bits``). Populations do not share cores. The input population's neurons
 sit on cores of their own (they hold no synapses). Cores are placed on the
-mesh in population order, row by row; a spike travels x then y, so its hop
-count is the Manhattan distance between cores.
+mesh in population order, row by row; a spike travels x then y between router
+tiles (groups of ``tile_width`` x ``tile_height`` cores, one core where the
+profile gives no tiles), so its hop count is the Manhattan distance between
+the cores' tiles.
 """
 
 from __future__ import annotations

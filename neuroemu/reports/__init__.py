@@ -7,8 +7,9 @@ and writes, into one folder::
     report.txt             the same as a terminal table (neuroemu.reports.text)
     raster.png             spike raster, one panel per neuron population
     spikes_per_tick.png    spikes per tick of every population
-    core_load.png          synaptic operations and energy of each core on the mesh
-    energy_breakdown.png   energy by operation, by population, and against the conventions
+    core_load.png          time each core works (or its operations) and energy per core on the mesh
+    energy_breakdown.png   energy by category, by population, and the levels per inference
+                           beside the conventions and the ANN (one unit throughout)
 
 ``report.json`` schema (``schema`` = "neuroemu-report", ``schema_version`` = 1).
 Energies in joules, times in seconds unless the key says otherwise; "int" are
@@ -28,27 +29,50 @@ scope                                   'per-operation minimum' | 'all-in chip a
                                         'per-operation estimate'
 neuron_policy                           'every_tick' | 'event' (which neuron updates cost)
 latency_mode                            'per_tick_work' | 'fixed_tick' | 'real_time'
-energy_j                                total energy on the profile
+energy_j                                TOTAL energy of the run on the profile (level
+                                        'total'; the same as energy_levels_j.total)
+energy_levels_j                         {operations, dynamic, total}: the cores'
+                                        operations only; chip dynamic = operations +
+                                        per-tick costs + host I/O; total = dynamic +
+                                        static power over the run (neuroemu.energy.model)
+inferences                              inferences the run is taken to hold (default 1)
+energy_per_inference_j                  energy_levels_j divided by inferences
+latency_per_inference_s                 latency_s divided by inferences
+level_of_category                       {category: level at which it first counts}
 energy_by_category_j                    {category: J}; categories synaptic_ops,
                                         synapse_reads, neuron_updates, neuron_idle,
-                                        packets, hops, static (neuroemu.energy.model)
-energy_by_population_j                  {population: J}, sum over the population's cores
+                                        packets, hops (operations); tick, management,
+                                        input_io, output_io (dynamic); static (total)
+energy_chip_j                           {tick, management, input_io, output_io, static}:
+                                        the chip-wide terms (static: static_w x chip time)
+energy_by_population_j                  {population: J}: its cores' operations and their
+                                        own leakage (static_w_per_core); chip-wide terms
+                                        are in energy_chip_j
 energy_by_population_category_j         {population: {category: J}}
-energy_by_core_j                        [J] per core, in core order
+energy_by_core_j                        [J] per core, in core order (as by population)
 dominant_category, dominant_population  where most energy goes (null when none is spent)
-operations_by_category                  {category: int operations} (static: null)
-price_by_category                       {category: pJ per operation} (static: W per core)
+operations_by_category                  {category: int count}: operations; ticks (tick);
+                                        injected / read-out spikes (input_io, output_io);
+                                        null for management and static
+price_by_category                       {category: price}: pJ per count; W for
+                                        management and static (static: static_w)
+static_price_w                          {static_w, static_w_per_core}
 convention_energy_j                     synaptic_ops x convention_ac_pj (the papers' figure)
 convention_ac_pj, convention_mac_pj     E_AC 0.9 pJ, E_MAC 4.6 pJ (Horowitz 2014, 45 nm)
-ann_macs                                MACs of the same network as an ANN: one per synapse
+ann_macs                                MACs of one forward pass (one inference) of the
+                                        same network as an ANN: the logical network's
+                                        connections (dense_synaptic_ops_per_tick)
 ann_mac_pj                              the profile's MAC energy (null: it has none)
-ann_equivalent_energy_j                 ann_macs x (ann_mac_pj + synapse read), or null
-ann_convention_energy_j                 ann_macs x convention_mac_pj
+ann_equivalent_energy_j                 ann_macs x (ann_mac_pj + synapse read), or null:
+                                        one inference, beside energy_per_inference_j
+ann_convention_energy_j                 ann_macs x convention_mac_pj (one inference)
 latency_s                               the run's chip time (sum of tick durations)
 real_time_s                             ticks x tick_us: the run's own time span
 tick_s                                  {mean, min, max} tick duration
 latency_parts_s                         mean tick split: busiest_core_s, routing_s,
-                                        barrier_s (per_tick_work) or tick_s
+                                        barrier_s, host_s (per_tick_work) or tick_s
+busy_s_by_core                          [s] each core's work over the run (per_tick_work;
+                                        null otherwise)
 first_output_tick                       tick of the readout population's first spike
 time_to_first_output_s                  chip time to the end of that tick (null: none)
 decision_tick, decision_class           stable decision (neuroemu.energy.latency)
@@ -62,12 +86,15 @@ spikes, neuron_spikes, input_spikes     int, all / of neurons / of the input pop
 packets, hops, overflows                int
 counts_by_population                    {population: {synaptic_ops, neuron_updates,
                                         spikes, packets, hops}} per receiving/owning core
-effective_acs, effective_macs           NeuroBench Effective_ACs / Effective_MACs (int)
-dense_synaptic_ops                      NeuroBench Dense: synapses x ticks (int)
+effective_acs, effective_macs           NeuroBench Effective_ACs / Effective_MACs (int),
+                                        on the logical network
+dense_synaptic_ops                      NeuroBench Dense: connections x ticks (int)
+dense_synaptic_ops_per_tick             the logical network's connections (int)
+neurobench_network                      'logical', or 'chip' without the network
 activation_sparsity                     NeuroBench ActivationSparsity (0..1)
 connection_sparsity                     NeuroBench ConnectionSparsity (0..1, or null)
-footprint_bytes                         NeuroBench Footprint: synapses + state registers
-latency_ns                              the profile's per-operation times used (ns)
+footprint_bytes                         NeuroBench Footprint: weights + state registers
+latency_ns                              the profile's times used (ns), whole-chip ones too
 sources                                 {"energy.<key>" | "latency.<key>" |
                                         "convention.<key>": source of the figure}
 notes                                   [str], caveats that apply to this report

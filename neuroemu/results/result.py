@@ -18,26 +18,44 @@ import numpy as np
 from ..errors import NeuroemuError
 from ..mapping.codes import MODEL_INPUT
 
+#: the key of :attr:`Energy.by_population` for what no population's cores spend
+CHIP_WIDE = "(chip-wide)"
+
 
 @dataclass(frozen=True)
 class Energy:
-    """A run priced on one profile.
+    """A run priced on one profile, at three levels (:data:`neuroemu.energy.LEVELS`).
 
     Attributes
     ----------
     profile : str
         The profile whose figures priced the run.
     total_j : float
-        Energy of the run on that profile, joules.
+        Total energy of the run on that profile, joules: the chip's dynamic energy
+        plus static power over the run (leakage and idle management cores).
+    dynamic_j : float
+        The chip's dynamic energy, joules: the cores' operations plus the chip's
+        per-tick costs (barrier sync, management cores' per-step work and active
+        power) and host I/O per injected and read-out spike.
+    operations_j : float
+        The cores' operations only, joules (synaptic ops, weight reads, neuron
+        updates, packets, hops).
+    static_j : float
+        ``total_j - dynamic_j``: static power over the run, joules.
     by_category : dict of str to float
-        Joules by operation: synaptic_ops, synapse_reads, neuron_updates,
-        neuron_idle, packets, hops, static (:data:`neuroemu.energy.CATEGORIES`).
+        Joules by category (:data:`neuroemu.energy.CATEGORIES`): the operations,
+        tick, management, input_io, output_io, static.
     by_population : dict of str to float
-        Joules by population (the operations on its cores).
+        Joules by population: the operations on its cores and their own leakage;
+        plus :data:`CHIP_WIDE` for the chip's per-tick costs, host I/O and static
+        power, which no population's cores spend (when not zero), so that the values
+        add up to ``total_j``.
     latency_s : float
         The run's chip time, seconds.
     convention_j : float
         The papers' convention: synaptic operations x E_AC (0.9 pJ).
+    inferences : int
+        Inferences the run holds; the ``per_inference`` figures divide by it.
     report : dict
         Everything the pricing computed (the ``report.json`` keys documented in
         :mod:`neuroemu.reports`).
@@ -49,7 +67,22 @@ class Energy:
     by_population: dict
     latency_s: float
     convention_j: float
+    dynamic_j: float
+    operations_j: float
+    inferences: int
     report: dict = field(repr=False)
+
+    @property
+    def static_j(self) -> float:
+        return self.total_j - self.dynamic_j
+
+    @property
+    def per_inference(self) -> dict:
+        """{'operations_j', 'dynamic_j', 'total_j', 'latency_s'} of one inference (the
+        run's figures divided by :attr:`inferences`)."""
+        n = self.inferences
+        return {"operations_j": self.operations_j / n, "dynamic_j": self.dynamic_j / n,
+                "total_j": self.total_j / n, "latency_s": self.latency_s / n}
 
 
 @dataclass(eq=False)
@@ -255,7 +288,7 @@ class Result:
 
     # -- what it costs ---------------------------------------------------------------------
 
-    def energy(self, profile=None) -> Energy:
+    def energy(self, profile=None, inferences: int = 1, strict: bool = True) -> Energy:
         """The run priced on ``profile`` (default: the profile it ran on).
 
         Parameters
@@ -263,6 +296,13 @@ class Result:
         profile : str, path or neuroemu.hw.Profile, optional
             Another chip's figures re-price the same counts (cores, packets and hops
             stay those of the run's placement).
+        inferences : int
+            Inferences the run holds (default 1): :attr:`Energy.per_inference`
+            divides by it.
+        strict : bool
+            Refuse a profile whose chip cannot hold the network (the default, as
+            ``neuroemu report`` does); False prices the run's placement anyway and
+            says so in the report's notes.
 
         Raises
         ------
@@ -272,38 +312,58 @@ class Result:
         if not self.counters_by_core:
             raise NeuroemuError(f"a {self.engine} run has no chip operations to price; run "
                                 "on the chip (engine='event') for energy")
-        report = self.price(profile)
+        report = self.price(profile, inferences=inferences, strict=strict)
+        lv = report["energy_levels_j"]
+        by_population = dict(report["energy_by_population_j"])
+        chip = float(sum(report["energy_chip_j"].values()))
+        if chip:
+            by_population[CHIP_WIDE] = chip
         return Energy(profile=report["profile"], total_j=report["energy_j"],
                       by_category=dict(report["energy_by_category_j"]),
-                      by_population=dict(report["energy_by_population_j"]),
+                      by_population=by_population,
                       latency_s=report["latency_s"], convention_j=report["convention_energy_j"],
-                      report=report)
+                      dynamic_j=lv["dynamic"], operations_j=lv["operations"],
+                      inferences=int(report["inferences"]), report=report)
 
     @property
     def latency_s(self) -> float:
         """Chip time of the run on the profile it ran on, seconds."""
         return self.energy().latency_s
 
-    def price(self, profile=None) -> dict:
+    def price(self, profile=None, inferences: int = 1, strict: bool = True) -> dict:
         """Energy, latency and NeuroBench metrics as one JSON-ready dict (the
-        ``report.json`` keys of :mod:`neuroemu.reports`); cached per profile."""
+        ``report.json`` keys of :mod:`neuroemu.reports`); cached per profile.
+
+        A profile other than the run's own is first checked to hold the network
+        (:func:`neuroemu.energy.fits.check_holds`): a chip that cannot is refused with
+        a :class:`~neuroemu.errors.MappingError` when ``strict`` (the default, as
+        ``neuroemu report``), else priced on the run's placement with a note saying so."""
         from ..energy import price
 
         prof, note = self._pricing_profile(profile)
+        if profile is not None and prof.name != self.profile_name:
+            from ..energy.fits import check_holds
+
+            held = check_holds(self, prof, self.network, self.origin or "the run",
+                               strict=strict)
+        else:
+            held = ""
         cache = self.__dict__.setdefault("_priced", {})
-        key = (prof.name, prof.path)
+        key = (prof.name, prof.path, int(inferences) if not isinstance(inferences, bool)
+               else inferences)
         if key not in cache:
-            cache[key] = price(self, prof, network=self.network)
-            if note:
-                cache[key]["notes"].append(note)
+            cache[key] = price(self, prof, network=self.network, inferences=inferences)
+            for extra in (note, held):
+                if extra:
+                    cache[key]["notes"].append(extra)
         return cache[key]
 
-    def report(self, folder, profile=None) -> dict:
+    def report(self, folder, profile=None, inferences: int = 1, strict: bool = True) -> dict:
         """Write ``report.json``, ``report.txt`` and the figures into ``folder``
-        (created if missing); returns the report."""
+        (created if missing); returns the report (``strict``: as :meth:`price`)."""
         from ..reports import write_report
 
-        report = self.price(profile)
+        report = self.price(profile, inferences=inferences, strict=strict)
         prof, _ = self._pricing_profile(profile)
         return write_report(self, prof, folder, network=self.network, report=report)
 

@@ -116,3 +116,90 @@ def test_old_trace_without_costs_falls_back_to_the_shipped_profile():
     prof, note = profile_of_run(tr, "traces/old.h5")
     assert "no [energy] table" in note and "traces/old.h5" in note
     assert load_costs(prof).energy_pj["synaptic_op_pj"] == 23.6
+
+
+# ----------------------------------------------------------------- whole-chip terms, keys
+
+
+@pytest.mark.parametrize("name", ["loihi", "truenorth", "horowitz45nm", "generic"])
+def test_shipped_profiles_give_every_whole_chip_term_with_its_source(name):
+    from neuroemu.energy.costs import CHIP_ENERGY_KEYS, CHIP_LATENCY_KEYS
+
+    costs = load_costs(load_profile(name))
+    tables = prices(name)
+    assert costs.chip_missing == ()
+    for key in CHIP_ENERGY_KEYS:
+        assert costs.chip[key] == tables["energy"][key]
+        assert costs.sources[f"energy.{key}"]
+    if costs.latency_mode == "per_tick_work":
+        for key in (*CHIP_LATENCY_KEYS, "barrier_min_ns"):
+            assert costs.chip[key] == tables["latency"][key]
+            assert costs.sources[f"latency.{key}"]
+
+
+def test_loihi_whole_chip_terms_say_measured_or_fitted():
+    src = load_costs(load_profile("loihi")).sources
+    for key in ("energy.static_w", "energy.management_w"):
+        assert src[key].startswith("MEASURED") and "Blouw" in src[key]
+    for key in ("energy.tick_pj", "latency.tick_overhead_ns"):
+        assert src[key].startswith("FITTED") and "runs 01-03" in src[key]
+        assert "scored on runs 04-05" in src[key]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace('name = "loihi"', 'name = "loihi"\nvoltage = 0.75'),
+     "unknown key 'voltage'"),
+    (lambda t: t.replace("hop_pj = 3.5", "hop_pj = 3.5\nhop_energy_pj = 3.0"),
+     "unknown key [energy] hop_energy_pj"),
+    (lambda t: t.replace("width = 16", "width = 16\ndepth = 2"), "unknown key [mesh] depth"),
+    (lambda t: t.replace("\n[sources]\n", '\n[sources]\n"energy.hop_cost" = "a paper"\n'),
+     "[sources] energy.hop_cost names no key"),
+])
+def test_unknown_profile_keys_are_refused_naming_key_and_file(tmp_path, edit, message):
+    path = write_profile(tmp_path, edit(LOIHI))
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    msg = str(err.value)
+    assert str(path) in msg and message in msg and "\n" not in msg
+
+
+def test_a_tile_must_divide_the_mesh(tmp_path):
+    path = write_profile(tmp_path, LOIHI.replace("tile_width = 2", "tile_width = 3"))
+    with pytest.raises(ProfileError, match=r"\[mesh\] tile_width = 3, expected a whole number "
+                                           r"in 1..16 that divides the mesh width 16"):
+        load_profile(path)
+    prof = load_profile("loihi")
+    assert prof.with_registers(mesh_width=8).tile_width == 2  # still divides
+    assert (prof.with_registers(mesh_width=3).tile_width,
+            prof.with_registers(mesh_width=3).tile_height) == (1, 1)  # dropped
+    with pytest.raises(ProfileError, match="tile 3 x 2 does not divide the mesh 16 x 8"):
+        prof.with_registers(tile_width=3)
+
+
+def test_whole_chip_keys_checked(tmp_path):
+    bad = LOIHI.replace("barrier_min_ns = 113.0", "barrier_min_ns = 500.0")
+    with pytest.raises(ProfileError, match=r"barrier_min_ns = 500.0 exceeds barrier_ns = 465"):
+        load_costs(load_profile(write_profile(tmp_path, bad)))
+    tn = (MODELS / "truenorth.toml").read_text().replace(
+        "tick_ns = 1000000.0", "tick_ns = 1000000.0\ntick_overhead_ns = 5.0").replace(
+        '"latency.tick_ns"', '"latency.tick_overhead_ns" = "x"\n"latency.tick_ns"')
+    with pytest.raises(ProfileError, match=r"\[latency\] tick_overhead_ns applies to mode "
+                                           r"'per_tick_work' only"):
+        load_costs(load_profile(write_profile(tmp_path, tn, "tn")))
+    bad = LOIHI.replace("tick_pj = 3870000.0", "tick_pj = -1.0")
+    with pytest.raises(ProfileError, match=r"\[energy\] tick_pj = -1.0, expected a number >= 0"):
+        load_costs(load_profile(write_profile(tmp_path, bad, "neg")))
+
+
+def test_a_profile_without_whole_chip_terms_prices_them_at_zero_and_says_so(tmp_path):
+    text = re.sub(r"(?m)^(static_w|management_w|tick_pj|tick_overhead_ns) = .*\n", "", LOIHI)
+    text = re.sub(r'(?m)^"(energy|latency)\.(static_w|management_w|tick_pj|tick_overhead_ns)"'
+                  r' = .*\n', "", text)
+    prof = load_profile(write_profile(tmp_path, text, "old"))
+    costs = load_costs(prof)
+    assert set(costs.chip_missing) == {"energy.static_w", "energy.management_w",
+                                       "energy.tick_pj", "latency.tick_overhead_ns"}
+    small = prof.with_registers(neurons_per_core=1, mesh_width=4, mesh_height=4)
+    r = price(run(chain(), small, 5, [0], [0]), small)
+    assert r["energy_levels_j"]["operations"] == r["energy_levels_j"]["total"]
+    assert any("no whole-chip figure for energy.static_w" in n for n in r["notes"])

@@ -2,32 +2,87 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from energy_nets import chain, prices, run, small_cores, two_way
+from energy_nets import MODELS, chain, prices, run, small_cores, two_way
 
 from neuroemu.energy import price
 from neuroemu.energy.latency import decision_history, stable_decision
 
 
 def test_loihi_chain_latency_closed_form():
-    # 3 ticks of in -> a -> b (one neuron per core, 1 hop per packet):
-    #   tick 0: a, b idle (5.3 ns each); the input spike is routed; barrier
-    #   tick 1: a does 1 synaptic op + 1 active update; b idle; a's spike is routed; barrier
+    # 3 ticks of in -> a -> b (one neuron per core at (0,0), (1,0), (2,0); Loihi's tiles
+    # are 2 x 2 cores, so the packets take 0 and 1 hops: 0.5 hops per packet on average):
+    #   tick 0: a, b idle (5.3 ns each); the input spike is routed; barrier; host
+    #   tick 1: a does 1 synaptic op + 1 active update; b idle; a's spike is routed
     #   tick 2: the same for b
+    # The neuron cores a, b sit in 2 tiles of the 32 the barrier's whole-mesh figure spans:
+    # 1/31 of the way from the one-tile to the whole-mesh figure. Every tick adds the
+    # management cores' per-step work (tick_overhead_ns); no I/O per spike on Loihi.
     t = prices("loihi")["latency"]
-    route = t["packet_ns"] + t["hop_ns"] * 1.0
+    route = t["packet_ns"] + t["hop_ns"] * 0.5
     work = t["synaptic_op_ns"] + t["neuron_update_ns"]
-    ticks_ns = [t["neuron_idle_ns"] + route + t["barrier_ns"],
-                work + route + t["barrier_ns"],
-                work + route + t["barrier_ns"]]
+    barrier = t["barrier_min_ns"] + (t["barrier_ns"] - t["barrier_min_ns"]) * (2 - 1) / (32 - 1)
+    host = t["tick_overhead_ns"]
+    ticks_ns = [t["neuron_idle_ns"] + route + barrier + host,
+                work + route + barrier + host,
+                work + route + barrier + host]
     tr = run(chain(), small_cores("loihi"), 3, [0], [0])
     r = price(tr, small_cores("loihi"))
     assert r["latency_s"] == pytest.approx(sum(ticks_ns) * 1e-9, rel=1e-12)
-    assert sum(ticks_ns) == pytest.approx(1446.3)  # 477.7 + 484.3 + 484.3 ns
+    # the cores' part, written out: 5.3 + 2 x 11.9 (work) + 3 x 4.75 (routing)
+    # + 3 x (113 + 352 / 31) (barrier) = 402.41... ns
+    assert sum(ticks_ns) - 3 * host == pytest.approx(5.3 + 23.8 + 14.25 + 339 + 1056 / 31)
+    assert r["latency_parts_s"]["barrier_s"] == pytest.approx(barrier * 1e-9, rel=1e-12)
+    assert r["latency_parts_s"]["host_s"] == pytest.approx(host * 1e-9, rel=1e-12)
     assert r["first_output_tick"] == 2
     assert r["time_to_first_output_s"] == pytest.approx(sum(ticks_ns) * 1e-9, rel=1e-12)
     assert (r["decision_tick"], r["decision_class"]) == (2, 0)
     assert r["tick_s"]["max"] == pytest.approx(ticks_ns[1] * 1e-9, rel=1e-12)
+
+
+def test_barrier_grows_with_the_tiles_in_use():
+    # one tile: the one-tile figure (113 ns); all 32 tiles: the whole-mesh figure (465 ns)
+    from neuroemu.hw import load_profile
+    from neuroemu.ir import Network, Population, neuron, projection
+
+    t = prices("loihi")["latency"]
+    one = small_cores("loihi", width=2, height=2)  # 2 x 2 cores: one tile
+    tr = run(chain(), one, 3, [0], [0])
+    assert price(tr, one)["latency_parts_s"]["barrier_s"] == pytest.approx(
+        t["barrier_min_ns"] * 1e-9, rel=1e-12)
+    # 127 neurons, one per core, after the input's core: cores 1..127 cover every tile
+    full = load_profile("loihi").with_registers(neurons_per_core=1)
+    pops = (Population("in", (1,)), Population("a", (127,), neuron("if", 127, threshold=5)))
+    net = Network("wide", pops, (projection("w", "in", "a", "dense",
+                                            np.ones((127, 1), np.int64)),), input="in")
+    tr = run(net, full, 2, [0], [0])
+    assert price(tr, full)["latency_parts_s"]["barrier_s"] == pytest.approx(
+        t["barrier_ns"] * 1e-9, rel=1e-12)
+
+
+def test_host_io_per_spike_adds_time_and_energy(tmp_path):
+    # a profile with host I/O figures: each injected spike costs input_spike_ns/pJ in
+    # its tick, each spike of the readout population output_spike_ns/pJ
+    from neuroemu.hw import load_profile
+
+    text = (MODELS / "loihi.toml").read_text()
+    text = text.replace("input_spike_ns = 0.0", "input_spike_ns = 1000.0").replace(
+        "output_spike_ns = 0.0", "output_spike_ns = 300.0").replace(
+        "input_spike_pj = 0.0", "input_spike_pj = 7.0").replace(
+        "output_spike_pj = 0.0", "output_spike_pj = 11.0")
+    path = tmp_path / "io.toml"
+    path.write_text(text)
+    prof = load_profile(path).with_registers(neurons_per_core=1, mesh_width=4, mesh_height=4)
+    tr = run(chain(), small_cores("loihi"), 3, [0], [0])
+    base, io = price(tr, small_cores("loihi")), price(tr, prof)
+    # one spike injected (tick 0), one read out (b at tick 2)
+    assert io["latency_s"] - base["latency_s"] == pytest.approx((1000.0 + 300.0) * 1e-9,
+                                                               rel=1e-9)
+    assert io["energy_by_category_j"]["input_io"] == pytest.approx(7.0e-12, rel=1e-12)
+    assert io["energy_by_category_j"]["output_io"] == pytest.approx(11.0e-12, rel=1e-12)
+    assert io["operations_by_category"]["input_io"] == 1
+    assert io["operations_by_category"]["output_io"] == 1
 
 
 def test_fixed_and_real_time_ticks():
