@@ -9,15 +9,17 @@
     res.readout()                   # the class
     res.spike_counts()              # spikes per population
     res.counters["synaptic_ops"]    # the totals neuroemu run prints
-    res.energy().total_j            # joules; res.energy("truenorth") re-prices
+    res.energy().total_j            # joules; res.energy("horowitz45nm") re-prices
     res.save("run.h5"); ne.load_run("run.h5")
+    ev = ne.evaluate(net, "NMNIST/Test", workers=2)   # a dataset on Dask: ev.table, ev.summary
 
 The public names below are loaded on first use, so ``import neuroemu`` stays
 light: numba, matplotlib and the file readers load only when something needs
 them. The pipeline's stages are subpackages: :mod:`.networks` (network files)
 and :mod:`.recordings` (event recordings) -> :mod:`.ir` -> :mod:`.mapping` ->
 :mod:`.inputs` -> :mod:`.engine` -> :mod:`.results` -> :mod:`.energy` and
-:mod:`.reports`; :mod:`.convert` and :mod:`.theory` build networks.
+:mod:`.reports`; :mod:`.convert` and :mod:`.theory` build networks; :mod:`.evaluation`
+runs whole datasets and sweeps on Dask.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _EXPORTS = {
     "profiles": "api", "load_profile": "api", "describe_profile": "api",
     "map_network": "api", "describe": "api", "export_nir": "api",
     "DEFAULT_PROFILE": "api", "DEFAULT_TICK_US": "api", "DEFAULT_ON_OVERFLOW": "api",
+    "evaluate": "evaluation", "sweep": "evaluation", "Evaluation": "evaluation",
     "Result": "results.result", "Energy": "results.result",
     "Network": "ir", "Population": "ir", "Projection": "ir", "Readout": "ir",
     "neuron": "ir", "projection": "ir",

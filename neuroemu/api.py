@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+import weakref
 from pathlib import Path
 
 from .errors import InputError, InputWarning, NeuroemuError
@@ -119,10 +120,35 @@ def map_network(network, profile=None):
 
     Returns a :class:`~neuroemu.mapping.HardwareConfig`; design-rule violations
     raise :class:`~neuroemu.errors.MappingError` naming the core, limit and value.
+    The mapping is kept while ``network`` lives: mapping it again on the same
+    profile gives the same (frozen) configuration without the work, so that
+    repeated runs of one network (a loop over recordings, the tasks of
+    :func:`neuroemu.evaluate` on a worker) map it once, and the event kernel's view
+    of the mapping (kept per mapping) is built once too. Mapping is a pure function
+    of the network and the profile's fields, so a kept mapping gives the same bits
+    as a new one; the key includes the profile's whole file (its costs, which
+    price the run).
     """
+    import json
+
     from .mapping import map_network as _map
 
-    return _map(network, resolve_profile(network, profile))
+    prof = resolve_profile(network, profile)
+    key = (prof, json.dumps(prof.tables, sort_keys=True, default=str))
+    kept = _MAPPED.setdefault(network, {})
+    cfg = kept.get(key)
+    if cfg is None:
+        cfg = _map(network, prof)
+        if len(kept) >= _MAPPED_PER_NETWORK:
+            kept.pop(next(iter(kept)))
+        kept[key] = cfg
+    return cfg
+
+
+#: network -> {(profile, its tables as JSON): HardwareConfig}, for as long as the network lives
+_MAPPED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: mappings kept per network (a sweep over profiles keeps each)
+_MAPPED_PER_NETWORK = 8
 
 
 def describe(network, profile=None) -> dict:
@@ -313,6 +339,32 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
                   else from_float_run(raw, stimulus=stimulus, **common))
         rec.finish(result)
     return result
+
+
+def check_run_options(network, *, profile=None, ticks: int | None = None,
+                      tick_us: float | None = None, dt: float | None = None,
+                      engine: str = "event", on_overflow: str = DEFAULT_ON_OVERFLOW,
+                      seed: int = 0, crop=None, downsample: int = 1, polarity: str | None = None,
+                      flip_x: bool = False, flip_y: bool = False, start_us: float = 0,
+                      duration_us: float | None = None, binning: str = "count",
+                      lenient: bool = False, input_format: str | None = None) -> float:
+    """Refuse, before any work, the options that :func:`run` of ``network`` on a recording
+    would refuse (for callers that run many recordings with one set of options, such as
+    :func:`neuroemu.evaluate`); returns the tick length in microseconds.
+
+    Raises
+    ------
+    InputError, NeuroemuError
+        The same errors, with the same messages, as :func:`run`.
+    """
+    _check_run(network, "recording", engine, on_overflow, seed, ticks,
+               profile if engine == "float" else None, None)
+    step_us = tick_length_us(tick_us, dt, network_dt(network), _label(network, network),
+                             binned=True)
+    _input_map(network.population(network.input).shape, step_us, ticks, crop=crop,
+               downsample=downsample, polarity=polarity, flip_x=flip_x, flip_y=flip_y,
+               start_us=start_us, duration_us=duration_us, binning=binning)
+    return step_us
 
 
 def _check_run(net, input, engine, on_overflow, seed, ticks, profile, out) -> None:

@@ -21,7 +21,7 @@ from .errors import NeuroemuError
 COMMANDS = {
     "info": "info", "run": "run", "events": "events", "report": "report",
     "profiles": "profiles", "import": "import_", "export": "export", "convert": "convert",
-    "eval": "eval_", "theory": "theory",
+    "eval": "eval_", "sweep": "sweep", "theory": "theory",
 }
 
 

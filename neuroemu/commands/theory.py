@@ -3,9 +3,9 @@
 Subcommands::
 
     neuroemu theory list
-    neuroemu theory verify NAME [--T 8] [options]       # emulator vs target, all input trains
+    neuroemu theory verify NAME [--T T] [options]       # emulator vs target, all input trains
     neuroemu theory robustness [NAME] [--w-bits 1..16]  # smallest exact weight width
-    neuroemu theory scaling [--d 1..6] [--m 1..3] [--plot FILE]
+    neuroemu theory scaling [--d 1..6] [--m 1..3] [--table T] [--plot FILE]
 
 ``verify`` and ``robustness`` exit with status 1 when a construction does not
 compute its target (mismatches, or it does not map onto the profile).
@@ -43,12 +43,19 @@ def _add_construction_options(p) -> None:
     g.add_argument("--w", default=None,
                    help="weight(s) in model units, e.g. 1/3 (clock) or 0.6,0.6 (unit)")
     g.add_argument("--h", type=float, default=None, help="memory time constant of a unit")
-    g.add_argument("--table", default=None, help="Boolean truth table, e.g. 0x96")
+    g.add_argument("--table", default=None,
+                   help="truth table: bit p is the output for pattern p (boolean: 0x96; table: "
+                        "an integer, @FILE holding one, or random:SEED)")
     g.add_argument("--all", action="store_true", help="every Boolean function of --d inputs")
     g.add_argument("--routing", choices=("skip", "delay", "naive"), default=None,
                    help="XOR: SKIP units (default), projection delays, or unlayered (breaks)")
     g.add_argument("--flat", action="store_true",
                    help="parity / memory: the flat minterm construction")
+    g.add_argument("--split", action="store_true",
+                   help="table: the two-level decoder instead of flat minterms")
+    g.add_argument("--tight", action="store_true",
+                   help="and / atleast / andnot / clock: weights at the closed end of their "
+                        "interval (the threshold's strictness decides)")
     g.add_argument("--delay-lines", choices=("projection", "skip"), default=None,
                    help="finite memory: projection delays (default) or chains of SKIP units")
     g.add_argument("--unit-scale", type=int, default=None,
@@ -56,11 +63,15 @@ def _add_construction_options(p) -> None:
 
 
 def _add_run_options(p, scale_default=None) -> None:
-    p.add_argument("--window", "--T", dest="T", type=int, default=8, metavar="T",
-                   help="input window: the input trains' length T in instants (default 8)")
-    p.add_argument("--method", choices=("auto", "literal", "window", "random"), default="auto",
-                   help="every train (literal), the window argument, or random trains "
-                        "(default auto: literal when small enough)")
+    p.add_argument("--window", "--T", dest="T", type=int, default=None, metavar="T",
+                   help="input window: the input trains' length T in instants (default: chosen "
+                        "from the construction, its memory plus its delay, so that every "
+                        "reachable state is visited)")
+    p.add_argument("--method", choices=("auto", "literal", "window", "states", "random"),
+                   default="auto",
+                   help="every train (literal), the window argument, the state search, or "
+                        "random trains (default auto: with --T, literal when small enough; "
+                        "without, a method that covers every length)")
     p.add_argument("--profile", default="loihi", help="hardware profile (default loihi)")
     p.add_argument("--scale", type=float, default=scale_default,
                    help="re-quantize with map_network(scale=...) (default: "
@@ -112,13 +123,28 @@ def add_parser(sub) -> None:
     q.set_defaults(handler=main_robustness)
 
     q = tsub.add_parser(
-        "scaling", help="neurons and weights against inputs and memory, with a plot",
+        "scaling", help="neurons and weights against inputs and memory, verified, with a plot",
         description="Build each construction family for every d (and memory m), count its "
-                    "neurons and weights, and set them beside a counting lower bound.")
+                    "neurons and weights, verify each on the chip (every train of every "
+                    "length) unless its estimated work is over the budget, and set the counts "
+                    "beside a counting lower bound. Exit status 1 if a verified row "
+                    "mismatches.")
     q.add_argument("--d", default="1..6", help="numbers of inputs (default 1..6)")
     q.add_argument("--m", default="1..3", help="memories for the finite-memory families")
     q.add_argument("--max-bits", type=int, default=10,
-                   help="largest d*m for the flat (exponential) constructions (default 10)")
+                   help="largest d*m for the flat (exponential) and random constructions "
+                        "(default 10)")
+    q.add_argument("--table", default=None,
+                   help="also a finite-memory function of your own: its truth table (an "
+                        "integer, @FILE or random:SEED; bit p = output for window pattern p, "
+                        "bit j*m + k of p = input j at instant t-m+1+k), for the one --d and "
+                        "--m given; built flat and split")
+    q.add_argument("--profile", default="generic",
+                   help="the chip the rows are verified on (default generic: cores large "
+                        "enough for the flat constructions)")
+    q.add_argument("--verify-budget", type=float, default=None,
+                   help="estimated synaptic events above which a row is not verified "
+                        "(default 1e10, a few seconds a row; 0 counts only)")
     q.add_argument("--plot", default=None, help="write the plot here (PNG)")
     q.add_argument("--json", action="store_true", help="print the rows as JSON")
     q.set_defaults(handler=main_scaling)
@@ -127,7 +153,8 @@ def add_parser(sub) -> None:
 def _options(args) -> dict:
     return {"d": args.d, "k": args.k, "m": args.m, "w": args.w, "h": args.h,
             "table": args.table, "all": args.all, "routing": args.routing, "flat": args.flat,
-            "delay_lines": args.delay_lines, "scale_unit": args.unit_scale}
+            "split": args.split, "tight": args.tight, "delay_lines": args.delay_lines,
+            "scale_unit": args.unit_scale}
 
 
 def main_list(args) -> int:
@@ -140,12 +167,19 @@ def main_list(args) -> int:
         return 0
     print(table([[r["name"], r["example"], r["inputs"], "yes" if r["clock"] else "-",
                   r["delay"], "inf" if r["memory"] is None else r["memory"], r["neurons"],
-                  r["weights"]] for r in rows],
-                ["name", "example", "d", "clock", "delay", "memory", "neurons", "weights"]))
+                  r["weights"], "departs" if r["expect"] else "exact"] for r in rows],
+                ["name", "example", "d", "clock", "delay", "memory", "neurons", "weights",
+                 "expected"]))
     print()
     width = max(len(r["name"]) for r in rows)
     for r in rows:
         print(f"{r['name']:<{width}}  {r['description']}")
+    failing = [r for r in rows if r["expect"]]
+    if failing:
+        print()
+        print("deliberately failing examples (verify exits 1 on them):")
+        for r in failing:
+            print(f"  {r['name']}: {r['expect']}")
     return 0
 
 
@@ -207,30 +241,68 @@ def main_robustness(args) -> int:
         rows = [[s.construction, s.smallest if s.smallest is not None else "none"]
                 + ["ok" if r.exact else ("map" if r.mapping_error else str(r.mismatches))
                    for r in s.rows] for s in sweeps]
-        print(f"profile {prof.name}, scale {args.scale:g}, T = {args.T}; cells: 'ok' exact, a "
-              "number = mismatching cases, 'map' = does not map")
+        length = (f"T = {args.T}" if args.T is not None else
+                  "trains of every length (window method or state search; T chosen from each "
+                  "construction)")
+        print(f"profile {prof.name}, scale {args.scale:g}, {length}; cells: 'ok' exact, a "
+              "number = mismatching trains among those run, 'map' = does not map")
         print(table(rows, header))
     return 0 if all(s.smallest is not None for s in sweeps) else 1
 
 
 def main_scaling(args) -> int:
-    from ..theory.scaling import plot_scaling, scaling_table
+    from ..errors import NeuroemuError
+    from ..hw import load_profile
+    from ..theory.catalog import parse_table
+    from ..theory.scaling import VERIFY_BUDGET, plot_scaling, scaling_table
     from .common import print_json, table
 
     if args.plot:
         from ..reports.figures import check_figure_path
 
         check_figure_path(args.plot)
-    rows = scaling_table(_range(args.d), _range(args.m), max_bits=args.max_bits)
+    ds, ms = _range(args.d), _range(args.m)
+    if min(ds) < 1 or min(ms) < 1:
+        raise NeuroemuError(f"--d {args.d} --m {args.m}: inputs and memories start at 1")
+    if args.max_bits > 20:
+        raise NeuroemuError(f"--max-bits {args.max_bits}: at most 20 (2**20 minterms)")
+    budget = VERIFY_BUDGET if args.verify_budget is None else args.verify_budget
+    if budget < 0:
+        raise NeuroemuError(f"--verify-budget {args.verify_budget:g}: expected >= 0")
+    tables = None
+    if args.table is not None:
+        if len(ds) != 1 or len(ms) != 1 or ds[0] * ms[0] > 20:
+            raise NeuroemuError("--table: give one --d and one --m (d*m <= 20 window bits) "
+                                "for the table's window")
+        tables = [(ds[0], ms[0], parse_table(args.table, ds[0] * ms[0]))]
+    profile = load_profile(args.profile)
+    rows = scaling_table(ds, ms, profile=profile, max_bits=args.max_bits, verify=budget > 0,
+                         budget=budget, tables=tables)
     if args.plot:
         plot_scaling(rows, args.plot)
+    failed = [r for r in rows if r.get("verified") not in (None, "exact", "skipped")]
     if args.json:
         print_json(rows)
-    else:
-        print(table([[r["family"], r["d"], r["m"], r["n"], r["neurons"], r["weights"],
-                      r["delay"], r["counting_bound_weights"]] for r in rows],
-                    ["family", "d", "m", "n=d*m", "neurons", "weights", "delay",
-                     "counting lower bound, hardest function (weights)"]))
-        if args.plot:
-            print(f"plot: {args.plot}")
-    return 0
+        return 1 if failed else 0
+
+    def verdict(r):
+        v = r.get("verified")
+        if v is None:
+            return "-"
+        if v == "skipped":
+            return f"skipped (~{r['events']:.1e} events)"
+        return f"{v} ({r['method']}, {r['verify_seconds']:.1f} s)"
+
+    print(table([[r["family"], r["d"], r["m"], r["n"], r["neurons"], r["weights"],
+                  r["delay"], r["counting_bound_weights"], verdict(r)] for r in rows],
+                ["family", "d", "m", "n=d*m", "neurons", "weights", "delay",
+                 "counting lower bound, hardest function (weights)", "verified on the chip"]))
+    if budget > 0:
+        skipped = sum(r.get("verified") == "skipped" for r in rows)
+        print(f"profile {profile.name}; verified: every train of every length, by the window "
+              "method or the state search"
+              + (f"; {skipped} row(s) over the budget of {budget:.1e} estimated synaptic "
+                 "events (--verify-budget)" if skipped else ""))
+    if args.plot:
+        print(f"plot: {args.plot}")
+    return 1 if failed else 0

@@ -116,6 +116,9 @@ def integer_weights(proj, profile) -> tuple[np.ndarray, int]:
         return w, int(proj.weight_exp)
     w_hi = (1 << (profile.w_bits - 1)) - 1
     hi, lo = max(int(w.max()), 0), min(int(w.min()), 0)
+    if w_hi == 0 and hi > 0:  # 1-bit signed weights hold only -1 and 0
+        raise MappingError(f"{_weights_error(proj, profile, w)}; {profile.w_bits}-bit signed "
+                           "weights hold no positive value")
     k = 0
     while hi > w_hi << k or lo < -((w_hi + 1) << k):
         k += 1

@@ -11,11 +11,15 @@ compute, and the tools to check them exhaustively on the fixed-point engine:
 * :mod:`.circuit` — building layered circuits of units into integer networks;
   the :class:`Construction` type;
 * :mod:`.constructions` — identity, OR/AND/at-least-k, AND-NOT, NOT, XOR,
-  CLOCK_m, any Boolean function, finite-memory functions, compositions;
-* :mod:`.batch` — many copies and many trains in one emulator run;
-* :mod:`.verify` — literal, window (de Bruijn) and random verification;
+  CLOCK_m, a counter with a clear, any Boolean function, finite-memory
+  functions (from a truth table, flat or split), compositions; boundary-weight
+  ("tight") variants;
+* :mod:`.batch` — many copies and many trains in one emulator run, and the
+  chip's state after a tick;
+* :mod:`.verify` — literal, window (de Bruijn), state-search and random
+  verification; the train length chosen from the construction;
 * :mod:`.robust` — the smallest weight width at which a construction stays exact;
-* :mod:`.scaling` — neurons and weights against inputs and memory.
+* :mod:`.scaling` — neurons and weights against inputs and memory, each verified.
 """
 
 from .circuit import Circuit, Construction
@@ -24,21 +28,25 @@ from .constructions import (
     and_not,
     at_least,
     boolean,
+    clear,
     clock_m,
     compose,
     exactly_one,
     finite_memory,
     identity,
+    memory_table,
     not_,
     or_,
     parity,
+    random_table,
+    table_function,
     xor,
 )
 from .robust import width_sweep
 from .verify import Verification, verify
 
 __all__ = [
-    "Circuit", "Construction", "and_", "and_not", "at_least", "boolean", "clock_m", "compose",
-    "exactly_one", "finite_memory", "identity", "not_", "or_", "parity", "xor",
-    "verify", "Verification", "width_sweep",
+    "Circuit", "Construction", "and_", "and_not", "at_least", "boolean", "clear", "clock_m",
+    "compose", "exactly_one", "finite_memory", "identity", "memory_table", "not_", "or_",
+    "parity", "random_table", "table_function", "xor", "verify", "Verification", "width_sweep",
 ]

@@ -37,12 +37,13 @@ import numpy as np
 
 from ..engine import simulate
 from ..errors import NetworkError
-from ..hw.fixed import ONE
+from ..hw.fixed import ONE, ROUNDINGS, mul_frac
 from ..hw.profile import Profile, load_profile
 from ..inputs.stimulus import Stimulus
 from ..ir import Network, Population, neuron, projection, synapses
 from ..ir.graph import population_graph
 from ..mapping import HardwareConfig, map_network
+from ..mapping.codes import MODEL_CUBA
 from .circuit import INPUT, OUTPUT, Construction
 
 NEURON_BUDGET = 1 << 16  # neurons per batched run
@@ -97,10 +98,12 @@ def batched_network(cfgs: list[HardwareConfig], copies: int, reset_interval: int
         First input channel of each construction's copies.
     out_base : list of int
         First neuron of each construction's copies in population ``'out'``.
+    bases : list of dict
+        Per construction, the first neuron of its copies in each batched population.
     """
     pools: dict[str, dict] = {}
     order: list[str] = []
-    in_base, out_base = [], []
+    in_base, out_base, bases = [], [], []
     n_in_total = 0
     proj_parts: dict[tuple, list] = {}
     for cfg in cfgs:
@@ -132,6 +135,7 @@ def batched_network(cfgs: list[HardwareConfig], copies: int, reset_interval: int
             for key in ("thr", "bias", "v_init", "leak", "mul_v", "mul_u", "mul_k"):
                 pool[key].append(np.tile(getattr(q, key)[sl], copies))
             pool["size"] += copies * pop.size
+        bases.append(dict(base))
         for proj in net.projections:
             sp, tp = net.population(proj.source), net.population(proj.target)
             mant, exp = q.weights[proj.name]
@@ -161,23 +165,88 @@ def batched_network(cfgs: list[HardwareConfig], copies: int, reset_interval: int
         projections.append(projection(f"{sp}->{tp}@{delay}e{exp}", sp, tp, "sparse", w,
                                       src=src, tgt=tgt, delay=delay, weight_exp=exp))
     net = Network("batch", tuple(populations), tuple(projections), input=INPUT)
-    return net, in_base, out_base
+    return net, in_base, out_base, bases
 
 
 @dataclass
 class BatchRun:
-    """Outputs of a batched run: ``outputs[i]`` is bool (N, T + delay_i) for construction i."""
+    """Outputs of a batched run: ``outputs[i]`` is bool (N, T + delay_i) for construction i.
+
+    ``states[i]`` (when asked for with ``state_at``) is int64 (N, K): per train,
+    the registers ``v`` and ``u`` of every neuron of construction i after tick
+    ``state_at`` as the next tick will read them (decayed: ``v * mul_v / 4096``
+    rounded, ``u`` likewise for current-based neurons, else 0), then one 0/1
+    entry per neuron and tick ``state_at - D + 1 .. state_at`` (``D`` the
+    longest projection delay) saying whether the neuron fired then and the
+    spike is still in flight (0 for ticks older than the neuron's longest
+    outgoing delay): with the input spikes still in flight, everything the
+    chip's future depends on.
+    """
 
     outputs: list
     ticks: int
     runs: int
     overflows: int
     seconds: float
+    states: list | None = None
+
+
+def max_delay(net: Network) -> int:
+    """Longest projection delay of ``net`` (1 without projections)."""
+    return max((p.delay for p in net.projections), default=1)
+
+
+def out_delays(net: Network) -> dict:
+    """Per population, each neuron's longest outgoing delay (0: no nonzero synapse out).
+
+    A spike fired at tick ``s`` is still in flight after tick ``k`` only while
+    ``s + delay > k``: this bounds how much of a neuron's spike history is state.
+    """
+    out = {p.name: np.zeros(p.size, dtype=np.int64) for p in net.populations}
+    for proj in net.projections:
+        sp, tp = net.population(proj.source), net.population(proj.target)
+        s, _, w = synapses(proj, sp, tp)
+        np.maximum.at(out[sp.name], s[w != 0], proj.delay)
+    return out
+
+
+def channel_delays(net: Network, channels) -> int | None:
+    """The total delays of the paths from input ``channels`` to ``'out'``, as a bit mask.
+
+    Bit ``k`` is set when some path of nonzero synapses from one of the input
+    population's ``channels`` reaches an output neuron with total delay ``k``;
+    neuron by neuron, populations in topological order. None when a path is
+    longer than 62 ticks or the population graph has a loop.
+    """
+    import networkx as nx
+
+    g = population_graph(net)
+    if not nx.is_directed_acyclic_graph(g):
+        return None
+    masks = {p.name: np.zeros(p.size, dtype=np.int64) for p in net.populations}
+    masks[INPUT][np.asarray(list(channels), dtype=np.int64)] = 1
+    by_source: dict = {}
+    for proj in net.projections:
+        by_source.setdefault(proj.source, []).append(proj)
+    for name in nx.topological_sort(g):
+        for proj in by_source.get(name, ()):
+            sp, tp = net.population(proj.source), net.population(proj.target)
+            s, t, w = synapses(proj, sp, tp)
+            keep = w != 0
+            m = masks[name][s[keep]]
+            if np.any(m >> (62 - proj.delay)):
+                return None
+            np.bitwise_or.at(masks[tp.name], t[keep], m << proj.delay)
+    out = 0
+    for v in masks.get(OUTPUT, np.zeros(0, np.int64)).tolist():
+        out |= int(v)
+    return out
 
 
 def run_trains(cons: list[Construction], cfgs: list[HardwareConfig], x: np.ndarray, *,
                engine: str = "event", neuron_budget: int = NEURON_BUDGET,
-               work_budget: int = WORK_BUDGET, copies: int | None = None) -> BatchRun:
+               work_budget: int = WORK_BUDGET, copies: int | None = None,
+               state_at: int | None = None) -> BatchRun:
     """Run every train of ``x`` through every construction; return the output trains.
 
     Parameters
@@ -189,6 +258,8 @@ def run_trains(cons: list[Construction], cfgs: list[HardwareConfig], x: np.ndarr
         every instant 0..T-1.
     copies : int, optional
         Copies per construction side by side (default: as many as fit the budget).
+    state_at : int, optional
+        Also return every train's chip state after this tick (:class:`BatchRun`).
 
     Returns
     -------
@@ -207,8 +278,16 @@ def run_trains(cons: list[Construction], cfgs: list[HardwareConfig], x: np.ndarr
     per_copy = sum(cfg.n_neurons for cfg in cfgs)
     if copies is None:
         copies = max(1, min(n_trains, neuron_budget // max(per_copy, 1)))
+    if state_at is not None:  # every neuron is probed on every tick: a smaller budget
+        work_budget = min(work_budget, 1 << 21)
+        copies = max(1, min(copies, work_budget // (slot * max(per_copy, 1))))
     slots = max(1, min(math.ceil(n_trains / copies),
                        work_budget // (slot * copies * max(per_copy, 1))))
+    states = None
+    if state_at is not None:
+        hist = [max_delay(cfg.network) for cfg in cfgs]
+        states = [np.zeros((n_trains, _units(cfg) * (2 + h)), dtype=np.int64)
+                  for cfg, h in zip(cfgs, hist)]
     prof = batch_profile(cfgs[0].profile)
     outputs = [np.zeros((n_trains, n_t + con.delay), dtype=bool) for con in cons]
     cache: dict = {}
@@ -218,9 +297,10 @@ def run_trains(cons: list[Construction], cfgs: list[HardwareConfig], x: np.ndarr
         n_slots = math.ceil(count / copies)
         key = (n_slots > 1,)
         if key not in cache:
-            net, in_base, out_base = batched_network(cfgs, copies, slot if n_slots > 1 else 0)
-            cache[key] = (map_network(net, prof), in_base, out_base)
-        cfg_b, in_base, out_base = cache[key]
+            net, in_base, out_base, bases = batched_network(cfgs, copies,
+                                                            slot if n_slots > 1 else 0)
+            cache[key] = (map_network(net, prof), in_base, out_base, bases)
+        cfg_b, in_base, out_base, bases = cache[key]
         xb = np.zeros((n_slots * copies, d, n_t), dtype=bool)
         xb[:count] = x[first:first + count]
         xb = xb.reshape(n_slots, copies, d, n_t).transpose(0, 3, 1, 2)  # (L, T, B, d)
@@ -238,7 +318,12 @@ def run_trains(cons: list[Construction], cfgs: list[HardwareConfig], x: np.ndarr
         stim = Stimulus(tick=flat // n_ch, channel=flat % n_ch,
                         value=np.ones(flat.size, np.int64), n_channels=n_ch)
         total = n_slots * slot
-        res = simulate(cfg_b, stim, total, engine=engine)
+        probes = (_state_probes(cfgs, cfg_b, bases, copies) if state_at is not None
+                  else np.zeros(0, np.int64))
+        res = simulate(cfg_b, stim, total, engine=engine, probes=probes)
+        if state_at is not None:
+            _collect_states(states, hist, cfgs, cfg_b, bases, res, probes, copies, n_slots,
+                            slot, first, count, state_at)
         ticks += total
         runs += 1
         overflows += res.total("overflow_v") + res.total("overflow_u")
@@ -252,4 +337,60 @@ def run_trains(cons: list[Construction], cfgs: list[HardwareConfig], x: np.ndarr
             keep = (train < count) & (tau < n_t + con.delay)
             outputs[i][first + train[keep], tau[keep]] = True
     return BatchRun(outputs=outputs, ticks=ticks, runs=runs, overflows=overflows,
-                    seconds=time.perf_counter() - start)
+                    seconds=time.perf_counter() - start, states=states)
+
+
+def _units(cfg: HardwareConfig) -> int:
+    """Neurons of a mapped construction, its input channels not counted."""
+    return sum(p.size for p in cfg.network.populations if not p.is_input)
+
+
+def _state_probes(cfgs, cfg_b, bases, copies) -> np.ndarray:
+    """Global neuron indices in the batch, ordered (construction, copy, its neuron)."""
+    out = []
+    for cfg, base in zip(cfgs, bases):
+        for b in range(copies):
+            for pop in cfg.network.populations:
+                if pop.is_input:
+                    continue
+                start = cfg_b.neurons_of(pop.name).start + base[pop.name] + b * pop.size
+                out.append(np.arange(start, start + pop.size, dtype=np.int64))
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _collect_states(states, hist, cfgs, cfg_b, bases, res, probes, copies, n_slots, slot,
+                    first, count, state_at) -> None:
+    """Fill ``states`` for trains ``first .. first + count - 1`` from one batched run."""
+    ticks = np.arange(n_slots) * slot + state_at  # (L,) the state tick of each slot
+    owner = np.full(int(cfg_b.n_neurons), -1, dtype=np.int64)
+    owner[probes] = np.arange(probes.size)
+    spike_tick, spike_who = res.spike_tick, res.spike_neuron
+    outs = [out_delays(cfg.network) for cfg in cfgs]
+    col = 0
+    for i, cfg in enumerate(cfgs):
+        n = _units(cfg)
+        h = hist[i]
+        block = slice(col, col + copies * n)
+        col += copies * n
+        # the next tick reads v (and u) only through the decay: the decayed values are the
+        # state (two states with the same decayed registers behave the same from then on)
+        sl = [cfg.neurons_of(p.name) for p in cfg.network.populations if not p.is_input]
+        mul_v = np.concatenate([cfg.mul_v[s] for s in sl])
+        mul_u = np.concatenate([np.where(cfg.pop_model[cfg.pop_of[s]] == MODEL_CUBA,
+                                         cfg.mul_u[s], 0) for s in sl])
+        rounding = ROUNDINGS[cfg.profile.rounding]
+        v = mul_frac(res.probe_v[ticks][:, block].reshape(n_slots, copies, n), mul_v, rounding)
+        u = mul_frac(res.probe_u[ticks][:, block].reshape(n_slots, copies, n), mul_u, rounding)
+        spk = np.zeros((n_slots, copies, n, h), dtype=np.int64)
+        rel = spike_tick - (ticks[np.minimum(spike_tick // slot, n_slots - 1)] - h + 1)
+        slot_of = spike_tick // slot
+        pos = owner[spike_who]
+        mine = (pos >= block.start) & (pos < block.stop) & (rel >= 0) & (rel < h)
+        local = pos[mine] - block.start
+        spk[slot_of[mine], local // n, local % n, rel[mine]] = 1
+        longest = np.concatenate([outs[i][p.name] for p in cfg.network.populations
+                                  if not p.is_input])
+        spk *= np.arange(h)[None, None, None, :] > (h - 1 - longest)[None, None, :, None]
+        flat = np.concatenate([v, u, spk.reshape(n_slots, copies, n * h)], axis=-1)
+        flat = flat.reshape(n_slots * copies, -1)[:count]
+        states[i][first:first + count] = flat

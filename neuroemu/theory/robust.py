@@ -38,10 +38,12 @@ class WidthSweep:
                 "smallest_exact_w_bits": self.smallest, "exact_w_bits": self.exact_widths,
                 "widths": [{"w_bits": r.w_bits, "exact": r.exact, "mismatches": r.mismatches,
                             "method": r.method, "cases": r.cases, "covers": r.covers,
+                            "all_lengths": r.all_lengths,
                             "mapping_error": r.mapping_error} for r in self.rows]}
 
 
-def width_sweep(cons, T: int, widths=range(1, 17), *, profile: Profile | str = "loihi",
+def width_sweep(cons, T: int | None = None, widths=range(1, 17), *,
+                profile: Profile | str = "loihi",
                 scale: float = 1.0, method: str = "auto", name: str | None = None,
                 **kwargs) -> WidthSweep:
     """Verify ``cons`` at every weight width in ``widths`` (see the module docstring)."""

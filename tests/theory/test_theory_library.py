@@ -17,7 +17,8 @@ def test_catalog_rows_are_what_theory_list_prints(capsys):
     by_name = {r["name"]: r for r in rows}
     assert by_name["xor"] == {"name": "xor", "example": "xor", "inputs": 2, "clock": False,
                               "delay": 2, "memory": 1, "neurons": 4, "weights": 7,
-                              "description": CATALOG["xor"][0]}
+                              "expect": None, "description": CATALOG["xor"][0]}
+    assert by_name["unit"]["expect"].startswith("finite h")
     assert by_name["boolean"]["example"] == "boolean3:0x96"
     assert by_name["clock"]["memory"] is None and by_name["not"]["clock"] is True
 
@@ -35,7 +36,7 @@ def test_describe_is_what_theory_verify_prints(capsys):
         "near tick 3: expected [3], got []",
     ]
     assert lines[4].endswith(" s, 1 emulator run, 9 ticks") and len(lines) == 5
-    assert main(["theory", "verify", "clock", "--m", "3", "--w", "1/3"]) == 1
+    assert main(["theory", "verify", "clock", "--m", "3", "--w", "1/3", "--T", "8"]) == 1
     printed = capsys.readouterr().out.splitlines()
     assert printed[:4] == lines[:4] and printed[4].split(" s, ")[1] == "1 emulator run, 9 ticks"
 

@@ -9,9 +9,10 @@ import pytest
 
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.mapping import map_network
+from neuroemu.theory.batch import map_single, run_trains
 from neuroemu.theory.constructions import unit
 from neuroemu.theory.unit import decay_fraction, keep_register, model_response, unit_neuron
-from neuroemu.theory.verify import verify
+from neuroemu.theory.verify import enumerate_trains, verify
 
 
 def test_decay_register_is_exact_at_both_ends():
@@ -99,3 +100,36 @@ def test_chip_is_exact_for_no_memory_and_for_integrators(h):
     # weights 1/2 and 1/4 are exact at scale 4; no rounding happens at h = 0 or inf
     r = verify(unit([0.5, 0.25], h, scale=4), 6)
     assert r.method == "literal" and r.cases == 4096 and r.exact
+
+
+def test_the_catalogue_unit_departs_by_per_tick_truncation_alone():
+    """What `neuroemu theory verify unit` (w = 0.6, 0.6; h = 2; scale 64) reports, and why.
+
+    On all 65,536 trains of length 8: (1) the chip is exactly the documented register
+    recurrence v <- trunc(v * 2484 / 4096) + 38 * inputs, floor 0, fire above 64, reset
+    to 0, so the engine is right; (2) the same recurrence without the truncation agrees
+    with the float model on every train, even with the rounded weight 38/64 and the
+    12-bit keep 2484/4096, so the 272 mismatching trains come from rounding each tick's
+    product toward zero (the register loses up to 1/64 of the threshold per tick), the
+    departure neuroemu.theory.unit documents. The example is listed as deliberately
+    failing (Construction.expect)."""
+    con = unit([0.6, 0.6], 2.0, scale=64)
+    assert con.expect and keep_register(2.0) == 2484
+    x = enumerate_trains(2, 8)
+    chip = run_trains([con], [map_single(con, "loihi")], x).outputs[0][:, 1:]
+
+    def register(trunc):
+        v = np.zeros(x.shape[0])
+        out = np.zeros((x.shape[0], 8), bool)
+        for t in range(8):
+            v = v * 2484 / 4096
+            v = np.maximum((np.trunc(v) if trunc else v) + 38.0 * x[:, :, t].sum(axis=1), 0)
+            out[:, t] = v > 64
+            v[out[:, t]] = 0
+        return out
+
+    model = model_response(x, [0.6, 0.6], 2.0)
+    np.testing.assert_array_equal(chip, register(trunc=True))
+    np.testing.assert_array_equal(register(trunc=False), model)
+    assert int((chip != model).any(axis=1).sum()) == 272
+    assert verify(con, 8).mismatches == 272

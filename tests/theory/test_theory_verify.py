@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from itertools import product
 
@@ -15,6 +16,7 @@ from neuroemu.mapping import map_network
 from neuroemu.theory import constructions as C
 from neuroemu.theory.batch import map_single, run_trains
 from neuroemu.theory.circuit import Construction
+from neuroemu.theory.constructions import unit
 from neuroemu.theory.verify import de_bruijn, enumerate_trains, forgets, verify
 
 
@@ -77,8 +79,10 @@ def test_all_boolean_functions_of_3_inputs_T8():
     cons = [C.boolean(3, t) for t in range(256)]
     r = verify(cons, 8)
     assert r.method == "window" and r.exhaustive and r.functions == 256
-    assert r.covers == 2**24 and r.window == 2
-    assert r.cases == 1 + 2**6  # the de Bruijn train of 8**2 + 1 instants, 64 short trains
+    assert r.covers == 2**24 and r.window == 2 and r.all_lengths
+    # the output at tick τ reads instant τ - 2 only (every path and the clock's take 2
+    # ticks): one de Bruijn train of the 8 patterns of one instant, no short trains
+    assert r.cases == 1 and "one de Bruijn train of 8 instants" in r.note
     assert r.mismatches == 0 and r.failing_functions == []
 
 
@@ -132,9 +136,14 @@ def test_method_choice_and_honest_counts():
     ok, why = forgets(map_single(C.clock_m(3), "loihi"))
     assert not ok and "keeps part of v" in why
     assert forgets(map_single(C.xor(), "loihi"))[0]
-    r = verify(C.clock_m(3), 30, samples=500)  # 2**30 trains, unbounded memory
+    r = verify(C.clock_m(3), 30)  # 2**30 trains, unbounded memory, a declared state
+    assert (r.method, r.exhaustive, r.all_lengths, r.mismatches) == ("states", True, True, 0)
+    r = verify(C.clock_m(3), 30, samples=500, method="random")
     assert (r.method, r.cases, r.covers, r.exhaustive) == ("random", 500, 500, False)
     assert r.mismatches == 0
+    r = verify(unit([0.5, 0.25], math.inf, scale=4), 30, samples=500)  # no declared state
+    assert (r.method, r.cases, r.exhaustive) == ("random", 500, False)
+    assert "declares no state" in r.note
     with pytest.raises(NeuroemuError, match="window method does not apply"):
         verify(C.clock_m(3), 30, method="window")
 
@@ -170,3 +179,70 @@ def test_exactly_one_literally_all_2_24_trains():
     """The finite-memory construction on all 2**24 trains of length 8 (~150 s)."""
     r = verify(C.exactly_one(3, 3), 8, method="literal")
     assert (r.cases, r.mismatches) == (2**24, 0)
+
+
+def _random_clocked_circuit(rng, i):
+    """Two inputs and a clock: XOR with a clock added, or random h = 0 units and delays."""
+    from neuroemu.theory.circuit import Circuit, make
+
+    xor = lambda x: np.asarray(x, bool)[..., 0, :] ^ np.asarray(x, bool)[..., 1, :]  # noqa: E731
+    c = Circuit(d=2, clock=True)
+    if i % 2:  # XOR with inputs at delay 2, and a weak clock at a random delay: still XOR
+        c.unit("and", "and")
+        c.unit("o", "out")
+        for j in range(2):
+            c.connect(j, "and", Fraction(2, 3))
+            c.connect(j, "o", 2, delay=2)
+        c.connect("and", "o", -4)
+        c.connect(2, "o", Fraction(-1, 2), delay=int(rng.integers(1, 4)))
+        return make(f"xor-clock{i}", c, xor, 1, check_layered=False, delay=2)
+    c.unit("a", "hidden")
+    c.unit("b", "hidden")
+    c.unit("o", "out")
+    for dst, srcs in (("a", [0, 1, 2]), ("b", [0, 1, 2]), ("o", [0, 1, 2, "a", "b"])):
+        for s in srcs:
+            if rng.random() < 0.7:
+                c.connect(s, dst, Fraction(int(rng.integers(-3, 4)), 2),
+                          delay=int(rng.integers(1, 3)))
+    return make(f"random{i}", c, xor, 1, check_layered=False, delay=int(rng.integers(1, 4)))
+
+
+def test_window_method_equals_literal_on_random_clocked_circuits(rng):
+    """Clocks at other delays than the output's, inputs faster than the output delay:
+    whichever short trains the window plan runs, its verdict equals the literal one on
+    trains longer than its window."""
+    agree = {True: 0, False: 0}
+    shorts = set()
+    for i in range(40):
+        con = _random_clocked_circuit(rng, i)
+        win = verify(con, 8, method="window")
+        lit = verify(con, win.window + 2, method="literal")
+        assert (win.mismatches > 0) == (lit.mismatches > 0), (i, win.note)
+        agree[win.exact] += 1
+        shorts.add(win.cases > 1)
+    assert agree[True] and agree[False] and shorts == {True, False}  # every branch ran
+
+
+def test_window_plan_runs_the_prefix_trains_an_early_input_needs():
+    """Inputs that reach the output a tick before its delay, a clock exactly at it: the
+    ticks before the delay see the first instant with the clock off, so the 4 trains of
+    one instant are run besides the de Bruijn train.
+
+    Here the output at τ gets 2 x0(τ-1) + 4 x1(τ-2) - 2 clock(τ-2) against threshold 1:
+    with the clock on it is x1(τ-2) whatever x0 does, but at tick 1 (clock off) x0 at
+    instant 0 fires it. Only the short trains can show that."""
+    from neuroemu.theory.circuit import Circuit, make
+
+    c = Circuit(d=2, clock=True)
+    c.unit("o", "out")
+    c.connect(0, "o", 2, delay=1)
+    c.connect(1, "o", 4, delay=2)
+    c.connect(2, "o", -2, delay=2)
+    con = make("early", c, lambda x: np.asarray(x, bool)[..., 1, :], 1, check_layered=False,
+               delay=2)
+    win = verify(con, 8, method="window")
+    assert win.cases == 1 + 4 and "all 4 trains of length 1" in win.note
+    lit = verify(con, win.window + 2, method="literal")
+    assert win.mismatches == 2 and lit.mismatches > 0  # trains 1 and 3: x0 at instant 0
+    assert win.first_failure["case"] == "train of length 1"
+    assert (win.first_failure["train_index"], win.first_failure["got"]) == (1, [1])

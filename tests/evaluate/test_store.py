@@ -1,0 +1,57 @@
+"""Rows on disk: parts written whole, one sorted file at the end, resume reads both (no Dask)."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+from neuroemu.errors import InputError
+from neuroemu.evaluation import read_rows
+from neuroemu.evaluation.store import TASK_FAILED, RowStore, schema, sort_rows, to_table
+from neuroemu.evaluation.tasks import columns
+
+COLS = columns(["input", "out"])
+
+
+def _row(name, pred=1, error=None):
+    return {"file": name, "label": 1, "pred": pred, "synaptic_ops": 10, "error": error,
+            "wall_s": 0.5}
+
+
+def test_parts_are_readable_rows_and_the_end_is_one_sorted_file(tmp_path):
+    out = tmp_path / "r.parquet"
+    sch = schema(COLS, {"points": [{"tick_us": 1000.0}]})
+    store = RowStore(out, sch)
+    assert store.start().num_rows == 0
+    store.write([_row("b"), _row("c")])
+    store.write([_row("a")])
+    parts = tmp_path / "r.parquet.parts"
+    assert sorted(p.name.startswith("part-") for p in parts.iterdir()) == [True, True]
+    assert pq.read_table(parts).num_rows == 3  # what a kill leaves, any reader opens
+    assert read_rows(out)["file"].to_pylist() == ["a", "b", "c"]
+    # resumed: the rows found, and a row whose task failed is not one of them
+    store.write([_row("d", pred=None, error=TASK_FAILED + "KilledWorker")])
+    again = RowStore(out, sch, resume=True)
+    assert sorted(again.start()["file"].to_pylist()) == ["a", "b", "c"]
+    table = sort_rows(to_table([_row("c"), _row("a"), _row("b")], sch))
+    again.finish(table)
+    assert not parts.exists()
+    assert pq.read_table(out)["file"].to_pylist() == ["a", "b", "c"]
+    # killed between the final file and removing the parts: each row once
+    RowStore(out, sch, resume=True).write([_row("a")])
+    assert read_rows(out)["file"].to_pylist() == ["a", "b", "c"]
+    # a fresh evaluation (no resume) starts over
+    assert RowStore(out, sch).start().num_rows == 0 and not out.exists()
+
+
+def test_rows_of_other_settings_are_not_resumed(tmp_path):
+    out = tmp_path / "r.parquet"
+    store = RowStore(out, schema(COLS, {"points": [{"tick_us": 1000.0}]}))
+    store.write([_row("a")])
+    with pytest.raises(InputError, match=r"holds rows of another evaluation \(points "):
+        RowStore(out, schema(COLS, {"points": [{"tick_us": 500.0}]}), resume=True).start()
+    (tmp_path / "x.parquet").write_text("not parquet")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        RowStore(tmp_path / "x.parquet", schema(COLS, {}), resume=True).start()
+    with pytest.raises(InputError, match="is a folder"):
+        RowStore(tmp_path, schema(COLS, {}))

@@ -1,0 +1,175 @@
+"""Scaling of ``neuroemu eval --inputs`` on Dask: 1 vs 2 workers, and the cost per task.
+
+Builds a folder of 240 N-MNIST recordings in ``Test/4/`` from the real digit
+(``tools/make_nmnist_folder.py``: ``traces/nmnist_4.aedat`` shifted on the
+sensor and subsampled, whole recordings of about 0.3 s like every N-MNIST test
+recording), then, in this one process:
+
+1. *end to end*: ``neuroemu.evaluate(models/nmnist_cnn.h5, folder, workers=N)`` for
+   N = 1 and 2, each starting and stopping its own local cluster: what
+   ``neuroemu eval --inputs ... --workers N`` takes, less Python's start;
+2. *on a running cluster*: the same evaluation on a local cluster of N workers
+   started (and warmed by one evaluation) beforehand, as a long evaluation or a
+   shared cluster sees it;
+3. *the machine's own ceiling*: the same runs, ``neuroemu.run`` in a loop, in one
+   and in two plain processes (no Dask), so the ratio Dask reaches can be read
+   beside what two cores of this machine give at that moment (on a shared
+   virtual machine, less than 2x and not the same from minute to minute);
+4. the scheduler's cost per task: on the running 1-worker cluster, (wall time of
+   an evaluation in tasks of one recording - the runs' own time) / tasks, and the
+   round trip of 1000 empty tasks.
+
+Every evaluation must give the same rows (all but ``wall_s``); the script
+fails if not. The measurements are taken in turns (each kind for 1, then 2
+workers, ``--repeat`` times, default 3), so that they see the same load; the
+best and the median of each are printed.
+
+    python tools/bench_eval.py [--n 240] [--repeat 3] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NET = ROOT / "models" / "nmnist_cnn.h5"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_nmnist_folder import build_folder  # noqa: E402
+
+
+def _rows(ev) -> list:
+    return ev.table.drop_columns(["wall_s"]).to_pylist()
+
+
+def _noop(x):
+    return x
+
+
+_NET = None
+
+
+def _warm_process(first: str) -> None:
+    """A plain process's start: the network loaded, mapped and run once."""
+    global _NET
+    import neuroemu as ne
+
+    _NET = ne.load(NET)
+    ne.run(_NET, first, progress=False)
+
+
+def _run_all(files) -> float:
+    """``neuroemu.run`` on each file, as a task does; seconds."""
+    import neuroemu as ne
+
+    start = time.perf_counter()
+    for f in files:
+        res = ne.run(_NET, f, progress=False)
+        res.energy()
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=240, help="recordings (default 240)")
+    p.add_argument("--repeat", type=int, default=3, help="turns (default 3)")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+
+    import multiprocessing
+
+    from distributed import Client
+
+    import neuroemu as ne
+    from neuroemu.evaluation.cluster import local_cluster, quiet_dask
+
+    quiet_dask()
+    times = {k: {1: [], 2: []} for k in ("end_to_end", "running_cluster", "plain_processes")}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "Test"
+        build_folder(folder, args.n)
+        files = sorted(str(f) for f in folder.rglob("*.bin"))
+        ne.run(NET, files[0], progress=False)  # numba's disk cache, warm
+        first = None
+
+        def same(ev):
+            nonlocal first
+            if first is None:
+                first = _rows(ev)
+            elif _rows(ev) != first:
+                raise SystemExit("bench_eval: FAILED: two evaluations gave different rows")
+            return ev
+
+        net = ne.load(NET)
+        clusters = {n: local_cluster(n) for n in (1, 2)}
+        clients = {n: Client(c) for n, c in clusters.items()}
+        pools = {n: multiprocessing.get_context("spawn").Pool(n, _warm_process, (files[0],))
+                 for n in (1, 2)}
+        try:
+            for n in (1, 2):  # warm: workers load the kernel and map the network
+                same(ne.evaluate(net, folder, client=clients[n], progress=False))
+                pools[n].map(_noop, range(n))
+            for _ in range(args.repeat):
+                for n in (1, 2):
+                    t = time.perf_counter()
+                    same(ne.evaluate(NET, folder, workers=n, progress=False))
+                    times["end_to_end"][n].append(time.perf_counter() - t)
+                for n in (1, 2):
+                    t = time.perf_counter()
+                    same(ne.evaluate(net, folder, client=clients[n], progress=False))
+                    times["running_cluster"][n].append(time.perf_counter() - t)
+                for n in (1, 2):
+                    t = time.perf_counter()
+                    pools[n].map(_run_all, [files[i::n] for i in range(n)], chunksize=1)
+                    times["plain_processes"][n].append(time.perf_counter() - t)
+            per_task, empty = [], []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                ev = same(ne.evaluate(net, folder, client=clients[1], batch_size=1,
+                                      progress=False))
+                wall = time.perf_counter() - t
+                per_task.append((wall - sum(ev.table["wall_s"].to_pylist())) / args.n)
+                t = time.perf_counter()
+                clients[1].gather(clients[1].map(_noop, range(1000), pure=False))
+                empty.append((time.perf_counter() - t) / 1000)
+            accuracy = ev.summary["accuracy"]
+        finally:
+            for n in (1, 2):
+                pools[n].terminate()
+                clients[n].close()
+                clusters[n].close()
+    out = {"recordings": args.n, "repeat": args.repeat, "accuracy": accuracy}
+    for kind, t in times.items():
+        best = {n: min(v) for n, v in t.items()}
+        median = {n: statistics.median(v) for n, v in t.items()}
+        out[kind] = {"best_s": best, "median_s": median, "all_s": t,
+                     "ratio_best": best[1] / best[2], "ratio_median": median[1] / median[2]}
+    out.update(overhead_per_task_ms=1e3 * statistics.median(per_task),
+               empty_task_ms=1e3 * statistics.median(empty), identical_rows=True)
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    n = args.n
+    print(f"{n} N-MNIST recordings (the real digit, shifted and subsampled), "
+          f"models/nmnist_cnn.h5 on loihi, accuracy {accuracy:.4f}; "
+          f"{args.repeat} turns: best (median)")
+    for label, kind in (("neuroemu eval --workers N (end to end)", "end_to_end"),
+                        ("on a running Dask cluster", "running_cluster"),
+                        ("plain processes, no Dask (ceiling)", "plain_processes")):
+        r = out[kind]
+        b, m = r["best_s"], r["median_s"]
+        print(f"{label + ':':<40} 1 worker {b[1]:5.2f} s ({m[1]:5.2f}), 2 workers "
+              f"{b[2]:5.2f} s ({m[2]:5.2f}): {r['ratio_best']:.2f}x ({r['ratio_median']:.2f}x)")
+    print(f"{'scheduler cost per task:':<40} {out['overhead_per_task_ms']:.1f} ms in an "
+          f"evaluation of one-recording tasks, {out['empty_task_ms']:.2f} ms per empty task")
+    print("rows: identical in every evaluation (all columns but wall_s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
