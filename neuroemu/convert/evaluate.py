@@ -95,8 +95,8 @@ def pricing_profiles(run_profile, extra=()) -> list:
     """
     from ..hw import Profile, load_profile
 
-    out = [run_profile]
-    for name in extra:
+    out = [run_profile] if run_profile is not None else []
+    for name in extra or ():
         prof = name if isinstance(name, Profile) else load_profile(name)
         same = next((p for p in out if p.name == prof.name), None)
         if same is None:

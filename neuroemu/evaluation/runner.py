@@ -254,18 +254,9 @@ def _profile_key(prof) -> str:
 
 def _extra_profiles(names) -> list:
     """The profiles priced beside each run's own, each name once."""
-    from ..hw import Profile, load_profile
+    from ..convert.evaluate import pricing_profiles
 
-    out = []
-    for name in names or ():
-        prof = name if isinstance(name, Profile) else load_profile(name)
-        same = next((p for p in out if p.name == prof.name), None)
-        if same is None:
-            out.append(prof)
-        elif same.path != prof.path:
-            raise InputError(f"--energy-profile {name}: profile {prof.name!r} ({prof.path}) "
-                             f"has the name of {same.path}; give it another name")
-    return out
+    return pricing_profiles(None, names)
 
 
 def _check_holds(net, profiles) -> None:
