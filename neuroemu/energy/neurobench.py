@@ -61,6 +61,7 @@ connections) and a note says so.
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,16 +157,27 @@ def _layer_of_node(node: dict) -> tuple[np.ndarray, int, int]:
     return np.full(n_in, n_out, np.int64), n_in * n_out, n_in * n_out
 
 
+#: network -> its logical layers (they depend on the network only; pricing each run of a
+#: dataset would otherwise expand every projection's synapses again)
+_BY_NETWORK: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def logical_layers(network) -> list[LogicalLayer]:
     """The connection layers of ``network`` as NeuroBench counts them (module docstring)."""
+    if network not in _BY_NETWORK:
+        _BY_NETWORK[network] = _logical_layers(network)
+    return list(_BY_NETWORK[network])
+
+
+def _logical_layers(network) -> list[LogicalLayer]:
     prov = _provenance(network)
     out = []
     for proj in network.projections:
+        if proj.kind == "sumpool2d":
+            continue
         s_pop, t_pop = network.population(proj.source), network.population(proj.target)
         s, _, w = synapses(proj, s_pop, t_pop)
         stored = int(s.size)
-        if proj.kind == "sumpool2d":
-            continue
         is_float = np.asarray(proj.weight).dtype.kind == "f"
         comp = _composed((prov.get(proj.name) or {}).get("path"))
         if comp is not None and len(s_pop.shape) == 3:
