@@ -241,7 +241,9 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
     profile : str, path or Profile, optional
         The chip (module docstring for the default).
     ticks : int, optional
-        Run length (default: until the network has drained the last input).
+        Run length (default: until the network has drained the last input; without
+        input, a network whose layers reset every R ticks, as lava-dl's protocol does
+        (``load(..., reset_interval=R)``), runs one sample: R ticks plus its depth).
     tick_us, dt : float, optional
         Microseconds per tick, or seconds per tick (module docstring).
     engine : {'event', 'reference', 'float'}
@@ -294,6 +296,8 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
     from .results.recording import Recording
 
     net = network if isinstance(network, Network) else load(network, dt=dt)
+    if input is None and ticks is None:
+        ticks = _sample_ticks(net)
     _check_run(net, input, engine, on_overflow, seed, ticks, profile, out)
     chip = engine != "float"
     cfg = map_network(net, profile) if chip else None
@@ -385,7 +389,18 @@ def _check_run(net, input, engine, on_overflow, seed, ticks, profile, out) -> No
     if net.input is None and input is not None:
         raise InputError(f"network {net.name!r} has no input population; run without input")
     if input is None and ticks is None:
-        raise InputError("without --input, give --ticks (the run length)")
+        raise InputError("without --input, give --ticks (the run length; a lava-dl network "
+                         "read with --reset-interval R runs R ticks plus its depth)")
+
+
+def _sample_ticks(net) -> int | None:
+    """One sample of a network whose layers reset every R ticks: R plus its depth (None
+    when nothing resets)."""
+    from .ir.graph import depth_ticks
+
+    every = max((int(getattr(p.neuron, "reset_interval", 0) or 0) for p in net.populations
+                 if p.neuron is not None), default=0)
+    return every + depth_ticks(net) if every > 0 else None
 
 
 def _label(network, net) -> str:

@@ -14,7 +14,7 @@ def random_profile(rng, base: str = "loihi"):
     """A profile with small cores (so networks span several) and random registers."""
     prof = load_profile(base)
     v_bits = int(rng.choice([8, 10, 12, 16, 24]))
-    return prof.with_registers(
+    prof = prof.with_registers(
         neurons_per_core=int(rng.integers(2, 9)),
         axons_per_core=4096,
         synapse_memory_bits=1 << 20,
@@ -26,6 +26,10 @@ def random_profile(rng, base: str = "loihi"):
         u_overflow=str(rng.choice(["saturate", "wrap"])),
         rounding=str(rng.choice(["toward_zero", "floor"])),
     )
+    if rng.random() < 0.5:  # a board of chips of 2 x 2 cores: packets cross chips
+        prof = prof.with_registers(mesh_width=2, mesh_height=2, tile_width=1, tile_height=1,
+                                   chips_x=int(rng.integers(8, 17)), chips_y=8)
+    return prof
 
 
 def random_population(rng, name: str, size: int, w_max: int, v_max: int):

@@ -24,7 +24,8 @@ lava step ``s`` as ``s - i``, so:
 
 Errors count differing (neuron, tick) entries (sum of absolute differences).
 
-    python tools/check_lava_tinynet.py [--data DIR] [--engine event|reference] [--json]
+    python tools/check_lava_tinynet.py [--data DIR] [--engine event|reference]
+        [--profile loihi|loihi2] [--json]
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _raster(result, population: str, n: int, ticks: int) -> np.ndarray:
     return out
 
 
-def check(data_dir=DEFAULT_DATA, engine: str = "event") -> dict:
+def check(data_dir=DEFAULT_DATA, engine: str = "event", profile: str = "loihi") -> dict:
     """Run the protocol; returns the errors and what was compared."""
     from neuroemu.engine import simulate
     from neuroemu.mapping import map_network
@@ -60,7 +61,7 @@ def check(data_dir=DEFAULT_DATA, engine: str = "event") -> dict:
     data = Path(data_dir)
     net = read_netx(data / "tiny.net", input_bias=np.load(data / "input_bias.npy"),
                     reset_interval=STEPS_PER_SAMPLE, reset_offset=0)
-    cfg = map_network(net, "loihi")
+    cfg = map_network(net, profile)
     layers = [p.name for p in net.populations if not p.is_input]
     ticks = STEPS_PER_SAMPLE + len(layers)
     l1 = cfg.neurons_of("layer1")
@@ -103,13 +104,16 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default=str(DEFAULT_DATA), help="folder with tiny.net and the .npy")
     p.add_argument("--engine", choices=("event", "reference"), default="event")
+    p.add_argument("--profile", default="loihi",
+                   help="loihi (default) or loihi2: lava-dl runs the same test on Loihi 2 "
+                        "silicon against the same output")
     p.add_argument("--json", action="store_true", help="print one JSON object (the default)")
     args = p.parse_args(argv)
     if not (Path(args.data) / "tiny.net").is_file():
         print(f"check_lava_tinynet: error: {args.data}: no tiny.net there; give --data DIR or "
               "set NEUROEMU_DATA to the folder holding lava-dl/tinynet", file=sys.stderr)
         return 1
-    res = check(args.data, args.engine)
+    res = check(args.data, args.engine, args.profile)
     json.dump(res, sys.stdout, indent=2)
     sys.stdout.write("\n")
     errors = [k for k in res if k.endswith("_error")]

@@ -16,6 +16,42 @@ def add_network_options(p, profile_default: str | None = None) -> None:
                         "continuous time) and, for run, the tick length")
 
 
+def add_netx_options(p) -> None:
+    """The lava-dl import options (``import`` and ``run``)."""
+    g = p.add_argument_group("lava-dl options")
+    g.add_argument("--input-bias", default=None, metavar="FILE.npy",
+                   help="bias mantissa of the input layer, (x, y, c) as Lava holds it")
+    g.add_argument("--reset-interval", type=int, default=0,
+                   help="reset every layer's u and v every this many ticks (0: never)")
+    g.add_argument("--reset-offset", type=int, default=0,
+                   help="layer i resets at ticks t with t %% interval == (offset + i) %% interval")
+
+
+def netx_options(args) -> dict:
+    """The lava-dl options given on the command line (empty when none was)."""
+    given = {"input_bias": args.input_bias, "reset_interval": args.reset_interval,
+             "reset_offset": args.reset_offset}
+    return {k: v for k, v in given.items() if v}
+
+
+def network_or_path(args):
+    """``args.network`` as a path, or read with the lava-dl options when any was given
+    (refused, naming the option, for a network that is not a lava-dl file)."""
+    options = netx_options(args)
+    if not options:
+        return args.network
+    from ..api import load
+    from ..errors import InputError
+    from ..networks.loader import network_kind
+
+    kind = network_kind(args.network)
+    if kind != "netx":
+        flag = "--" + next(iter(options)).replace("_", "-")
+        raise InputError(f"{flag}: a lava-dl option, and {args.network} is a {kind} network "
+                         "file, not a lava-dl .net")
+    return load(args.network, dt=getattr(args, "dt", None), **options)
+
+
 def add_out_option(p, what: str, required: bool = False) -> None:
     """``-o/--out FILE``, the one spelling of an output path (``--output`` still taken)."""
     import argparse

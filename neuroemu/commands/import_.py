@@ -11,7 +11,7 @@ from __future__ import annotations
 
 
 def add_parser(sub) -> None:
-    from .common import add_out_option
+    from .common import add_netx_options, add_out_option
 
     p = sub.add_parser(
         "import", help="import a NIR graph or a lava-dl .net file into a net.h5",
@@ -39,13 +39,7 @@ def add_parser(sub) -> None:
     g.add_argument("--readout", choices=("count", "first_spike", "last_membrane",
                                          "mean_membrane"), default=None,
                    help="readout of the population feeding the Output node")
-    g = p.add_argument_group("lava-dl options")
-    g.add_argument("--input-bias", default=None, metavar="FILE.npy",
-                   help="bias mantissa of the input layer, (x, y, c) as Lava holds it")
-    g.add_argument("--reset-interval", type=int, default=0,
-                   help="reset every layer's u and v every this many ticks (0: never)")
-    g.add_argument("--reset-offset", type=int, default=0,
-                   help="layer i resets at ticks t with t %% interval == (offset + i) %% interval")
+    add_netx_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=main)
 

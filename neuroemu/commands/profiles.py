@@ -32,7 +32,8 @@ def main(args) -> int:
         e = p["energy"]
         r = p["registers"]
         rows.append([p["name"], p["core"]["neurons"], p["core"]["axons"],
-                     f"{p['mesh']['width']}x{p['mesh']['height']}",
+                     f"{p['mesh']['width']}x{p['mesh']['height']}"
+                     + (f" x{p['mesh']['chips']}" if p["mesh"].get("chips", 1) > 1 else ""),
                      f"{r['w_bits']}/{r['v_bits']}/{r['u_bits']}",
                      f"{e['synaptic_op_pj']:g}", e["evidence"], e["scope"],
                      p["latency"]["mode"]])

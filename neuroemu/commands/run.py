@@ -36,7 +36,7 @@ def add_input_map_options(p) -> None:
 
 
 def add_parser(sub) -> None:
-    from .common import add_network_options, add_out_option
+    from .common import add_netx_options, add_network_options, add_out_option
 
     p = sub.add_parser(
         "run", help="run a network on input spikes or an event-camera recording",
@@ -68,6 +68,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_input_map_options(p)
+    add_netx_options(p)
     p.set_defaults(handler=main)
 
 
@@ -127,12 +128,12 @@ def main(args) -> int:
     import warnings
 
     from ..api import run
-    from .common import print_warnings
+    from .common import network_or_path, print_warnings
 
     _check_args(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = run(args.network, args.input, profile=args.profile, ticks=args.ticks,
+        res = run(network_or_path(args), args.input, profile=args.profile, ticks=args.ticks,
                   tick_us=args.tick_us, dt=args.dt,
                   engine="float" if args.float else args.engine,
                   on_overflow=args.on_overflow, seed=args.seed, record=args.record,
@@ -192,7 +193,7 @@ def summary(res, energy) -> dict:
     c = res.counters
     if c:
         out.update(synaptic_ops=c["synaptic_ops"], neuron_updates=c["neuron_updates"],
-                   packets=c["packets"], hops=c["hops"],
+                   packets=c["packets"], hops=c["hops"], chip_hops=c.get("chip_hops", 0),
                    overflows=c["overflow_v"] + c["overflow_u"])
     values = res.readout_values if res.readout_kind else None
     out["readout"] = {"class": res.readout(),
@@ -226,7 +227,8 @@ def print_summary(res, net, out: dict, energy) -> None:
     if res.engine != "float":
         print(f"synaptic ops:   {out['synaptic_ops']}   neuron updates: "
               f"{out['neuron_updates']}")
-        print(f"packets:        {out['packets']}   router hops: {out['hops']}   "
+        chips = f"   inter-chip hops: {out['chip_hops']}" if out["chip_hops"] else ""
+        print(f"packets:        {out['packets']}   router hops: {out['hops']}{chips}   "
               f"overflows: {out['overflows']}")
     if net.readout is not None:
         print(readout_line(net, res.readout(), res.readout_values))

@@ -36,6 +36,11 @@ numbers live in data files with their origin, never in code.
     input_spike_pj    host I/O: per spike injected into the input population
     output_spike_pj   host I/O: per spike of the readout population read out
 
+  a board of several chips (``[board]`` in the profile) also needs:
+
+    chip_hop_pj       per inter-chip hop of a packet (a step across a chip boundary;
+                      0 and not asked for on a one-chip profile)
+
 ``[latency]``::
 
     mode = 'per_tick_work'  a tick lasts as long as its busiest core's work, plus spike
@@ -46,7 +51,8 @@ numbers live in data files with their origin, never in code.
                             linearly with the tiles the run uses, default barrier_ns),
                             tick_overhead_ns (the management cores' per-step work),
                             input_spike_ns and output_spike_ns (host I/O per spike),
-                            each 0 when missing
+                            each 0 when missing; chip_hop_ns per inter-chip hop
+                            (a board of several chips only)
     mode = 'fixed_tick'     every tick lasts tick_ns (a chip with a fixed time step)
     mode = 'real_time'      every tick lasts the run's own tick length (no timing data)
 
@@ -79,6 +85,9 @@ ENERGY_KEYS = ("synaptic_op_pj", "synapse_read_pj", "neuron_update_pj", "neuron_
 CHIP_ENERGY_KEYS = ("static_w", "management_w", "tick_pj", "input_spike_pj", "output_spike_pj")
 #: whole-chip time terms of a 'per_tick_work' profile (optional, 0 when missing)
 CHIP_LATENCY_KEYS = ("tick_overhead_ns", "input_spike_ns", "output_spike_ns")
+#: what a packet costs crossing from one chip of a board to the next (required when the
+#: profile's board has more than one chip; 0 on one chip)
+BOARD_KEYS = (("energy", "chip_hop_pj", "picojoules"), ("latency", "chip_hop_ns", "nanoseconds"))
 LATENCY_KEYS = {
     "per_tick_work": ("synaptic_op_ns", "neuron_update_ns", "neuron_idle_ns", "packet_ns",
                       "hop_ns", "barrier_ns"),
@@ -265,10 +274,21 @@ def load_costs(profile) -> Costs:
             raise ProfileError(f"{path}: [latency] {extra[0]} applies to mode "
                                f"'per_tick_work' only; mode {mode!r} gives each tick's "
                                "whole duration (remove the key)")
+    board = int(getattr(profile, "chips", 1)) > 1
+    for section, key, unit in BOARD_KEYS:
+        table = energy if section == "energy" else latency
+        if key in table or (board and (section == "energy" or mode == "per_tick_work")):
+            if not board:
+                raise ProfileError(f"{path}: [{section}] {key} prices hops between chips, "
+                                   "and the profile has one chip ([board] chips_x, chips_y)")
+            chip[key] = _number(tables, table, path, section, key, unit)
+        else:
+            chip[key] = 0.0
     ac, mac, conv_sources = convention_of(tables, path)
     energy_keys = (*ENERGY_KEYS, *(("ann_mac_pj",) if ann is not None else ()),
-                   *(k for k in CHIP_ENERGY_KEYS if k in energy))
-    latency_keys = ("mode", *LATENCY_KEYS[mode], *(k for k in timed if k in latency))
+                   *(k for k in (*CHIP_ENERGY_KEYS, "chip_hop_pj") if k in energy))
+    latency_keys = ("mode", *LATENCY_KEYS[mode],
+                    *(k for k in (*timed, "chip_hop_ns") if k in latency))
     sources = {f"{sec}.{k}": _source(tables, sec, k)
                for sec, keys in (("energy", energy_keys), ("latency", latency_keys))
                for k in keys if _source(tables, sec, k)}
@@ -345,10 +365,13 @@ def describe_profile(profile) -> dict:
     return {
         "name": profile.name, "description": profile.description, "file": profile.path,
         "core": {"neurons": profile.neurons_per_core, "axons": profile.axons_per_core,
-                 "synapse_memory_bits": profile.synapse_memory_bits},
+                 "synapse_memory_bits": profile.synapse_memory_bits,
+                 "state_bits": profile.state_bits},
         "mesh": {"width": profile.mesh_width, "height": profile.mesh_height,
                  "cores": profile.cores, "tile_width": profile.tile_width,
-                 "tile_height": profile.tile_height, "tiles": profile.tiles},
+                 "tile_height": profile.tile_height, "tiles": profile.tiles,
+                 "chips": profile.chips, "chips_x": profile.chips_x,
+                 "chips_y": profile.chips_y},
         "registers": {"w_bits": profile.w_bits, "v_bits": profile.v_bits,
                       "u_bits": profile.u_bits, "v_overflow": profile.v_overflow,
                       "u_overflow": profile.u_overflow, "rounding": profile.rounding,

@@ -9,7 +9,8 @@ A tick's duration depends on the profile's ``[latency] mode``:
 
         work[t, c] = syn[t, c] * synaptic_op_ns + upd[t, c] * neuron_update_ns
                      + idle[t, c] * neuron_idle_ns
-        route[t]   = packet_ns + hop_ns * (hops / packets)   if any spike was sent at t, else 0
+        route[t]   = packet_ns + hop_ns * (hops / packets)
+                     + chip_hop_ns * (chip_hops / packets)      if any spike was sent at t, else 0
         barrier    = barrier_min_ns + (barrier_ns - barrier_min_ns) * (n - 1) / (N - 1)
         host[t]    = tick_overhead_ns + input_spike_ns * inj[t] + output_spike_ns * out[t]
         tick[t]    = max_c work[t, c] + route[t] + barrier + host[t]
@@ -144,9 +145,12 @@ def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
     busiest = work.max(axis=1) if work.shape[1] else np.zeros(ticks)
     packets = int(np.asarray(trace.counters_by_core["packets"]).sum())
     hops = int(np.asarray(trace.counters_by_core["hops"]).sum())
+    chip_hops = int(np.asarray(trace.counters_by_core.get("chip_hops", 0)).sum())
     mean_hops = hops / packets if packets else 0.0
+    mean_chip_hops = chip_hops / packets if packets else 0.0
     sent = np.asarray(trace.per_tick["spikes"], dtype=np.int64).sum(axis=1) > 0
-    routing = np.where(sent, ns["packet_ns"] + ns["hop_ns"] * mean_hops, 0.0)
+    routing = np.where(sent, ns["packet_ns"] + ns["hop_ns"] * mean_hops
+                       + costs.chip.get("chip_hop_ns", 0.0) * mean_chip_hops, 0.0)
     barrier = barrier_ns(trace, costs)
     injected, read = io_spikes_per_tick(trace)
     chip = costs.chip

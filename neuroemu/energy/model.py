@@ -69,7 +69,7 @@ SCHEMA = "neuroemu-report"
 SCHEMA_VERSION = 1
 #: the cores' operations (level 'operations')
 OPERATION_CATEGORIES = ("synaptic_ops", "synapse_reads", "neuron_updates", "neuron_idle",
-                        "packets", "hops")
+                        "packets", "hops", "chip_hops")
 #: the chip's per-tick and I/O costs (added at level 'dynamic')
 CHIP_CATEGORIES = ("tick", "management", "input_io", "output_io")
 CATEGORIES = (*OPERATION_CATEGORIES, *CHIP_CATEGORIES, "static")
@@ -80,7 +80,8 @@ LEVEL_OF_CATEGORY = {**{c: "operations" for c in OPERATION_CATEGORIES},
 #: the profile price (``[energy]`` key) of each category; static has two (chip, per core)
 PRICE_KEY = {"synaptic_ops": "synaptic_op_pj", "synapse_reads": "synapse_read_pj",
              "neuron_updates": "neuron_update_pj", "neuron_idle": "neuron_idle_pj",
-             "packets": "packet_pj", "hops": "hop_pj", "tick": "tick_pj",
+             "packets": "packet_pj", "hops": "hop_pj", "chip_hops": "chip_hop_pj",
+             "tick": "tick_pj",
              "management": "management_w", "input_io": "input_spike_pj",
              "output_io": "output_spike_pj", "static": "static_w"}
 #: what one unit of each category is (for the tables)
@@ -97,6 +98,8 @@ def _counts(trace, costs) -> dict:
         "neuron_updates": c["neuron_updates"],
         "neuron_idle": idle_per_tick(trace, costs.neuron_policy).sum(axis=0).astype(np.int64),
         "packets": c["packets"], "hops": c["hops"],
+        "chip_hops": np.asarray(trace.counters_by_core.get("chip_hops", np.zeros_like(
+            c["hops"])), dtype=np.int64),
     }
 
 
@@ -315,6 +318,7 @@ def price(trace, profile, network=None, inferences: int = 1) -> dict:
         "neuron_spikes": int(spikes[neuron_cores].sum()),
         "input_spikes": int(spikes[~neuron_cores].sum()),
         "packets": ops_by_cat["packets"], "hops": ops_by_cat["hops"],
+        "chip_hops": ops_by_cat["chip_hops"],
         "overflows": int(np.asarray(trace.counters_by_core["overflow_v"]).sum()
                          + np.asarray(trace.counters_by_core["overflow_u"]).sum()),
         "counts_by_population": count_by_pop,

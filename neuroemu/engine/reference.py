@@ -126,6 +126,9 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         counters["packets"] += np.bincount(packet[2], minlength=n_cores)
         counters["hops"] += np.bincount(packet[2], weights=packet_hops,
                                         minlength=n_cores).astype(np.int64)
+        counters["chip_hops"] += np.bincount(
+            packet[2], weights=cfg.chip_hops(core[packet[0]], packet[2]),
+            minlength=n_cores).astype(np.int64)
 
         # 2. populations due for a reset return to their initial state, then every neuron updates
         for p in cfg.resets_at(t):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 COUNTERS = ("synaptic_ops", "neuron_updates", "spikes", "packets", "hops",
-            "overflow_v", "overflow_u")
+            "overflow_v", "overflow_u", "chip_hops")
 PER_TICK = ("synaptic_ops", "neuron_updates", "spikes")
 
 
@@ -29,9 +29,10 @@ class RunResult:
     counters : dict of int64 arrays (C,)
         Per core: synaptic_ops (accumulates, on the target core), neuron_updates
         (updates that received input, changed a register, fired or overflowed),
-        spikes (on the firing core), packets and hops (delivered to the target
-        core, one packet per spike, projection and target core), overflow_v,
-        overflow_u.
+        spikes (on the firing core), packets, hops and chip_hops (delivered to
+        the target core, one packet per spike, projection and target core; hops
+        between router tiles of a chip, chip_hops between chips of the board),
+        overflow_v, overflow_u.
     per_tick : dict of integer arrays (T, C)
         synaptic_ops, neuron_updates and spikes per tick and core (int32 from the
         event engine, to halve the memory of long runs; int64 from the reference).

@@ -55,8 +55,18 @@ class Profile:
     neurons_per_core, axons_per_core, synapse_memory_bits : int
         Per-core limits: neurons, distinct input axons (source neurons that
         reach the core), and synapse memory (each synapse takes ``w_bits``).
+    state_bits : int
+        Bits of each neuron's state kept in the same memory as the synapses
+        (``[core] state_bits``; 0, the default, when neuron state has a memory
+        of its own): a core holds ``synapses * w_bits + neurons * state_bits <=
+        synapse_memory_bits``.
     mesh_width, mesh_height : int
-        Cores on the 2-D mesh; spikes route in x then y.
+        Cores on the 2-D mesh of one chip; spikes route in x then y.
+    chips_x, chips_y : int
+        Chips of the board (``[board] chips_x``, ``chips_y``; 1 x 1 by default),
+        a grid whose neighbours are linked edge to edge: the board is one mesh of
+        ``chips_x * mesh_width`` by ``chips_y * mesh_height`` cores, and a step
+        across a chip boundary is an inter-chip hop, not a router hop.
     tile_width, tile_height : int
         Cores per router tile along x and y (``[mesh] tile_width``, ``tile_height``;
         1 when a router serves one core). A packet's hops are counted between
@@ -90,19 +100,33 @@ class Profile:
     tables: dict = field(default_factory=dict, compare=False, repr=False)
     tile_width: int = 1
     tile_height: int = 1
+    state_bits: int = 0
+    chips_x: int = 1
+    chips_y: int = 1
 
     @property
     def synapses_per_core(self) -> int:
-        return self.synapse_memory_bits // self.w_bits
+        """Synapses a core holds beside one neuron's state."""
+        return (self.synapse_memory_bits - self.state_bits) // self.w_bits
 
     @property
-    def cores(self) -> int:
+    def chips(self) -> int:
+        return self.chips_x * self.chips_y
+
+    @property
+    def cores_per_chip(self) -> int:
         return self.mesh_width * self.mesh_height
 
     @property
+    def cores(self) -> int:
+        """Cores of the whole board."""
+        return self.cores_per_chip * self.chips
+
+    @property
     def tiles(self) -> int:
-        """Router tiles on the mesh."""
-        return (self.mesh_width // self.tile_width) * (self.mesh_height // self.tile_height)
+        """Router tiles on the board."""
+        return ((self.mesh_width // self.tile_width) * (self.mesh_height // self.tile_height)
+                * self.chips)
 
     def with_registers(self, **changes) -> Profile:
         """A copy with other register widths, rules or limits (e.g. ``w_bits=4``).
@@ -141,16 +165,17 @@ _INT_KEYS = {
 #: a key outside these is refused, naming the key and the file
 PROFILE_KEYS = {
     "name": None, "description": None,
-    "core": ("neurons", "axons", "synapse_memory_bits"),
+    "core": ("neurons", "axons", "synapse_memory_bits", "state_bits"),
     "mesh": ("width", "height", "tile_width", "tile_height"),
+    "board": ("chips_x", "chips_y"),
     "registers": ("w_bits", "v_bits", "u_bits", "v_overflow", "u_overflow", "rounding",
                   "max_weight_exp"),
     "energy": ("evidence", "scope", "neuron_policy", "synaptic_op_pj", "synapse_read_pj",
                "neuron_update_pj", "neuron_idle_pj", "packet_pj", "hop_pj",
                "static_w_per_core", "ann_mac_pj", "static_w", "management_w", "tick_pj",
-               "input_spike_pj", "output_spike_pj"),
+               "input_spike_pj", "output_spike_pj", "chip_hop_pj"),
     "latency": ("mode", "synaptic_op_ns", "neuron_update_ns", "neuron_idle_ns", "packet_ns",
-                "hop_ns", "barrier_ns", "barrier_min_ns", "tick_overhead_ns",
+                "hop_ns", "chip_hop_ns", "barrier_ns", "barrier_min_ns", "tick_overhead_ns",
                 "input_spike_ns", "output_spike_ns", "tick_ns"),
     "convention": ("ac_pj", "mac_pj"),
     "sources": None,
@@ -245,6 +270,19 @@ def load_profile(name_or_path: str | os.PathLike) -> Profile:
             raise ProfileError(f"{path}: [mesh] {key} = {val!r}, expected a whole number in "
                                f"1..{mesh} that divides the mesh {extent} {mesh}")
         tile[key] = val
+    for section, key, default, hi in (("core", "state_bits", 0, 1 << 16),
+                                      ("board", "chips_x", 1, 1 << 10),
+                                      ("board", "chips_y", 1, 1 << 10)):
+        table = tables.get(section, {})
+        val = table.get(key, default) if isinstance(table, dict) else table
+        if not isinstance(val, int) or isinstance(val, bool) or not default <= val <= hi:
+            raise ProfileError(f"{path}: [{section}] {key} = {val!r}, expected a whole number "
+                               f"in {default}..{hi}")
+        tile[key] = val
+    if tile["state_bits"] >= values[("core", "synapse_memory_bits")]:
+        raise ProfileError(f"{path}: [core] state_bits = {tile['state_bits']} leaves no room "
+                           f"for synapses in synapse_memory_bits = "
+                           f"{values[('core', 'synapse_memory_bits')]}")
     return Profile(
         name=str(tables.get("name", path.stem)),
         description=str(tables.get("description", "")),

@@ -97,10 +97,18 @@ class HardwareConfig:
         return slice(int(self.pop_offset[p]), int(self.pop_offset[p + 1]))
 
     def hops(self, src_core, dst_core) -> np.ndarray:
-        """Router hops between cores: the Manhattan distance between their router tiles
-        (x then y dimension-order routing; cores of one tile share a router, so a packet
-        between them takes no hop). A tile is ``profile.tile_width`` x ``tile_height``
-        cores of the mesh (1 x 1 when each core has its own router)."""
+        """Router hops on a chip between cores: the Manhattan distance between their
+        router tiles (x then y dimension-order routing; cores of one tile share a router,
+        so a packet between them takes no hop), less the steps across chip boundaries
+        (:meth:`chip_hops`). A tile is ``profile.tile_width`` x ``tile_height`` cores of
+        the mesh (1 x 1 when each core has its own router)."""
         tile = np.array([self.profile.tile_width, self.profile.tile_height], np.int64)
         d = np.abs(self.core_xy[src_core] // tile - self.core_xy[dst_core] // tile)
+        return d.sum(axis=-1) - self.chip_hops(src_core, dst_core)
+
+    def chip_hops(self, src_core, dst_core) -> np.ndarray:
+        """Inter-chip hops between cores: the Manhattan distance between their chips on
+        the board (0 on a one-chip profile)."""
+        chip = np.array([self.profile.mesh_width, self.profile.mesh_height], np.int64)
+        d = np.abs(self.core_xy[src_core] // chip - self.core_xy[dst_core] // chip)
         return d.sum(axis=-1)

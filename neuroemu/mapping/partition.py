@@ -3,12 +3,17 @@
 Each population is cut into consecutive runs of neurons, greedily: a core
 takes neurons until one more would exceed the profile's neurons, input axons
 (distinct source neurons reaching the core) or synapse memory (synapses times
-``w_bits``). Populations do not share cores. The input population's neurons
-sit on cores of their own (they hold no synapses). Cores are placed on the
-mesh in population order, row by row; a spike travels x then y between router
-tiles (groups of ``tile_width`` x ``tile_height`` cores, one core where the
-profile gives no tiles), so its hop count is the Manhattan distance between
-the cores' tiles.
+``w_bits``, plus ``state_bits`` per neuron where the profile keeps neuron
+state in the same memory). Populations do not share cores. The input
+population's neurons sit on cores of their own (they hold no synapses).
+
+Cores are placed in population order, filling a chip row by row before the
+next chip of the board (chips in row order too). A spike travels x then y
+between router tiles (groups of ``tile_width`` x ``tile_height`` cores, one
+core where the profile gives no tiles) across the board's mesh of tiles: its
+hops are the Manhattan distance between the cores' tiles, of which each step
+across a chip boundary is an inter-chip hop (``chip_hops``) and the rest are
+router hops on a chip (``hops``).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
     order = np.argsort(syn_tgt, kind="stable")
     in_src = syn_src[order]
     in_ptr = np.searchsorted(syn_tgt[order], np.arange(n + 1))
+    mem, w_bits, state_bits = profile.synapse_memory_bits, profile.w_bits, profile.state_bits
     max_syn = profile.synapses_per_core
     stamp = np.full(n, -1, dtype=np.int64)
     core_of = np.empty(n, dtype=np.int64)
@@ -39,8 +45,9 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
     for p, name in enumerate(pop_names):
         lo, hi = int(pop_offset[p]), int(pop_offset[p + 1])
         fan_in = np.diff(in_ptr[lo:hi + 1])
+        run = min(hi - lo, profile.neurons_per_core)
         fits_one_core_per_run = (
-            fan_in.sum() <= max_syn
+            fan_in.sum() * w_bits + run * state_bits <= mem
             and np.unique(in_src[in_ptr[lo]:in_ptr[hi]]).size <= profile.axons_per_core
         )
         if pop_is_input[p] or fits_one_core_per_run:
@@ -58,7 +65,8 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
             srcs = in_src[in_ptr[i]:in_ptr[i + 1]]
             new = np.unique(srcs[stamp[srcs] != c]) if c >= 0 else np.unique(srcs)
             k = srcs.size
-            if c < 0 or count + 1 > profile.neurons_per_core or syn + k > max_syn \
+            if c < 0 or count + 1 > profile.neurons_per_core \
+                    or (syn + k) * w_bits + (count + 1) * state_bits > mem \
                     or axons + new.size > profile.axons_per_core:
                 if c >= 0:
                     core_syn.append(syn)
@@ -69,7 +77,7 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
                 new = np.unique(srcs)
                 if k > max_syn or new.size > profile.axons_per_core:
                     need, limit, what = (
-                        (k * profile.w_bits, profile.synapse_memory_bits, "synapse memory bits")
+                        (k * w_bits + state_bits, mem, "synapse memory bits")
                         if k > max_syn else (new.size, profile.axons_per_core, "input axons")
                     )
                     raise MappingError(
@@ -85,19 +93,23 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
         core_syn.append(syn)
         core_ax.append(axons)
     if len(core_pop) > profile.cores:
+        board = (f"{profile.chips} chips of {profile.mesh_width} x {profile.mesh_height}"
+                 if profile.chips > 1 else f"{profile.mesh_width} x {profile.mesh_height} mesh")
         raise MappingError(
             f"the network needs {len(core_pop)} cores, profile {profile.name!r} has "
-            f"{profile.cores} ({profile.mesh_width} x {profile.mesh_height} mesh); "
-            "choose a larger profile"
+            f"{profile.cores} ({board}); choose a larger profile"
         )
     return (core_of, np.array(core_pop, np.int64), np.array(core_syn, np.int64),
             np.array(core_ax, np.int64))
 
 
 def place(n_cores: int, profile) -> np.ndarray:
-    """Mesh coordinates (x, y) of each core: row-major in core order."""
+    """Board coordinates (x, y) of each core: a chip row by row, then the next chip."""
     idx = np.arange(n_cores, dtype=np.int64)
-    return np.stack([idx % profile.mesh_width, idx // profile.mesh_width], axis=1)
+    chip, local = np.divmod(idx, profile.cores_per_chip)
+    x = (chip % profile.chips_x) * profile.mesh_width + local % profile.mesh_width
+    y = (chip // profile.chips_x) * profile.mesh_height + local // profile.mesh_width
+    return np.stack([x, y], axis=1)
 
 
 def core_graph(config) -> nx.DiGraph:

@@ -192,7 +192,7 @@ class Result:
 
     @property
     def counters(self) -> dict:
-        """Totals of the run: synaptic_ops, neuron_updates, spikes, packets, hops,
+        """Totals of the run: synaptic_ops, neuron_updates, spikes, packets, hops, chip_hops,
         overflow_v, overflow_u (ints; the totals ``neuroemu run`` prints). Empty for a
         float run, which counts nothing."""
         return {name: self.total(name) for name in self.counters_by_core}

@@ -110,7 +110,11 @@ def read_trace(path) -> dict:
 
         n_cores = int(np.asarray(f["cores/population"]).size) if "cores/population" in f else 0
         ticks = r.attr("/", "ticks", int)
-        counters = {k: r.array(f"counters/{k}", "iu", (n_cores,)) for k in COUNTERS}
+        # runs saved before boards of several chips hold no chip_hops: they made none
+        counters = {k: (np.zeros(n_cores, np.int64) if k == "chip_hops"
+                        and f"counters/{k}" not in f else r.array(f"counters/{k}", "iu",
+                                                                 (n_cores,)))
+                    for k in COUNTERS}
         per_tick = {k: r.array(f"per_tick/{k}", "iu", (ticks, n_cores)) for k in PER_TICK}
         rc = r.attr("/", "readout_class", int)
         return dict(

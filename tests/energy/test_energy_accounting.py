@@ -24,7 +24,7 @@ T = 5  # ticks of the chain runs
 
 
 def expected_energy(tables: dict, syn, upd, neurons_ticks, packets, hops, ticks=0,
-                    latency_s=0.0, neuron_cores=0, injected=0, read=0) -> dict:
+                    latency_s=0.0, neuron_cores=0, injected=0, read=0, chip_hops=0) -> dict:
     """Hand formula: each count times the file's price (idle neuron-ticks only for
     'every_tick' chips), and the whole-chip terms over the run."""
     e = tables["energy"]
@@ -36,6 +36,7 @@ def expected_energy(tables: dict, syn, upd, neurons_ticks, packets, hops, ticks=
         "neuron_idle": idle * e["neuron_idle_pj"] * PJ,
         "packets": packets * e["packet_pj"] * PJ,
         "hops": hops * e["hop_pj"] * PJ,
+        "chip_hops": chip_hops * e.get("chip_hop_pj", 0.0) * PJ,
         "tick": ticks * e["tick_pj"] * PJ,
         "management": e["management_w"] * latency_s,
         "input_io": injected * e["input_spike_pj"] * PJ,

@@ -52,9 +52,10 @@ def test_event_engine_equals_reference_sparse_activity(block):
 
 
 def test_random_cases_exercise_the_features():
-    """The random cases must actually reach spikes, reverse spikes, overflow and skipped
-    updates, or the equivalence test would prove little."""
-    seen = dict(spikes=0, negative=0, overflow_v=0, overflow_u=0, skipped=0, cores=0)
+    """The random cases must actually reach spikes, reverse spikes, overflow, skipped
+    updates and packets between chips, or the equivalence test would prove little."""
+    seen = dict(spikes=0, negative=0, overflow_v=0, overflow_u=0, skipped=0, cores=0,
+                chip_hops=0)
     for seed in range(200):
         cfg, stim, ticks = random_case(np.random.default_rng(seed))
         r = simulate(cfg, stim, ticks)
@@ -65,6 +66,7 @@ def test_random_cases_exercise_the_features():
         n_neurons = cfg.n_neurons - cfg.network.population("in").size
         seen["skipped"] += r.total("neuron_updates") < n_neurons * ticks
         seen["cores"] += cfg.n_cores >= 3
+        seen["chip_hops"] += r.total("chip_hops") > 0
     assert all(v >= 10 for v in seen.values()), seen
 
 

@@ -94,9 +94,11 @@ def test_input_bias_is_taken_in_lavas_xyc_layout(shared_data):
         assert nrn.bias[(c * 16 + y) * 16 + x] == int(bias[x, y, c]) * 64
 
 
-def test_check_tool_reports_zero_errors(shared_data):
+@pytest.mark.parametrize("profile", ["loihi", "loihi2"])
+def test_check_tool_reports_zero_errors(shared_data, profile):
+    # lava-dl runs the same test on Loihi 2 silicon against the same output
     res = subprocess.run([sys.executable, str(ROOT / "tools" / "check_lava_tinynet.py"),
-                          "--data", str(_tiny(shared_data)), "--json"],
+                          "--data", str(_tiny(shared_data)), "--json", "--profile", profile],
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     rep = json.loads(res.stdout)
@@ -104,6 +106,7 @@ def test_check_tool_reports_zero_errors(shared_data):
                 "input_spike_error"):
         assert rep[key] == 0, key
     assert rep["output_spikes"] == rep["output_spikes_ground_truth"] == 92
+    assert rep["profile"] == profile
 
 
 def test_loader_and_import_command(shared_data, tmp_path, capsys):

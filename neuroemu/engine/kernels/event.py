@@ -49,7 +49,7 @@ from ...mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
 from .jit import jit
 
 # counters per core
-C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU = 0, 1, 2, 3, 4, 5, 6
+C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU, C_CHP = 0, 1, 2, 3, 4, 5, 6, 7
 # per-population parameters (P, 16)
 (Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
  Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE) = range(16)
@@ -114,7 +114,8 @@ def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, 
             k1 = syn_ptr[s + 1]
             counters[c, C_SYN] += k1 - k0
             counters[c, C_PKT] += 1
-            counters[c, C_HOP] += seg_hops[s]
+            counters[c, C_HOP] += seg_hops[s, 0]
+            counters[c, C_CHP] += seg_hops[s, 1]
             tick_ops[row, c] += k1 - k0
             r = seg_range[s]
             if r >= 0:
