@@ -18,7 +18,8 @@ light: numba, matplotlib and the file readers load only when something needs
 them. The pipeline's stages are subpackages: :mod:`.networks` (network files)
 and :mod:`.recordings` (event recordings) -> :mod:`.ir` -> :mod:`.mapping` ->
 :mod:`.inputs` -> :mod:`.engine` -> :mod:`.results` -> :mod:`.energy` and
-:mod:`.reports`; :mod:`.convert` and :mod:`.theory` build networks; :mod:`.evaluation`
+:mod:`.reports`; :mod:`.plasticity` adapts weights during a run;
+:mod:`.convert` and :mod:`.theory` build networks; :mod:`.evaluation`
 runs whole datasets and sweeps on Dask.
 """
 
@@ -38,7 +39,7 @@ _EXPORTS = {
     "Result": "results.result", "Energy": "results.result",
     "Network": "ir", "Population": "ir", "Projection": "ir", "Readout": "ir",
     "neuron": "ir", "projection": "ir",
-    "Profile": "hw",
+    "Profile": "hw", "BCM": "plasticity",
     "InputMap": "inputs.input_map", "Stimulus": "inputs.stimulus",
     "make_stimulus": "inputs.stimulus",
     "open_events": "recordings", "read_events": "recordings", "EVENT_DTYPE": "recordings",

@@ -226,7 +226,7 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         out=None, crop=None, downsample: int = 1, polarity: str | None = None,
         flip_x: bool = False, flip_y: bool = False, start_us: float = 0,
         duration_us: float | None = None, binning: str = "count", lenient: bool = False,
-        input_format: str | None = None, progress=True):
+        input_format: str | None = None, plasticity=None, progress=True):
     """Run a network on the emulated chip (or its float twin) and return what it did.
 
     Parameters
@@ -272,6 +272,10 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
     input_format : str, optional
         ``'nmnist'`` reads a headerless recording as N-MNIST whatever its name (a file
         named ``.bin`` is read so without it; AEDAT files say what they are).
+    plasticity : neuroemu.BCM, optional
+        Adapt the weights during the run, as a chip that learns on-chip does
+        (:mod:`neuroemu.plasticity`; the profile must have on-chip learning). The
+        adapted weights: :meth:`Result.adapted_weights`, :meth:`Result.adapted_network`.
     progress : bool or Progress
         A progress bar on stderr for runs longer than a second, and a note before the
         event kernel compiles (the first run after installing; cached on disk).
@@ -300,7 +304,14 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         ticks = _sample_ticks(net)
     _check_run(net, input, engine, on_overflow, seed, ticks, profile, out)
     chip = engine != "float"
+    if plasticity is not None and not chip:
+        raise InputError("plasticity adapts the chip's weights: engine 'float' does not apply")
     cfg = map_network(net, profile) if chip else None
+    learn = None
+    if plasticity is not None:
+        from .plasticity.rule import plan
+
+        learn = plan(cfg, plasticity)
     step_us = tick_length_us(tick_us, dt, network_dt(net), _label(network, net),
                              binned=input is not None)
     stimulus, info = None, {"kind": "none", "events": 0}
@@ -319,7 +330,7 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
     rec = Recording(net, record, probes, out if chip else None, float_registers=not chip)
     with as_progress(progress) as bar, rec:
         if chip:
-            raw = _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain)
+            raw = _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn)
         else:
             raw = simulate_float(net, stimulus, ticks, probes=rec.neurons, progress=bar)
             rec.take(raw.probe_v, raw.probe_u)
@@ -336,6 +347,7 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
             "downsample": downsample, "polarity": polarity, "flip_x": flip_x,
             "flip_y": flip_y, "start_us": start_us, "duration_us": duration_us,
             "record": list(record),
+            "plasticity": None if plasticity is None else plasticity.describe(),
         }
         common = dict(tick_us=step_us, settings=settings, input_events=int(info["events"]),
                       input_kind=info["kind"], network=net)
@@ -409,7 +421,7 @@ def _label(network, net) -> str:
     return str(network) if is_path(network) else f"network {net.name!r}"
 
 
-def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain):
+def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=None):
     """The fixed-point engines, with the compile note and the records streamed."""
     from .engine import simulate
 
@@ -419,11 +431,17 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain):
         if kernel_compiles():
             bar.note("compiling the event kernel (the first run after installing or "
                      "upgrading, about 15 s; cached on disk for later runs)")
+        if learn is not None:
+            from .plasticity.kernel import compiles
+
+            if compiles():
+                bar.note("compiling the plasticity steps (the first plastic run after "
+                         "installing; cached on disk)")
         return simulate(cfg, stimulus, ticks, engine="event", probes=rec.neurons,
                         on_overflow=on_overflow, progress=bar, drain_ticks=drain,
-                        probe_sink=rec.take)
+                        probe_sink=rec.take, plasticity=learn)
     raw = simulate(cfg, stimulus, ticks, engine="reference", probes=rec.neurons,
-                   on_overflow=on_overflow, progress=bar)
+                   on_overflow=on_overflow, progress=bar, plasticity=learn)
     rec.take(raw.probe_v, raw.probe_u)
     return raw
 

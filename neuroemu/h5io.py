@@ -13,7 +13,6 @@ import numpy as np
 from .errors import FormatError
 from .sniff import check_file, describe, sniff
 
-
 #: errors h5py raises on damaged files (OSError, KeyError, ValueError, RuntimeError, ...)
 H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError, AttributeError,
              IndexError, OverflowError, UnicodeDecodeError)

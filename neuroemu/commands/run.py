@@ -36,7 +36,8 @@ def add_input_map_options(p) -> None:
 
 
 def add_parser(sub) -> None:
-    from .common import add_netx_options, add_network_options, add_out_option
+    from .common import add_network_options, add_netx_options, add_out_option
+    from .plastic import add_plasticity_options
 
     p = sub.add_parser(
         "run", help="run a network on input spikes or an event-camera recording",
@@ -69,6 +70,7 @@ def add_parser(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_input_map_options(p)
     add_netx_options(p)
+    add_plasticity_options(p)
     p.set_defaults(handler=main)
 
 
@@ -129,8 +131,10 @@ def main(args) -> int:
 
     from ..api import run
     from .common import network_or_path, print_warnings
+    from .plastic import rule_from_args
 
     _check_args(args)
+    rule = rule_from_args(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = run(network_or_path(args), args.input, profile=args.profile, ticks=args.ticks,
@@ -140,7 +144,7 @@ def main(args) -> int:
                   probes=args.probe, crop=args.crop, downsample=args.downsample,
                   polarity=args.polarity, flip_x=args.flip_x, flip_y=args.flip_y,
                   start_us=args.start_us, duration_us=args.duration_us, binning=args.binning,
-                  lenient=args.lenient, input_format=args.input_format,
+                  lenient=args.lenient, input_format=args.input_format, plasticity=rule,
                   progress=not (args.quiet or args.json))
     print_warnings(caught)
     net = res.network
@@ -158,6 +162,12 @@ def main(args) -> int:
             res.report(args.report)
         if args.out:
             res.save(args.out)
+        if args.adapted_out:
+            from ..api import save_network
+
+            save_network(res.adapted_network(), args.adapted_out)
+    from .run_summary import print_summary, summary
+
     out = summary(res, energy)
     if args.out:
         out["trace"] = str(args.out)
@@ -175,84 +185,3 @@ def main(args) -> int:
     if args.report:
         print(f"report:         {args.report}/report.txt, report.json and figures")
     return 0
-
-
-def summary(res, energy) -> dict:
-    """What ``run --json`` prints: the run's counts, readout and costs."""
-    import numpy as np
-
-    out = {"network": res.network_name}
-    if res.engine == "float":
-        out["mode"] = "float"
-    else:
-        out.update(profile=res.profile_name, engine=res.engine)
-    out.update(ticks=res.ticks, tick_us=res.tick_us, input_events=res.input_events)
-    if res.engine != "float":
-        out["input_kind"] = res.input_kind
-    out["spikes"] = res.spike_counts()
-    c = res.counters
-    if c:
-        out.update(synaptic_ops=c["synaptic_ops"], neuron_updates=c["neuron_updates"],
-                   packets=c["packets"], hops=c["hops"], chip_hops=c.get("chip_hops", 0),
-                   overflows=c["overflow_v"] + c["overflow_u"])
-    values = res.readout_values if res.readout_kind else None
-    out["readout"] = {"class": res.readout(),
-                      "values": None if values is None else np.asarray(values).tolist(),
-                      "kind": res.readout_kind or None}
-    if c:
-        out.update(wall_s=res.wall_s, compile_s=res.compile_s,
-                   synaptic_events_per_s=(c["synaptic_ops"] / res.wall_s if res.wall_s > 0
-                                          else 0.0),
-                   cores=res.n_cores)
-    if energy is not None:
-        # energy_j stays the total; the other levels beside it
-        out["energy_j"] = energy.total_j
-        out["energy_dynamic_j"] = energy.dynamic_j
-        out["energy_operations_j"] = energy.operations_j
-        out["energy_static_j"] = energy.static_j
-        out["latency_s"] = energy.latency_s
-    return out
-
-
-def print_summary(res, net, out: dict, energy) -> None:
-    """The run's summary as text."""
-    if res.engine == "float":
-        print(f"{res.network_name}, float equations: {res.ticks} ticks of {res.tick_us:g} us, "
-              f"{res.input_events} input events")
-    else:
-        print(f"{res.network_name} on {res.profile_name} ({res.n_cores} cores), {res.engine} "
-              f"engine: {res.ticks} ticks of {res.tick_us:g} us, {res.input_events} input "
-              "events")
-    print("spikes:         " + ", ".join(f"{k} {v}" for k, v in out["spikes"].items()))
-    if res.engine != "float":
-        print(f"synaptic ops:   {out['synaptic_ops']}   neuron updates: "
-              f"{out['neuron_updates']}")
-        chips = f"   inter-chip hops: {out['chip_hops']}" if out["chip_hops"] else ""
-        print(f"packets:        {out['packets']}   router hops: {out['hops']}{chips}   "
-              f"overflows: {out['overflows']}")
-    if net.readout is not None:
-        print(readout_line(net, res.readout(), res.readout_values))
-    if energy is not None:
-        print(f"energy:         {energy.total_j:.4g} J on {energy.profile}   "
-              f"latency: {energy.latency_s:.4g} s")
-        print(f"                total {energy.total_j:.4g} J = chip dynamic "
-              f"{energy.dynamic_j:.4g} J (cores' operations {energy.operations_j:.4g} J + "
-              f"per-tick costs and I/O) + static {energy.static_j:.4g} J")
-    if res.engine != "float":
-        print(f"wall time:      {res.wall_s:.3f} s ({out['synaptic_events_per_s']:.3g} "
-              "synaptic events/s)" + (f"; the kernel took {res.compile_s:.1f} s to compile "
-                                      "or load (cached for later runs)"
-                                      if res.compile_s > 1 else ""))
-
-
-def readout_line(net, cls, values) -> str:
-    """The summary's readout line; a tie for the class is said, with the classes tied."""
-    import numpy as np
-
-    values = np.asarray(values)
-    shown = np.array2string(values, precision=3, threshold=20)
-    tied = np.flatnonzero(values == values[cls]) if cls is not None and values.size else []
-    tie = (f" (a tie: classes {', '.join(str(int(c)) for c in tied)}; the lowest is taken)"
-           if len(tied) > 1 else "")
-    return (f"readout:        class {cls}{tie} ({net.readout.kind} of "
-            f"{net.readout.population!r}): {shown}")

@@ -41,6 +41,11 @@ numbers live in data files with their origin, never in code.
     chip_hop_pj       per inter-chip hop of a packet (a step across a chip boundary;
                       0 and not asked for on a one-chip profile)
 
+  a chip that learns on-chip (plastic runs, :mod:`neuroemu.plasticity`):
+
+    synaptic_update_pj  per weight update; without it the profile has no on-chip
+                        learning and refuses plastic runs
+
 ``[latency]``::
 
     mode = 'per_tick_work'  a tick lasts as long as its busiest core's work, plus spike
@@ -52,7 +57,8 @@ numbers live in data files with their origin, never in code.
                             tick_overhead_ns (the management cores' per-step work),
                             input_spike_ns and output_spike_ns (host I/O per spike),
                             each 0 when missing; chip_hop_ns per inter-chip hop
-                            (a board of several chips only)
+                            (a board of several chips only); synaptic_update_ns per
+                            weight update (added to its core's work)
     mode = 'fixed_tick'     every tick lasts tick_ns (a chip with a fixed time step)
     mode = 'real_time'      every tick lasts the run's own tick length (no timing data)
 
@@ -88,6 +94,10 @@ CHIP_LATENCY_KEYS = ("tick_overhead_ns", "input_spike_ns", "output_spike_ns")
 #: what a packet costs crossing from one chip of a board to the next (required when the
 #: profile's board has more than one chip; 0 on one chip)
 BOARD_KEYS = (("energy", "chip_hop_pj", "picojoules"), ("latency", "chip_hop_ns", "nanoseconds"))
+#: what a weight update of a plastic run costs; a profile without synaptic_update_pj has
+#: no on-chip learning (neuroemu.plasticity)
+LEARNING_KEYS = (("energy", "synaptic_update_pj", "picojoules"),
+                 ("latency", "synaptic_update_ns", "nanoseconds"))
 LATENCY_KEYS = {
     "per_tick_work": ("synaptic_op_ns", "neuron_update_ns", "neuron_idle_ns", "packet_ns",
                       "hop_ns", "barrier_ns"),
@@ -284,11 +294,16 @@ def load_costs(profile) -> Costs:
             chip[key] = _number(tables, table, path, section, key, unit)
         else:
             chip[key] = 0.0
+    for section, key, unit in LEARNING_KEYS:
+        table = energy if section == "energy" else latency
+        chip[key] = _number(tables, table, path, section, key, unit) if key in table else 0.0
+    chip["learning"] = "synaptic_update_pj" in energy
     ac, mac, conv_sources = convention_of(tables, path)
     energy_keys = (*ENERGY_KEYS, *(("ann_mac_pj",) if ann is not None else ()),
-                   *(k for k in (*CHIP_ENERGY_KEYS, "chip_hop_pj") if k in energy))
+                   *(k for k in (*CHIP_ENERGY_KEYS, "chip_hop_pj", "synaptic_update_pj")
+                     if k in energy))
     latency_keys = ("mode", *LATENCY_KEYS[mode],
-                    *(k for k in (*timed, "chip_hop_ns") if k in latency))
+                    *(k for k in (*timed, "chip_hop_ns", "synaptic_update_ns") if k in latency))
     sources = {f"{sec}.{k}": _source(tables, sec, k)
                for sec, keys in (("energy", energy_keys), ("latency", latency_keys))
                for k in keys if _source(tables, sec, k)}

@@ -8,7 +8,7 @@ A tick's duration depends on the profile's ``[latency] mode``:
     and the host's spike I/O add to every tick. For tick ``t``::
 
         work[t, c] = syn[t, c] * synaptic_op_ns + upd[t, c] * neuron_update_ns
-                     + idle[t, c] * neuron_idle_ns
+                     + idle[t, c] * neuron_idle_ns + learn[t, c] * synaptic_update_ns
         route[t]   = packet_ns + hop_ns * (hops / packets)
                      + chip_hop_ns * (chip_hops / packets)      if any spike was sent at t, else 0
         barrier    = barrier_min_ns + (barrier_ns - barrier_min_ns) * (n - 1) / (N - 1)
@@ -16,7 +16,8 @@ A tick's duration depends on the profile's ``[latency] mode``:
         tick[t]    = max_c work[t, c] + route[t] + barrier + host[t]
 
     with ``syn`` and ``upd`` the per-tick synaptic operations and counted
-    neuron updates of core ``c``, and ``idle`` the core's other neurons when
+    neuron updates of core ``c``, ``learn`` its weight updates (plastic runs),
+    and ``idle`` the core's other neurons when
     the profile's ``neuron_policy`` is ``every_tick`` (0 otherwise). The
     counters do not record hops per tick, so a spike's routing time uses the
     run's mean hops per packet. The barrier spans the ``n`` router tiles that
@@ -118,7 +119,11 @@ def core_work_ns(trace, costs) -> np.ndarray:
     ns = costs.latency_ns
     upd = np.asarray(trace.per_tick["neuron_updates"], dtype=np.int64)
     idle = idle_per_tick(trace, costs.neuron_policy)
-    return syn * ns["synaptic_op_ns"] + upd * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"]
+    work = syn * ns["synaptic_op_ns"] + upd * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"]
+    learned = trace.per_tick.get("weight_updates") if hasattr(trace.per_tick, "get") else None
+    if learned is not None and len(learned):
+        work = work + np.asarray(learned, np.int64) * costs.chip.get("synaptic_update_ns", 0.0)
+    return work
 
 
 def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:

@@ -69,7 +69,7 @@ SCHEMA = "neuroemu-report"
 SCHEMA_VERSION = 1
 #: the cores' operations (level 'operations')
 OPERATION_CATEGORIES = ("synaptic_ops", "synapse_reads", "neuron_updates", "neuron_idle",
-                        "packets", "hops", "chip_hops")
+                        "packets", "hops", "chip_hops", "weight_updates")
 #: the chip's per-tick and I/O costs (added at level 'dynamic')
 CHIP_CATEGORIES = ("tick", "management", "input_io", "output_io")
 CATEGORIES = (*OPERATION_CATEGORIES, *CHIP_CATEGORIES, "static")
@@ -81,6 +81,7 @@ LEVEL_OF_CATEGORY = {**{c: "operations" for c in OPERATION_CATEGORIES},
 PRICE_KEY = {"synaptic_ops": "synaptic_op_pj", "synapse_reads": "synapse_read_pj",
              "neuron_updates": "neuron_update_pj", "neuron_idle": "neuron_idle_pj",
              "packets": "packet_pj", "hops": "hop_pj", "chip_hops": "chip_hop_pj",
+             "weight_updates": "synaptic_update_pj",
              "tick": "tick_pj",
              "management": "management_w", "input_io": "input_spike_pj",
              "output_io": "output_spike_pj", "static": "static_w"}
@@ -98,8 +99,8 @@ def _counts(trace, costs) -> dict:
         "neuron_updates": c["neuron_updates"],
         "neuron_idle": idle_per_tick(trace, costs.neuron_policy).sum(axis=0).astype(np.int64),
         "packets": c["packets"], "hops": c["hops"],
-        "chip_hops": np.asarray(trace.counters_by_core.get("chip_hops", np.zeros_like(
-            c["hops"])), dtype=np.int64),
+        **{k: np.asarray(trace.counters_by_core.get(k, np.zeros_like(c["hops"])),
+                         dtype=np.int64) for k in ("chip_hops", "weight_updates")},
     }
 
 
@@ -176,17 +177,23 @@ def price(trace, profile, network=None, inferences: int = 1) -> dict:
     Raises
     ------
     ProfileError
-        The profile's energy or latency tables are missing or malformed.
+        The profile's energy or latency tables are missing or malformed, or the run
+        adapted weights and the profile has no on-chip learning.
     NeuroemuError
         ``inferences`` is not a whole number >= 1.
     """
-    from ..errors import NeuroemuError
+    from ..errors import NeuroemuError, ProfileError
 
     if isinstance(inferences, bool) or int(inferences) != inferences or inferences < 1:
         raise NeuroemuError(f"inferences = {inferences!r}: expected a whole number >= 1 (the "
                             "inferences the run holds)")
     inferences = int(inferences)
     costs = load_costs(profile)
+    learned = int(np.asarray(trace.counters_by_core.get("weight_updates", 0)).sum())
+    if learned and not costs.chip.get("learning"):
+        raise ProfileError(f"profile {costs.profile!r} has no on-chip learning (no [energy] "
+                           f"synaptic_update_pj): it cannot price the {learned} weight updates "
+                           "of this plastic run")
     notes = []
     names = list(trace.pop_names)
     n_pop = len(names)

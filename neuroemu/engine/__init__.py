@@ -31,7 +31,8 @@ def simulate(cfg, stimulus, ticks: int | None, engine: str = "event", probes=(),
         overflowed and raises :class:`~neuroemu.errors.RegisterOverflow`;
         'warn' issues a :class:`~neuroemu.errors.OverflowWarning`.
     **kwargs
-        Event engine only: ``chunk_ticks``, ``drain_ticks``, ``probe_sink``
+        ``plasticity`` (a :class:`neuroemu.plasticity.rule.Plan`, both engines); event
+        engine only: ``chunk_ticks``, ``drain_ticks``, ``probe_sink``
         (:func:`.event.run_event`).
     """
     import warnings
@@ -50,7 +51,8 @@ def simulate(cfg, stimulus, ticks: int | None, engine: str = "event", probes=(),
     elif engine == "reference":
         if ticks is None or not (stimulus is None or isinstance(stimulus, Stimulus)):
             raise NeuroemuError("the reference engine needs a whole stimulus and a tick count")
-        result = run_reference(cfg, stimulus, int(ticks), probes, progress=progress)
+        result = run_reference(cfg, stimulus, int(ticks), probes, progress=progress,
+                               plasticity=kwargs.get("plasticity"))
     else:
         raise NeuroemuError(f"engine {engine!r} is not 'event' or 'reference'")
     if result.first_overflow is not None and on_overflow != "ignore":

@@ -70,11 +70,18 @@ class KernelNet(NamedTuple):
     regs: np.ndarray
 
 
+def synapse_order(cfg: HardwareConfig) -> np.ndarray:
+    """The kernel's order of the synapses: kernel position -> index in ``cfg``'s arrays
+    (by source, delay, projection, target core, target)."""
+    tgt_core = cfg.core_of[cfg.syn_tgt]
+    return np.lexsort((cfg.syn_tgt, tgt_core, cfg.syn_proj, cfg.syn_delay, cfg.syn_src))
+
+
 def kernel_net(cfg: HardwareConfig) -> KernelNet:
     """Sort the synapses into fan-out groups and segments (see :class:`KernelNet`)."""
     core = cfg.core_of
     tgt_core = core[cfg.syn_tgt]
-    order = np.lexsort((cfg.syn_tgt, tgt_core, cfg.syn_proj, cfg.syn_delay, cfg.syn_src))
+    order = synapse_order(cfg)
     src, delay, proj = cfg.syn_src[order], cfg.syn_delay[order], cfg.syn_proj[order]
     tgt, w, tcore = cfg.syn_tgt[order], cfg.syn_w[order], tgt_core[order]
     n_syn = src.size
@@ -176,7 +183,7 @@ def _record_block(size: int) -> list:
 
 def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
-              drain_ticks: int = 0, probe_sink=None) -> RunResult:
+              drain_ticks: int = 0, probe_sink=None, plasticity=None) -> RunResult:
     """Run ``cfg`` with the event kernel.
 
     Parameters
@@ -195,10 +202,20 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         Takes each kernel call's probed registers, int64 arrays (ticks, probes), as
         they come; the result then holds no probe traces (long runs of many probed
         neurons stream instead of filling memory).
+    plasticity : neuroemu.plasticity.rule.Plan, optional
+        Adapt the weights (:mod:`neuroemu.plasticity`): the run works on its own copy
+        of the weight table, and kernel calls end at every epoch's end.
     """
     from .kernels.event import run_ticks
 
     knet = kernel_view(cfg)  # built once per configuration, before the clock starts
+    plastic = None
+    if plasticity is not None:
+        from ..plasticity.kernel import EventPlasticity
+
+        knet = knet._replace(syn_w=knet.syn_w.copy())  # the cached view stays as mapped
+        order = synapse_order(cfg)
+        plastic = EventPlasticity(cfg, plasticity, order, knet.syn_w)
     start = time.perf_counter()
     n, n_cores = cfg.n_neurons, cfg.n_cores
     ring = cfg.max_delay + 1
@@ -283,8 +300,15 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
                 record = _record_block(min(2 * record[0].size, 1 << 22) + n)
                 sp_len[0] = 0
             i0 = int(np.searchsorted(tick, t))
-            t_next, per_tick, pv, pu = call(t, min(t_end, t + chunk_ticks), tick[i0:],
-                                            chan[i0:], val[i0:])
+            t1 = min(t_end, t + chunk_ticks)
+            if plastic is not None:  # the weights change at an epoch's end
+                t1 = min(t1, (t // plasticity.epoch + 1) * plasticity.epoch)
+            sp0 = int(sp_len[0])
+            t_next, per_tick, pv, pu = call(t, t1, tick[i0:], chan[i0:], val[i0:])
+            if plastic is not None:
+                i1 = int(np.searchsorted(tick, t_next))
+                plastic.advance(t, t_next, record[0][sp0:sp_len[0]], record[1][sp0:sp_len[0]],
+                                tick[i0:i1], chan[i0:i1] + in_offset)
             done = t_next - t
             if probe_sink is not None:  # handed over: keep nothing (a view would keep it all)
                 probe_sink(pv[:done], pu[:done])
@@ -321,11 +345,19 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     blocks_done.append([a[:sp_len[0]] for a in record])
     sp_t, sp_n, sp_v = (np.concatenate([b[i] for b in blocks_done]) for i in range(3))
     blocks_done.clear()  # the concatenated record replaces the blocks
+    weights = None
+    if plastic is not None:
+        for name, arr in plastic.counters.items():
+            counters[:, COUNTERS.index(name)] = arr
+        per_tick.update(plastic.per_tick(n_cores))
+        weights = np.empty_like(knet.syn_w)
+        weights[order] = knet.syn_w
     return RunResult(
         config=cfg, ticks=ticks_run,
         spike_tick=sp_t, spike_neuron=sp_n, spike_value=sp_v,
         v=v, u=u, refractory=ref, count=cnt, v_sum=v_sum,
         counters={name: counters[:, i].copy() for i, name in enumerate(COUNTERS)},
+        weights=weights,
         per_tick=per_tick, probe_neurons=probes, probe_v=probe_v.astype(np.int64),
         probe_u=probe_u.astype(np.int64),
         first_overflow=None if first_ovf[0] < 0 else tuple(int(x) for x in first_ovf),

@@ -84,10 +84,12 @@ def update_neurons(cfg: HardwareConfig, state: dict, acc: np.ndarray):
 
 
 def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
-                  probes=(), progress=None) -> RunResult:
+                  probes=(), progress=None, plasticity=None) -> RunResult:
     """Run ``cfg`` for ``ticks`` ticks on ``stimulus``, densely.
 
     ``progress``: called as ``progress(ticks_done, ticks)`` after every tick.
+    ``plasticity``: a :class:`neuroemu.plasticity.rule.Plan`; its steps 4 and 5
+    (:mod:`neuroemu.plasticity`) follow step 3 and change the run's own weights.
     """
     start = time.perf_counter()
     n, n_cores = cfg.n_neurons, cfg.n_cores
@@ -110,12 +112,18 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
     first_overflow = None
     tracked = cfg.pop_track_mean[pop] == 1  # v is summed only where the readout needs it
 
+    weights = cfg.syn_w.copy() if plasticity is not None else cfg.syn_w
+    plastic = None
+    if plasticity is not None:
+        from ..plasticity.dense import DensePlasticity
+
+        plastic = DensePlasticity(cfg, plasticity, ticks)
     for t in range(ticks):
         # 1. deliver what was fired d ticks ago through projections of delay d
         value = np.where(cfg.syn_delay <= t, fired[(t - cfg.syn_delay) % ring, cfg.syn_src], 0)
         live = value != 0
         acc = np.zeros(n, np.int64)
-        np.add.at(acc, cfg.syn_tgt[live], cfg.syn_w[live] * value[live])
+        np.add.at(acc, cfg.syn_tgt[live], weights[live] * value[live])
         target_core = core[cfg.syn_tgt[live]]
         ops = np.bincount(target_core, minlength=n_cores)
         # one packet per (spike, projection, target core)
@@ -165,12 +173,19 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         counters["spikes"] += spk
         per_tick["spikes"][t] = spk
 
+        # 4., 5. traces, thresholds and (at an epoch's end) weights of a plastic run
+        if plastic is not None:
+            plastic.tick(t, out, weights)
+
         v_sum += np.where(tracked, state["v"], 0)
         probe_v[t] = state["v"][probes]
         probe_u[t] = state["u"][probes]
         if progress is not None:
             progress(t + 1, ticks)
 
+    if plastic is not None:
+        counters.update(plastic.counters)
+        per_tick.update(plastic.per_tick)
     cat = (lambda i: np.concatenate([s[i] for s in spikes]).astype(np.int64)) if spikes else (
         lambda i: np.zeros(0, np.int64))
     return RunResult(
@@ -180,5 +195,6 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         v_sum=v_sum, counters=counters, per_tick=per_tick,
         probe_neurons=probes, probe_v=probe_v, probe_u=probe_u,
         first_overflow=first_overflow, engine="reference",
+        weights=weights.copy() if plastic is not None else None,
         wall_s=time.perf_counter() - start,
     )

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 COUNTERS = ("synaptic_ops", "neuron_updates", "spikes", "packets", "hops",
-            "overflow_v", "overflow_u", "chip_hops")
+            "overflow_v", "overflow_u", "chip_hops",
+            "trace_updates", "weight_updates", "weight_overflows")
 PER_TICK = ("synaptic_ops", "neuron_updates", "spikes")
 
 
@@ -32,10 +33,12 @@ class RunResult:
         spikes (on the firing core), packets, hops and chip_hops (delivered to
         the target core, one packet per spike, projection and target core; hops
         between router tiles of a chip, chip_hops between chips of the board),
-        overflow_v, overflow_u.
+        overflow_v, overflow_u; trace_updates, weight_updates and weight_overflows
+        of a plastic run (:mod:`neuroemu.plasticity`; 0 otherwise).
     per_tick : dict of integer arrays (T, C)
         synaptic_ops, neuron_updates and spikes per tick and core (int32 from the
-        event engine, to halve the memory of long runs; int64 from the reference).
+        event engine, to halve the memory of long runs; int64 from the reference);
+        a plastic run adds trace_updates and weight_updates.
     probe_neurons : int64 array (k,); probe_v, probe_u : int64 arrays (T, k)
     first_overflow : (tick, neuron, register) or None; register 0 is u, 1 is v.
     """
@@ -56,6 +59,7 @@ class RunResult:
     probe_v: np.ndarray
     probe_u: np.ndarray
     first_overflow: tuple | None = None
+    weights: np.ndarray | None = None  # a plastic run's final weights (config order)
     engine: str = ""
     wall_s: float = 0.0
     compile_s: float = 0.0  # compiling or loading the event kernel, not in wall_s

@@ -16,7 +16,7 @@ from ..mapping.codes import MODEL_INPUT
 MAX_RASTER_POINTS = 200_000
 CATEGORY_COLORS = dict(zip(CATEGORIES, ("#1f77b4", "#aec7e8", "#d62728", "#ff9896", "#2ca02c",
                                         "#98df8a", "#9467bd", "#c5b0d5", "#8c564b", "#c49c94",
-                                        "#7f7f7f", "#bcbd22")))
+                                        "#7f7f7f", "#bcbd22", "#17becf")))
 #: most cores drawn one bar each in core_load.png (by population above it)
 MAX_CORE_BARS = 64
 FIGURES = ("raster.png", "spikes_per_tick.png", "core_load.png", "energy_breakdown.png")

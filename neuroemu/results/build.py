@@ -41,7 +41,7 @@ def from_chip_run(raw, tick_us: float = 1000.0, settings: dict | None = None,
         profile_toml=profile_path.read_text() if profile_path and profile_path.exists() else "",
         input_events=int(input_events), input_kind=input_kind,
         network=network if network is not None else cfg.network, profile=cfg.profile,
-        config=cfg,
+        config=cfg, weights=raw.weights,
     )
 
 

@@ -177,6 +177,8 @@ class Result:
     profile: object = field(default=None, repr=False)
     #: the live run's mapping (a :class:`~neuroemu.mapping.HardwareConfig`), or None
     config: object = field(default=None, repr=False)
+    #: a plastic run's final weights (the config's synapse order), else None
+    weights: object = field(default=None, repr=False)
     #: where the recorded registers are (a :class:`~.records.Records`), or None
     records: object = field(default=None, repr=False)
     #: the trace file the result was read from ('' for a live run)
@@ -196,6 +198,20 @@ class Result:
         overflow_v, overflow_u (ints; the totals ``neuroemu run`` prints). Empty for a
         float run, which counts nothing."""
         return {name: self.total(name) for name in self.counters_by_core}
+
+    def adapted_weights(self, projection: str) -> tuple:
+        """``(source, target, weight)`` of a projection after a plastic run (register
+        units; :func:`neuroemu.plasticity.adapted.adapted_weights`)."""
+        from ..plasticity.adapted import adapted_weights
+
+        return adapted_weights(self, projection)
+
+    def adapted_network(self):
+        """The network with the weights a plastic run ended with (save it with
+        :func:`neuroemu.save_network`; :func:`neuroemu.plasticity.adapted.adapted_network`)."""
+        from ..plasticity.adapted import adapted_network
+
+        return adapted_network(self)
 
     def total(self, name: str) -> int:
         """The total of one counter (see :attr:`counters`)."""

@@ -32,7 +32,11 @@ import numpy as np
 from ..engine.result import COUNTERS, PER_TICK
 from ..errors import NeuroemuError
 from ..h5io import Reader, atomic_h5, open_h5
+from ..plasticity.dense import PLASTIC_PER_TICK
 from .records import Records
+
+#: counters a trace written before them does not hold (read as zeros)
+LATER_COUNTERS = ("chip_hops", "trace_updates", "weight_updates", "weight_overflows")
 
 FORMAT = "neuroemu-trace"
 FORMAT_VERSION = 2
@@ -110,12 +114,14 @@ def read_trace(path) -> dict:
 
         n_cores = int(np.asarray(f["cores/population"]).size) if "cores/population" in f else 0
         ticks = r.attr("/", "ticks", int)
-        # runs saved before boards of several chips hold no chip_hops: they made none
-        counters = {k: (np.zeros(n_cores, np.int64) if k == "chip_hops"
+        # runs saved before boards and plasticity hold no such counters: they made none
+        counters = {k: (np.zeros(n_cores, np.int64) if k in LATER_COUNTERS
                         and f"counters/{k}" not in f else r.array(f"counters/{k}", "iu",
                                                                  (n_cores,)))
                     for k in COUNTERS}
         per_tick = {k: r.array(f"per_tick/{k}", "iu", (ticks, n_cores)) for k in PER_TICK}
+        per_tick.update({k: r.array(f"per_tick/{k}", "iu", (ticks, n_cores))
+                         for k in PLASTIC_PER_TICK if f"per_tick/{k}" in f})
         rc = r.attr("/", "readout_class", int)
         return dict(
             network_name=r.attr("/", "network", str), profile_name=r.attr("/", "profile", str),

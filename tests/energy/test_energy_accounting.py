@@ -37,6 +37,7 @@ def expected_energy(tables: dict, syn, upd, neurons_ticks, packets, hops, ticks=
         "packets": packets * e["packet_pj"] * PJ,
         "hops": hops * e["hop_pj"] * PJ,
         "chip_hops": chip_hops * e.get("chip_hop_pj", 0.0) * PJ,
+        "weight_updates": 0.0,
         "tick": ticks * e["tick_pj"] * PJ,
         "management": e["management_w"] * latency_s,
         "input_io": injected * e["input_spike_pj"] * PJ,

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from neuroemu import api as ne
-from neuroemu.energy import price
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.errors import MappingError, ProfileError
 from neuroemu.hw import load_profile
