@@ -1,7 +1,8 @@
 """``neuroemu convert ANN.npz --method M -o net.h5``: ANN -> SNN conversion.
 
 Methods: ``maxnorm`` (data-based max/percentile normalisation, Poisson input),
-``l4`` (the same with the L4-norm noise correction), ``qcfs`` (QCFS, constant
+``l4`` (the same with Allred & Roy's L4-norm weight adjustment), ``l4-bias`` (an
+L4-sized bias shift instead), ``qcfs`` (QCFS, constant
 current, T-tick windows) and ``pascal`` (exact: signed spikes, one graded
 input spike, the phase schedule). See :mod:`neuroemu.convert`.
 """
@@ -19,16 +20,19 @@ def add_parser(sub) -> None:
         description="Convert a trained ANN into a spiking network file (net.h5) for a "
                     "hardware profile. The ANN is neuroemu's .npz layout (see "
                     "neuroemu.convert.ann) or, when torch is installed, a saved "
-                    "nn.Sequential (.pt, with --input-shape).")
+                    "torch.nn.Module (.pt, with --input-shape): an nn.Sequential or a "
+                    "module whose forward torch.fx can trace (identity shortcuts included); "
+                    "with --calibrate its outputs are checked against the model's own.")
     p.add_argument("ann", help="the ANN: .npz in neuroemu's layout, or .pt/.pth (torch)")
-    p.add_argument("--method", required=True, choices=("maxnorm", "l4", "qcfs", "pascal"),
+    p.add_argument("--method", required=True,
+                   choices=("maxnorm", "l4", "l4-bias", "qcfs", "pascal"),
                    help="conversion method")
     p.add_argument("--levels", default=None, metavar="L[,L...]|auto",
                    help="QCFS levels per hidden layer (qcfs, pascal): one value, one per layer, "
                         "or 'auto' for PASCAL's layerwise choice (default: the QCFS ANN's own)")
     p.add_argument("--window", type=int, default=None, metavar="T",
                    help="the network's input window: T ticks of input per sample, eval's "
-                        "default (maxnorm, l4: 32; qcfs: L). l4 corrects for this T")
+                        "default (maxnorm, l4, l4-bias: 32; qcfs: L). l4-bias corrects for this T")
     p.add_argument("--ticks", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--calibrate", default=None, metavar="DATA.npz",
                    help="calibration data: .npz with integer 'x' (N, n_inputs) and optional "
@@ -37,7 +41,7 @@ def add_parser(sub) -> None:
                    help="percentile of activations used as λ (default 100 for maxnorm/l4, 99.9 "
                         "for QCFS thresholds of a ReLU ANN)")
     p.add_argument("--kappa", type=float, default=1.0,
-                   help="weight of the L4 correction (default 1)")
+                   help="strength of the L4 adjustment, l4 and l4-bias (default 1)")
     p.add_argument("--input-shape", default=None, metavar="C,H,W",
                    help="input shape of a PyTorch model (required for .pt)")
     p.add_argument("--input-scale", type=float, default=1.0,
@@ -67,11 +71,11 @@ def _load(args):
         except ImportError:
             raise InputError(f"{path}: reading a PyTorch model needs torch, which is not "
                              "installed; save the ANN in neuroemu's .npz layout instead") from None
-        from ..convert.ann import from_torch
-
         model = torch.load(path, map_location="cpu", weights_only=False)
-        shape = tuple(int(s) for s in args.input_shape.split(","))
-        return from_torch(model, shape, input_scale=args.input_scale, name=path.stem)
+        if not isinstance(model, torch.nn.Module):
+            raise InputError(f"{path}: holds a {type(model).__name__}, expected a whole saved "
+                             "torch.nn.Module (torch.save(model, path))")
+        return model.eval()
     return load_ann(path)
 
 
@@ -126,8 +130,11 @@ def main(args) -> int:
     ann = _load(args)
     x, y = _calibration(args.calibrate)
     profile = load_profile(args.profile)
+    shape = None if not args.input_shape else \
+        tuple(int(s) for s in args.input_shape.split(","))
     conv = convert(ann, args.method, profile, levels=_levels(args.levels), ticks=args.window,
-                   calibration=x, labels=y, percentile=args.percentile, kappa=args.kappa)
+                   calibration=x, labels=y, percentile=args.percentile, kappa=args.kappa,
+                   input_shape=shape, input_scale=args.input_scale)
     net = conv.network
     cfg = map_network(net, profile)  # refuses now what would not fit the chip
     save_network(net, args.out, profile=profile.name)
@@ -148,7 +155,7 @@ def main(args) -> int:
           f"{cfg.n_cores} cores, {out['synapses']} synapses)")
     print("populations:   " + ", ".join(f"{k} {v}" for k, v in out["populations"].items()))
     print(f"input coding:  {out['coding']}, default T = {out['T']}")
-    for key in ("lambda", "levels", "D", "exact", "sigma", "shift"):
+    for key in ("lambda", "levels", "D", "exact", "sigma", "scale", "shift"):
         if key in conv.info:
             val = conv.info[key]
             shown = ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in val) \

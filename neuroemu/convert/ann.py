@@ -1,4 +1,6 @@
-"""The ANN description that conversion starts from: a small ``.npz`` layout, and PyTorch.
+"""The ANN description that conversion starts from: a small ``.npz`` layout.
+
+PyTorch modules are read into it by :mod:`neuroemu.convert.pytorch`.
 
 An :class:`ANN` is a sequence of layers, as in PyTorch's ``nn.Sequential``:
 
@@ -16,6 +18,11 @@ kind           fields (``layer{i}.<field>`` in the ``.npz``)
                ``a = λ/L · clip(floor(z L/λ + 1/2), 0, L)``
 ``avgpool2d``  ``kernel`` (2,), ``stride`` (2,) optional (default: the kernel)
 ``flatten``    none (C-order, as PyTorch's ``nn.Flatten`` without the batch axis)
+``add``        ``source`` (int): adds the output of layer ``source`` (an earlier
+               ``relu`` or ``qcfs`` layer, or -1 for the ANN's input) to the
+               linear output before it (a dense or conv2d layer, after its
+               batchnorm, before its activation): the identity shortcut of a
+               ResNet block. Shapes must match.
 =============  ==============================================================
 
 ``maxpool2d`` is recognised and refused: a spike count cannot take a maximum
@@ -48,8 +55,8 @@ from ..errors import FormatError, NetworkError
 
 FORMAT = "neuroemu-ann"
 FORMAT_VERSION = 1
-KINDS = ("dense", "conv2d", "batchnorm", "relu", "qcfs", "avgpool2d", "flatten")
-_REFUSED = {
+KINDS = ("dense", "conv2d", "batchnorm", "relu", "qcfs", "avgpool2d", "flatten", "add")
+REFUSED = {
     "maxpool2d": "max pooling has no exact spiking equivalent (a spike count cannot take the "
                  "maximum of its inputs); replace it with average pooling (avgpool2d) and retrain",
 }
@@ -61,6 +68,7 @@ _FIELDS = {
     "qcfs": {"threshold", "levels"},
     "avgpool2d": {"kernel", "stride"},
     "flatten": set(),
+    "add": {"source"},
 }
 
 
@@ -105,6 +113,7 @@ class Layer:
     mean: np.ndarray | None = None
     var: np.ndarray | None = None
     eps: float = 1e-5
+    source: int = -1
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +138,10 @@ class Stage:
         pooling) and output.
     activation : {'relu', 'qcfs', 'none'}
     threshold, levels : QCFS λ and L (levels 0 when not QCFS)
+    skip : int or None
+        An identity shortcut (``add`` layer): the stage's pre-activation also
+        receives activation ``skip`` (0: the ANN's input, ``k + 1``: stage ``k``'s
+        output), element by element.
     """
 
     kind: str
@@ -143,6 +156,7 @@ class Stage:
     padding: tuple[int, int] = (0, 0)
     src: np.ndarray | None = None
     tgt: np.ndarray | None = None
+    skip: int | None = None
 
     @property
     def n_in(self) -> int:
@@ -177,8 +191,10 @@ class Stage:
             return qcfs(z, self.threshold, self.levels)
         return z
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return self.activate(self.linear(x) + self.bias)
+    def forward(self, x: np.ndarray, shortcut: np.ndarray | None = None) -> np.ndarray:
+        """The stage's activation; ``shortcut`` (N, n_out) is activation ``skip``, if any."""
+        z = self.linear(x) + self.bias
+        return self.activate(z if shortcut is None else z + shortcut.reshape(z.shape))
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,9 +241,14 @@ class ANN:
             stages, then the class scores) instead of the scores alone.
         """
         x = np.asarray(x, np.float64).reshape((-1,) + self.input_shape)
-        outs = []
+        inp = x
+        outs, kept = [], []
         for layer in self.layers:
-            x = _apply(layer, x)
+            if layer.kind == "add":
+                x = x + (inp if layer.source < 0 else kept[layer.source]).reshape(x.shape)
+            else:
+                x = _apply(layer, x)
+            kept.append(x)
             if layer.kind in ("relu", "qcfs") or (layer.kind in ("dense", "conv2d")
                                                   and _is_last_weighted(self, layer)):
                 outs.append(x.reshape(len(x), -1))
@@ -329,7 +350,7 @@ def _shape_after(layer: Layer, shape: tuple, where: str) -> tuple:
         return shape
     if k == "flatten":
         return (int(np.prod(shape)),)
-    return shape
+    return shape  # batchnorm, activations, add (checked by _fold)
 
 
 def _compose(a, b, n_mid: int):
@@ -378,6 +399,8 @@ def _fold(ann: ANN) -> list:
     pools = []
     cur = None  # the weighted layer being assembled: dict
     layers = ann.layers
+    act_of = {-1: 0}  # layer index of an activation -> its index (0: the input)
+    shapes = {-1: tuple(shape)}
     if not layers:
         raise ConversionError(f"{where}: no layers")
 
@@ -389,8 +412,8 @@ def _fold(ann: ANN) -> list:
 
     for i, layer in enumerate(layers):
         lw = f"{where}, layer {i} ({layer.kind})"
-        if layer.kind in _REFUSED:
-            raise ConversionError(f"{lw}: {_REFUSED[layer.kind]}")
+        if layer.kind in REFUSED:
+            raise ConversionError(f"{lw}: {REFUSED[layer.kind]}")
         if layer.kind not in KINDS:
             raise ConversionError(f"{lw}: unknown kind, expected one of {', '.join(KINDS)}")
         new_shape = _shape_after(layer, shape, lw)
@@ -400,10 +423,12 @@ def _fold(ann: ANN) -> list:
                        bias=(np.zeros(layer.weight.shape[0]) if layer.bias is None
                              else layer.bias.astype(np.float64)),
                        in_shape=stage_in, pre_shape=shape, pools=pools, out_shape=new_shape,
-                       activation="none", threshold=1.0, levels=0, bn=False, where=lw)
+                       activation="none", threshold=1.0, levels=0, bn=False, skip=None,
+                       where=lw)
             pools = []
         elif layer.kind == "batchnorm":
-            if cur is None or cur["activation"] != "none" or cur["bn"] or pools:
+            if cur is None or cur["activation"] != "none" or cur["bn"] or pools or \
+                    cur["skip"] is not None:
                 raise ConversionError(f"{lw}: batchnorm must follow a dense or conv2d layer "
                                       "directly (it is folded into that layer)")
             s, t = _bn_scale(layer)
@@ -420,6 +445,21 @@ def _fold(ann: ANN) -> list:
                 cur["threshold"], cur["levels"] = float(layer.threshold), int(layer.levels)
             close()
             stage_in = new_shape
+            act_of[i] = len(stages)
+            shapes[i] = tuple(new_shape)
+        elif layer.kind == "add":
+            src = int(layer.source)
+            if cur is None or cur["activation"] != "none" or pools or cur["skip"] is not None:
+                raise ConversionError(f"{lw}: add must follow a dense or conv2d layer (or its "
+                                      "batchnorm) directly, once, before the activation")
+            if src not in act_of:
+                raise ConversionError(
+                    f"{lw}: source {src} found, expected -1 (the input) or the index of an "
+                    f"earlier relu/qcfs layer: {sorted(k for k in act_of if k >= 0)}")
+            if shapes[src] != tuple(shape):
+                raise ConversionError(f"{lw}: source {src} has shape {shapes[src]}, the layer "
+                                      f"it is added to has {tuple(shape)}")
+            cur["skip"] = act_of[src]
         elif layer.kind == "avgpool2d":
             if cur is not None:
                 raise ConversionError(
@@ -444,7 +484,8 @@ def _make_stage(cur: dict) -> Stage:
     pre, out = cur["pre_shape"], cur["out_shape"]
     n_out = int(np.prod(out))
     common = dict(in_shape=tuple(cur["in_shape"]), out_shape=tuple(out),
-                  activation=cur["activation"], threshold=cur["threshold"], levels=cur["levels"])
+                  activation=cur["activation"], threshold=cur["threshold"], levels=cur["levels"],
+                  skip=cur["skip"])
     if layer.kind == "conv2d":
         b_full = np.repeat(b, out[1] * out[2])
     else:
@@ -537,8 +578,8 @@ def load_ann(path) -> ANN:
         if pre + "kind" not in arrays:
             raise FormatError(f"{path}: missing key '{pre}kind' (n_layers = {n_layers})")
         kind = _scalar(arrays, pre + "kind", path, "str")
-        if kind in _REFUSED:
-            raise ConversionError(f"{path}: layer {i} ({kind}): {_REFUSED[kind]}")
+        if kind in REFUSED:
+            raise ConversionError(f"{path}: layer {i} ({kind}): {REFUSED[kind]}")
         if kind not in KINDS:
             raise FormatError(f"{path}: '{pre}kind' = {kind!r}, expected one of {', '.join(KINDS)}")
         extra = {k[len(pre):] for k in arrays if k.startswith(pre)} - {"kind"} - _FIELDS[kind]
@@ -582,6 +623,10 @@ def load_ann(path) -> ANN:
             if not kw["threshold"] > 0 or kw["levels"] < 1:
                 raise FormatError(f"{path}: layer {i} (qcfs): threshold {kw['threshold']} and "
                                   f"levels {kw['levels']} found, expected λ > 0 and L >= 1")
+        elif kind == "add":
+            if pre + "source" not in arrays:
+                raise FormatError(f"{path}: layer {i} (add) is missing '{pre}source'")
+            kw["source"] = _scalar(arrays, pre + "source", path, "int")
         elif kind == "avgpool2d":
             if pre + "kernel" not in arrays:
                 raise FormatError(f"{path}: layer {i} (avgpool2d) is missing '{pre}kernel'")
@@ -625,6 +670,8 @@ def save_ann(path, ann: ANN) -> None:
         elif ly.kind == "qcfs":
             out[pre + "threshold"] = np.array(float(ly.threshold))
             out[pre + "levels"] = np.array(int(ly.levels))
+        elif ly.kind == "add":
+            out[pre + "source"] = np.array(int(ly.source))
         elif ly.kind == "avgpool2d":
             out[pre + "kernel"] = np.asarray(ly.kernel, np.int64)
             out[pre + "stride"] = np.asarray(ly.stride, np.int64)
@@ -632,69 +679,3 @@ def save_ann(path, ann: ANN) -> None:
 
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, **out)
-
-
-# ----------------------------------------------------------------------------- PyTorch
-
-
-def from_torch(module, input_shape, input_scale: float = 1.0, name: str = "torch") -> ANN:
-    """An :class:`ANN` from a PyTorch ``nn.Sequential`` (torch is optional, imported here).
-
-    Recognised modules: ``Linear``, ``Conv2d`` (groups 1, dilation 1, zero
-    padding), ``BatchNorm1d/2d`` (eval statistics), ``ReLU``, ``AvgPool2d``
-    (no padding), ``Flatten``; ``Dropout`` and ``Identity`` are skipped. A
-    module with a threshold attribute (``thresh``, ``up`` or ``threshold``)
-    and an integer ``L`` (or ``levels``) is taken as a QCFS activation, as in
-    the authors' code. ``MaxPool2d`` is refused (use average pooling).
-    """
-    try:
-        import torch  # noqa: F401
-        from torch import nn
-    except ImportError:  # pragma: no cover - exercised only without torch
-        raise ConversionError("loading a PyTorch model needs torch, which is not installed; "
-                              "save the weights in neuroemu's .npz layout instead") from None
-
-    def arr(t):
-        return None if t is None else t.detach().cpu().double().numpy()
-
-    layers = []
-    for i, m in enumerate(module.children() if isinstance(module, nn.Sequential) else [module]):
-        lw = f"torch module {i} ({type(m).__name__})"
-        if isinstance(m, nn.Linear):
-            layers.append(Layer("dense", weight=arr(m.weight), bias=arr(m.bias)))
-        elif isinstance(m, nn.Conv2d):
-            if m.groups != 1 or tuple(m.dilation) != (1, 1) or m.padding_mode != "zeros" \
-                    or isinstance(m.padding, str):
-                raise ConversionError(f"{lw}: only groups=1, dilation=1 and numeric zero padding "
-                                      "are supported")
-            layers.append(Layer("conv2d", weight=arr(m.weight), bias=arr(m.bias),
-                                stride=tuple(m.stride), padding=tuple(m.padding)))
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            c = m.num_features
-            layers.append(Layer(
-                "batchnorm", gamma=arr(m.weight) if m.affine else np.ones(c),
-                beta=arr(m.bias) if m.affine else np.zeros(c),
-                mean=arr(m.running_mean), var=arr(m.running_var), eps=float(m.eps)))
-        elif isinstance(m, nn.ReLU):
-            layers.append(Layer("relu"))
-        elif isinstance(m, nn.AvgPool2d):
-            k = m.kernel_size if isinstance(m.kernel_size, tuple) else (m.kernel_size,) * 2
-            s = m.stride if isinstance(m.stride, tuple) else (m.stride or k[0],) * 2
-            if m.padding not in (0, (0, 0)):
-                raise ConversionError(f"{lw}: padded average pooling is not supported")
-            layers.append(Layer("avgpool2d", kernel=tuple(k), stride=tuple(s)))
-        elif isinstance(m, nn.MaxPool2d):
-            raise ConversionError(f"{lw}: {_REFUSED['maxpool2d']}")
-        elif isinstance(m, nn.Flatten):
-            layers.append(Layer("flatten"))
-        elif isinstance(m, (nn.Dropout, nn.Identity)):
-            continue
-        else:
-            lam = next((getattr(m, a) for a in ("thresh", "up", "threshold") if hasattr(m, a)),
-                       None)
-            lv = next((getattr(m, a) for a in ("L", "levels") if hasattr(m, a)), None)
-            if lam is None or lv is None:
-                raise ConversionError(f"{lw}: not a supported module")
-            lam = float(lam.detach().reshape(-1)[0]) if hasattr(lam, "detach") else float(lam)
-            layers.append(Layer("qcfs", threshold=lam, levels=int(lv)))
-    return ANN(tuple(input_shape), tuple(layers), input_scale=input_scale, name=name)

@@ -3,12 +3,14 @@
 Every converted network has the input population ``in`` (the ANN's input
 shape), one population per hidden weighted layer ``h1 .. hK`` (the layer's
 output shape) and the class scores ``out``, joined by projections ``w1 ..
-wK+1`` of delay 1. The readout is the last-tick membrane of ``out`` (LTS), whose
-neurons never feed anything.
+wK+1`` of delay 1. A stage with an identity shortcut (an ``add`` layer) also
+receives ``s{k}``: a sparse one-to-one projection from the shortcut's population.
+The readout is the last-tick membrane of ``out`` (LTS), whose neurons never feed
+anything.
 
 The network's ``meta`` tells :mod:`neuroemu.convert.evaluate` how to drive it:
 
-``convert.method``      maxnorm | l4 | qcfs | pascal
+``convert.method``      maxnorm | l4 | l4-bias | qcfs | pascal
 ``convert.coding``      ``poisson``: each input channel spikes with probability
                         ``input_gain`` x data per tick for T ticks; ``current``:
                         the data value is delivered as a graded spike (payload)
@@ -97,16 +99,26 @@ def pop_names(n_stages: int) -> list[str]:
 
 
 def assemble(ann: ANN, neurons: list, weights: list, exps: list, meta: dict,
-             name: str) -> Network:
-    """The converted network: stage k is a population of ``neurons[k]`` fed by ``weights[k]``."""
+             name: str, skips: list | None = None) -> Network:
+    """The converted network: stage k is a population of ``neurons[k]`` fed by ``weights[k]``.
+
+    ``skips[k]`` is None or ``(weight (n_out,), exponent)`` of stage k's shortcut.
+    """
     stages = ann.stages
     names = pop_names(len(stages))
+    acts = ["in"] + names
     pops = [Population("in", tuple(ann.input_shape))]
     projs = []
     src = "in"
     for k, st in enumerate(stages):
         pops.append(Population(names[k], tuple(st.out_shape), neurons[k]))
         projs.append(stage_projection(st, f"w{k + 1}", src, names[k], weights[k], exps[k]))
+        if st.skip is not None:
+            w, e = skips[k]
+            idx = np.arange(st.n_out)
+            projs.append(projection(f"s{k + 1}", acts[st.skip], names[k], "sparse",
+                                    np.broadcast_to(w, (st.n_out,)), src=idx, tgt=idx,
+                                    weight_exp=e))
         src = names[k]
     meta = dict(meta)
     meta.setdefault("convert.depth", str(len(stages)))

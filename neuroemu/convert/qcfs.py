@@ -23,6 +23,12 @@ number and the weights fit the profile (``exact``: the integer network then *is*
 the float QCFS ANN); otherwise the largest ``D`` whose weights fit, with
 rounding (``exact`` False). :class:`IntegerQCFS` runs this integer ANN.
 
+An identity shortcut (``add`` layer) from activation ``j`` adds ``c_j n_j`` to
+``z_l``: one more integer weight ``round(c_j L_l/λ_l · D)`` (``round(c_j D)`` for
+the output layer), held to the same wholeness and width, on a one-to-one
+projection. PASCAL's invariant does not care which projection a spike came by,
+so shortcuts keep it exact.
+
 PASCAL (Ramesh & Srinivasan, 2025)
 ----------------------------------
 Each hidden neuron is an IF neuron with threshold ``D``, initial membrane
@@ -82,6 +88,8 @@ class IntegerQCFS:
     weights : list of int64 arrays, the stages' weight layouts
     v0 : list of int64 arrays (n_out,)
         ``D/2 + round(β D)`` for hidden stages, ``round(b D)`` for the output.
+    skip_weights : list of int64 arrays (n_out,) or None
+        Integer weights of each stage's identity shortcut (``add`` layer), if any.
     D : list of int
         Register units per count (hidden) or per unit of score (output).
     levels : list of int
@@ -96,6 +104,7 @@ class IntegerQCFS:
     D: list
     levels: list
     exact: list
+    skip_weights: list
 
     def forward(self, data) -> list:
         """Integer activations of every stage for integer ``data`` (N, n_in).
@@ -107,16 +116,20 @@ class IntegerQCFS:
             ``Σ w n + v0`` (N, n_classes) in register units.
         """
         x = np.asarray(data, np.int64).reshape(len(data), -1)
+        acts = [x]
         outs = []
         stages = self.ann.stages
         for k, st in enumerate(stages):
             s = np.rint(st.linear(x.astype(np.float64), self.weights[k].astype(np.float64)))
             s = s.astype(np.int64) + self.v0[k]
+            if st.skip is not None:
+                s = s + self.skip_weights[k] * acts[st.skip]
             if k < len(stages) - 1:
                 x = np.clip(np.floor_divide(s, self.D[k]), 0, self.levels[k])
             else:
                 x = s
             outs.append(x)
+            acts.append(x)
         return outs
 
     def predict(self, data) -> np.ndarray:
@@ -155,22 +168,25 @@ def integer_qcfs(ann: ANN, w_bits: int = 8, max_weight_exp: int = 0,
     lam, lev = qcfs_parameters(ann)
     stages = ann.stages
     w_hi = (1 << (w_bits - 1)) - 1
-    weights, v0s, Ds, exact = [], [], [], []
-    c_in = ann.input_scale
+    weights, v0s, Ds, exact, skips = [], [], [], [], []
+    c = [ann.input_scale] + [lm / lv for lm, lv in zip(lam, lev)]  # value of one count
     for k, st in enumerate(stages):
         hidden = k < len(stages) - 1
-        f = c_in * (lev[k] / lam[k] if hidden else 1.0)
-        omega = st.weight * f
-        beta = st.bias * (lev[k] / lam[k] if hidden else 1.0)
-        wmax = float(np.max(np.abs(omega))) if omega.size else 0.0
+        g = lev[k] / lam[k] if hidden else 1.0
+        omega = st.weight * c[k] * g
+        beta = st.bias * g
+        sk = np.array([c[st.skip] * g]) if st.skip is not None else np.zeros(0)
+        wmax = float(np.max(np.abs(np.concatenate([omega.reshape(-1), sk])))) \
+            if omega.size else 0.0
         lo = 1 if hidden else 0
         chosen = None
         for e in range(lo, max_d_bits + 1):
             D = 1 << e
             if wmax * D > (w_hi << max_weight_exp) + 0.5:
                 break
-            if _is_whole(omega * D) and _is_whole(beta * D) and \
-                    fits_weights(np.rint(omega * D).astype(np.int64), w_bits, max_weight_exp):
+            if _is_whole(omega * D) and _is_whole(beta * D) and _is_whole(sk * D) and \
+                    fits_weights(np.rint(omega * D).astype(np.int64), w_bits, max_weight_exp) \
+                    and fits_weights(np.rint(sk * D).astype(np.int64), w_bits, max_weight_exp):
                 chosen = (D, True)
                 break
         if chosen is None:
@@ -184,9 +200,9 @@ def integer_qcfs(ann: ANN, w_bits: int = 8, max_weight_exp: int = 0,
         v0s.append(b + (D // 2 if hidden else 0))
         Ds.append(D)
         exact.append(ok)
-        if hidden:
-            c_in = lam[k] / lev[k]
-    return IntegerQCFS(ann=ann, weights=weights, v0=v0s, D=Ds, levels=list(lev), exact=exact)
+        skips.append(np.full(st.n_out, int(np.rint(sk[0] * D)), np.int64) if sk.size else None)
+    return IntegerQCFS(ann=ann, weights=weights, v0=v0s, D=Ds, levels=list(lev), exact=exact,
+                       skip_weights=skips)
 
 
 def _score_bound(ref: IntegerQCFS, per_tick: bool = False) -> int:
@@ -196,6 +212,8 @@ def _score_bound(ref: IntegerQCFS, per_tick: bool = False) -> int:
     w = np.abs(ref.weights[-1]).astype(np.float64)
     ones = np.ones((1, st.n_in))
     s = st.linear(ones, w)[0] * (1 if per_tick else (n_in or 1))
+    if st.skip:  # a shortcut from hidden layer st.skip - 1
+        s = s + np.abs(ref.skip_weights[-1]) * (1 if per_tick else ref.levels[st.skip - 1])
     return int(np.max(s + np.abs(ref.v0[-1]))) + 1
 
 
@@ -203,13 +221,15 @@ def pascal(ann: ANN, profile, name: str | None = None):
     """PASCAL conversion of a QCFS ANN for ``profile``; returns (network, IntegerQCFS)."""
     ref = integer_qcfs(ann, profile.w_bits, profile.max_weight_exp)
     stages = ann.stages
-    neurons, weights, exps = [], [], []
+    neurons, weights, exps, skips = [], [], [], []
     v_hi = (1 << (profile.v_bits - 1)) - 1
     for k, st in enumerate(stages):
         where = f"PASCAL layer {k + 1}"
         mant, exp = weight_mantissa(ref.weights[k], profile.w_bits, profile.max_weight_exp, where)
         weights.append(mant)
         exps.append(exp)
+        skips.append(None if st.skip is None else weight_mantissa(
+            ref.skip_weights[k], profile.w_bits, profile.max_weight_exp, where + " shortcut"))
         if k < len(stages) - 1:
             neurons.append(neuron("if", st.n_out, threshold=ref.D[k], v_init=ref.v0[k],
                                   reset="subtract", signed=True, neg_threshold=0,
@@ -222,7 +242,8 @@ def pascal(ann: ANN, profile, name: str | None = None):
             "convert.T": str(sum(ref.levels)),
             "convert.levels": ",".join(str(v) for v in ref.levels),
             "convert.exact": str(all(ref.exact)).lower()}
-    return assemble(ann, neurons, weights, exps, meta, name or f"{ann.name}_pascal"), ref
+    return assemble(ann, neurons, weights, exps, meta, name or f"{ann.name}_pascal",
+                    skips), ref
 
 
 def qcfs_snn(ann: ANN, profile, ticks: int | None = None, name: str | None = None):
@@ -233,14 +254,18 @@ def qcfs_snn(ann: ANN, profile, ticks: int | None = None, name: str | None = Non
     ref = integer_qcfs(ann, profile.w_bits, profile.max_weight_exp)
     stages = ann.stages
     T = int(ticks or ref.levels[0])
-    neurons, weights, exps = [], [], []
+    neurons, weights, exps, skips = [], [], [], []
     v_hi = (1 << (profile.v_bits - 1)) - 1
+    worth = [1] + list(ref.levels)  # counts per spike of the input and of each hidden layer
     for k, st in enumerate(stages):
         where = f"QCFS layer {k + 1}"
-        w = ref.weights[k] * (ref.levels[k - 1] if k else 1)
+        w = ref.weights[k] * worth[k]
         mant, exp = weight_mantissa(w, profile.w_bits, profile.max_weight_exp, where)
         weights.append(mant)
         exps.append(exp)
+        skips.append(None if st.skip is None else weight_mantissa(
+            ref.skip_weights[k] * worth[st.skip], profile.w_bits, profile.max_weight_exp,
+            where + " shortcut"))
         window = dict(reset_interval=WINDOW_RESET, reset_offset=k + 1)
         if k < len(stages) - 1:
             theta = ref.levels[k] * ref.D[k]
@@ -255,7 +280,7 @@ def qcfs_snn(ann: ANN, profile, ticks: int | None = None, name: str | None = Non
     meta = {"convert.method": "qcfs", "convert.coding": "current", "convert.T": str(T),
             "convert.levels": ",".join(str(v) for v in ref.levels),
             "convert.exact": str(all(ref.exact)).lower()}
-    return assemble(ann, neurons, weights, exps, meta, name or f"{ann.name}_qcfs"), ref
+    return assemble(ann, neurons, weights, exps, meta, name or f"{ann.name}_qcfs", skips), ref
 
 
 # ----------------------------------------------------------------------------- from ReLU

@@ -1,4 +1,4 @@
-r"""Rate-coded conversion: data-based max-norm / percentile normalisation, and L4-norm adjustment.
+r"""Rate-coded conversion: data-based max-norm / percentile normalisation, L4-norm adjustments.
 
 Max-norm and percentile normalisation (Diehl et al., IJCNN 2015; Rueckauer et al., 2017)
 -----------------------------------------------------------------------------------------
@@ -17,8 +17,8 @@ is the class score (LTS readout). Each layer's T-tick window starts one tick
 after the previous layer's (its registers return to their initial state at
 tick ``l``).
 
-L4-norm adjustment (after Allred & Roy, arXiv 2111.09446)
----------------------------------------------------------
+L4-norm weight adjustment (Allred & Roy, arXiv 2111.09446): ``l4``
+------------------------------------------------------------------
 With Poisson input of rates ``r_i`` (spikes per tick), the per-tick input of
 neuron ``j`` (in thresholds, weights ``w̃`` as above) is
 ``I_j = Σ_i w̃_ji s_i + b̃_j`` with ``s_i`` Bernoulli(``r_i``): its mean is the
@@ -28,13 +28,29 @@ normalised pre-activation ``μ_j = Σ w̃ r + b̃`` and its variance
            \le \lVert \tilde w_j \rVert_4^2\, \lVert r (1 - r) \rVert_2
 
 (Cauchy–Schwarz on the vectors ``w̃²`` and ``r(1-r)``). So the membrane's
-per-tick noise is bounded by the L4 norm of the neuron's weight vector times
-``ρ_l = ||r(1-r)||_2^{1/2}``, which depends only on the layer's input
-(neuroemu takes its mean over the calibration samples):
-``σ̂_j = ρ_l ||w̃_j||_4``. A neuron whose weight mass sits on a few large
-synapses has a large L4 norm and a noisy membrane even when its mean drive is
-ordinary.
+per-tick standard deviation is proportional to the L4 norm of the neuron's
+weight vector, ``σ̂_j = ρ_l ||w̃_j||_4``, where ``ρ_l = ||r(1-r)||_2^{1/2}``
+depends only on the layer's input (neuroemu takes its mean over the
+calibration samples). A neuron whose weight mass sits on a few large synapses
+has a large L4 norm and a noisy membrane even when its mean drive is ordinary;
+the noise is rectified (see below), so such a neuron fires more than its ANN
+activation asks. The paper's remedy adjusts the *weights* by the L4 norm;
+neuroemu scales every hidden neuron's incoming weights and its bias by
 
+.. math::  s_j = \frac{1 + \kappa\, \bar\sigma_l}{1 + \kappa\, \hat\sigma_j}, \qquad
+           \tilde w_j \leftarrow s_j \tilde w_j,\ \tilde b_j \leftarrow s_j \tilde b_j
+
+(``σ̄_l`` the mean of ``σ̂`` over the layer's neurons, ``κ`` the adjustment's
+strength, default 1): a neuron noisier than its layer's average gets a smaller
+drive, a quieter one a larger, and a layer whose neurons are equally noisy is
+left as max-norm made it, so the adjustment redistributes drive by noise and
+leaves the layer's normalisation to λ: the paper's rule (each neuron's weights
+adjusted by the L4 norm of its weight vector) with the factor normalised per
+layer. The output layer is not adjusted (it does not fire). An identity
+shortcut (``add`` layer) is one synapse more per neuron; it is left out of σ̂.
+
+The bias variant: ``l4-bias``
+-----------------------------
 What the noise does to a count. With reset by subtraction the net count after
 T ticks follows the running maximum of the membrane, ``n_T ≈ floor(max_{t<=T}
 V_t)`` (threshold 1), and the ANN's ReLU corresponds to the mean path. For a
@@ -47,12 +63,14 @@ driftless random walk of step deviation ``σ``; by the reflection principle
 spurious spikes in the window, all of the same sign: rectified noise. Neurons
 well above zero lose nothing to rectification. The downstream layer therefore
 sees every near-silent neuron biased upward by about ``c(σ_j √T)/T`` per tick.
-The L4 adjustment removes that expected excess with the bound ``σ̂_j``:
+``l4-bias`` removes that expected excess with the bound ``σ̂_j``, leaving the
+weights alone:
 
 .. math::  \tilde b_j \leftarrow \tilde b_j - \kappa\, c(\hat\sigma_j \sqrt{T}) / T
 
 (a per-tick current, ``κ = 1`` by default; T is the window the network is
-converted for). The correction is additive because the excess is: scaling a
+converted for). This variant is neuroemu's, not the paper's. It is additive because
+the excess is: scaling a
 neuron's weights scales its mean and its noise alike and cannot remove a bias
 that does not depend on the mean; it costs strongly active neurons
 ``c(σ̂√T)`` spikes out of many. It matters most at moderate T: for small
@@ -112,10 +130,25 @@ def l4_sigma(ann: ANN, x, outs, scales: list) -> list:
     return sig
 
 
+ADJUSTMENTS = ("none", "l4", "l4-bias")
+
+
+def l4_scale(sigma, kappa: float = 1.0) -> np.ndarray:
+    """The ``l4`` weight factors ``s_j = (1 + κ σ̄) / (1 + κ σ̂_j)`` of one layer (module doc).
+
+    Parameters
+    ----------
+    sigma : float array (n_neurons,)
+        σ̂_j of the layer's neurons (thresholds per tick).
+    """
+    sigma = np.asarray(sigma, np.float64)
+    return (1.0 + kappa * np.mean(sigma)) / (1.0 + kappa * sigma)
+
+
 def rate_snn(ann: ANN, calibration, percentile: float = 100.0, ticks: int = 32,
-             l4: bool = False, kappa: float = 1.0, v_init: float = 0.0,
+             adjust: str = "none", kappa: float = 1.0, v_init: float = 0.0,
              name: str | None = None):
-    """Max-norm / percentile (``l4=False``) or L4-adjusted conversion for Poisson input.
+    """Max-norm / percentile conversion for Poisson input, optionally L4-adjusted.
 
     Parameters
     ----------
@@ -123,49 +156,79 @@ def rate_snn(ann: ANN, calibration, percentile: float = 100.0, ticks: int = 32,
     calibration : integer data (N, n_in) for the normalisation
     percentile : float in (0, 100]
     ticks : int
-        Default window T (stored for eval; also sizes the output's never-reached threshold).
+        Default window T (stored for eval; sizes ``l4-bias``'s correction and the
+        output's never-reached threshold).
+    adjust : {'none', 'l4', 'l4-bias'}
+        'l4': the paper's weight adjustment; 'l4-bias': the bias shift (module docstring).
     kappa : float
-        Weight of the L4 correction (1: remove the expected spurious count).
+        Strength of the L4 adjustment.
     v_init : float
         Initial membrane of hidden neurons in thresholds (0 classic; 0.5 the QCFS shift).
 
     Returns
     -------
     network : Network
-    info : dict with 'lambda' (per hidden layer), 'lambda0'; L4: mean 'sigma' and 'shift'
+    info : dict with 'lambda' (per hidden layer), 'lambda0'; L4: mean 'sigma', and
+        mean 'scale' (l4) or 'shift' (l4-bias) per hidden layer
     """
     if not 0 < percentile <= 100:
         raise ConversionError(f"percentile {percentile} found, expected 0 < p <= 100")
+    if adjust not in ADJUSTMENTS:
+        raise ConversionError(f"adjust {adjust!r} is not one of {', '.join(ADJUSTMENTS)}")
     x, outs, lam0, lam = _calibrate(ann, calibration, percentile)
     info = {"lambda0": lam0, "lambda": list(lam)}
     stages = ann.stages
     scales = [lam0] + lam
     shift = [np.zeros(st.n_out) for st in stages]
-    if l4:
+    gain = [np.ones(st.n_out) for st in stages]
+    if adjust != "none":
         sig = l4_sigma(ann, x, outs, scales)
-        shift = [kappa * spurious_count(s * np.sqrt(ticks)) / ticks for s in sig] + [0.0]
         info["sigma"] = [float(np.mean(s)) for s in sig]
-        info["shift"] = [float(np.mean(d)) for d in shift[:-1]]
+        if adjust == "l4":
+            gain[:-1] = [l4_scale(s, kappa) for s in sig]
+            info["scale"] = [float(np.mean(g)) for g in gain[:-1]]
+        else:
+            shift[:-1] = [kappa * spurious_count(s * np.sqrt(ticks)) / ticks for s in sig]
+            info["shift"] = [float(np.mean(d)) for d in shift[:-1]]
+    method = "maxnorm" if adjust == "none" else adjust
     m = float(np.max(np.abs(outs[-1]))) or 1.0
-    neurons, weights = [], []
+    neurons, weights, skips = [], [], []
     for k, st in enumerate(stages):
         window = dict(reset_interval=WINDOW_RESET, reset_offset=k + 1)
-        where = f"{'l4' if l4 else 'maxnorm'} layer {k + 1}"
+        where = f"{method} layer {k + 1}"
+        to = scales[k + 1] if k < len(stages) - 1 else m
+        skips.append(None if st.skip is None else (scales[st.skip] / to * gain[k], 0))
         if k < len(stages) - 1:
-            weights.append(st.weight * scales[k] / scales[k + 1])
+            weights.append(_scale_rows(st, st.weight * scales[k] / scales[k + 1], gain[k]))
             neurons.append(neuron("if", st.n_out, threshold=1.0,
-                                  bias=st.bias / scales[k + 1] - shift[k],
+                                  bias=gain[k] * st.bias / scales[k + 1] - shift[k],
                                   v_init=v_init, reset="subtract", where=where, **window))
         else:
             weights.append(st.weight * scales[k] / m)
             neurons.append(neuron("if", st.n_out, threshold=4.0 * max(ticks, 1),
                                   bias=st.bias / m, reset="none", max_count=1, where=where,
                                   **window))
-    meta = {"convert.method": "l4" if l4 else "maxnorm", "convert.coding": "poisson",
+    meta = {"convert.method": method, "convert.coding": "poisson",
             "convert.input_gain": repr(ann.input_scale / lam0), "convert.T": str(int(ticks)),
             "convert.percentile": repr(float(percentile))}
-    if l4:
+    if adjust != "none":
         meta["convert.kappa"] = repr(float(kappa))
     net = assemble(ann, neurons, weights, [0] * len(stages), meta,
-                   name or f"{ann.name}_{'l4' if l4 else 'maxnorm'}")
+                   name or f"{ann.name}_{method}", skips)
     return net, info
+
+
+def _scale_rows(stage, weight: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """``weight`` (the stage's layout) with every output neuron's synapses times ``gain[j]``.
+
+    For a convolution the gain is one value per output channel (σ̂ is: every position
+    of a channel has the same kernel).
+    """
+    if np.all(gain == 1.0):
+        return weight
+    if stage.kind == "dense":
+        return weight * gain[:, None]
+    if stage.kind == "sparse":
+        return weight * gain[stage.tgt]
+    per_channel = gain.reshape(weight.shape[0], -1)[:, 0]
+    return weight * per_channel.reshape((-1,) + (1,) * (weight.ndim - 1))

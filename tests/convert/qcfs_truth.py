@@ -11,8 +11,11 @@ def qcfs_counts(ann: ANN, x) -> list:
     """n_l of every hidden layer and the output scores z, by the QCFS definition (float64)."""
     h = np.asarray(x, np.float64).reshape((len(x),) + ann.input_shape) * ann.input_scale
     counts = []
+    inp, kept = h, []
     for layer in ann.layers:
-        if layer.kind == "dense":
+        if layer.kind == "add":
+            h = h + (inp if layer.source < 0 else kept[layer.source]).reshape(h.shape)
+        elif layer.kind == "dense":
             h = h.reshape(len(h), -1) @ layer.weight.T + layer.bias
         elif layer.kind == "conv2d":
             h = conv2d(h, layer.weight, layer.stride, layer.padding) + \
@@ -28,4 +31,5 @@ def qcfs_counts(ann: ANN, x) -> list:
             h = h.mean(axis=(3, 5))
         elif layer.kind == "flatten":
             h = h.reshape(len(h), -1)
+        kept.append(h)
     return counts, h.reshape(len(h), -1)

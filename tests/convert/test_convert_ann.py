@@ -142,7 +142,7 @@ def test_from_torch_sequential(rng):
     torch = pytest.importorskip("torch")
     from torch import nn
 
-    from neuroemu.convert.ann import from_torch
+    from neuroemu.convert.pytorch import from_torch
 
     model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(),
                           nn.AvgPool2d(2), nn.Flatten(), nn.Linear(8, 3)).double().eval()

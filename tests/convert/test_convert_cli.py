@@ -40,7 +40,11 @@ def test_convert_l4_with_calibration_file(tmp_path, capsys):
     assert main(["convert", str(MODELS / "digits_mlp.npz"), "--method", "l4", "--window", "16",
                  "--calibrate", str(calib), "-o", str(out), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["coding"] == "poisson" and info["T"] == 16 and len(info["shift"]) == 2
+    assert info["coding"] == "poisson" and info["T"] == 16 and len(info["scale"]) == 2
+    assert main(["convert", str(MODELS / "digits_mlp.npz"), "--method", "l4-bias", "--window",
+                 "16", "--calibrate", str(calib), "-o", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["method"] == "l4-bias" and len(info["shift"]) == 2
     assert main(["eval", str(out), "--limit", "20", "--window", "8"]) == 0
     assert "SNN accuracy" in capsys.readouterr().out
 

@@ -21,7 +21,8 @@ from neuroemu.mapping import map_network
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 LOIHI = load_profile("loihi")
-QCFS_MODELS = ("digits_qcfs_L2", "digits_qcfs_L4", "digits_qcfs_L8", "digits_qcfs_pascal")
+QCFS_MODELS = ("digits_qcfs_L2", "digits_qcfs_L4", "digits_qcfs_L8", "digits_qcfs_pascal",
+               "digits_cnn_qcfs_L4")
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +109,19 @@ def test_plain_qcfs_is_not_exact_on_digits_at_T_equals_L(test_set):
     assert second_ok < 40  # uneven spike input: layer 2 is not
 
 
-@pytest.mark.parametrize("method", ["maxnorm", "l4"])
+def test_shipped_cnn_is_a_residual_conv_qcfs_network():
+    """The trained CNN: conv, QCFS, conv + identity shortcut, pooling, conv, dense."""
+    ann = load_ann(MODELS / "digits_cnn_qcfs_L4.npz")
+    assert ann.input_shape == (1, 8, 8)
+    assert [st.kind for st in ann.stages] == ["conv2d", "conv2d", "sparse", "dense"]
+    assert [st.skip for st in ann.stages] == [None, 1, None, None]
+    assert {st.activation for st in ann.stages[:-1]} == {"qcfs"}
+
+
+@pytest.mark.parametrize("method", ["maxnorm", "l4", "l4-bias"])
 def test_rate_coded_conversion_keeps_accuracy_at_T32(method, test_set, calib):
-    """Max-norm and L4 with Poisson input reach the ANN's accuracy within 3 points at T = 32."""
+    """Max-norm and the L4 variants with Poisson input reach the ANN's accuracy within 3
+    points at T = 32."""
     ann = load_ann(MODELS / "digits_mlp.npz")
     ann_acc = float(np.mean(ann.predict(test_set.x) == test_set.y))
     conv = convert(ann, method, LOIHI, ticks=32, calibration=calib.x)

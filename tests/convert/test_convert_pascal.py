@@ -137,3 +137,42 @@ def test_pascal_conv_after_pool_is_a_sparse_projection(rng):
     net, _ = pascal(ann, PROFILE)
     assert [p.kind for p in net.projections] == ["conv2d", "sparse", "dense"]
     run_and_check(ann, rng.integers(0, 16, (4, 16)), rng)
+
+
+@st.composite
+def residual_qcfs(draw):
+    """conv, QCFS, conv + shortcut, QCFS, pool, dense, QCFS, dense + shortcut, QCFS, dense."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    c, side = draw(st.integers(1, 2)), draw(st.sampled_from([4, 6]))
+    bits = draw(st.integers(0, 2))
+    lam = [float(2.0 ** draw(st.integers(0, 2))) for _ in range(4)]
+    lv = [draw(st.sampled_from([1, 2, 4])) for _ in range(4)]
+    n_fc = c * (side // 2) ** 2
+    layers = [Layer("conv2d", weight=dyadic(rng, (c, c, 3, 3), bits),
+                    bias=dyadic(rng, c, bits), padding=(1, 1)),
+              Layer("qcfs", threshold=lam[0], levels=lv[0]),
+              Layer("conv2d", weight=dyadic(rng, (c, c, 3, 3), bits),
+                    bias=dyadic(rng, c, bits), padding=(1, 1)),
+              # the first shortcut comes from the input or from layer 1
+              Layer("add", source=draw(st.sampled_from([-1, 1]))),
+              Layer("qcfs", threshold=lam[1], levels=lv[1]),
+              Layer("avgpool2d", kernel=(2, 2), stride=(2, 2)),
+              Layer("flatten"),
+              Layer("dense", weight=dyadic(rng, (n_fc, n_fc), bits), bias=dyadic(rng, n_fc, bits)),
+              Layer("qcfs", threshold=lam[2], levels=lv[2]),
+              Layer("dense", weight=dyadic(rng, (n_fc, n_fc), bits), bias=dyadic(rng, n_fc, bits)),
+              Layer("add", source=8),
+              Layer("qcfs", threshold=lam[3], levels=lv[3]),
+              Layer("dense", weight=dyadic(rng, (2, n_fc), bits), bias=dyadic(rng, 2, bits))]
+    return ANN((c, side, side), tuple(layers), input_scale=0.5), c * side * side, rng
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=residual_qcfs())
+def test_pascal_counts_equal_qcfs_with_residual_additions(case):
+    """Identity shortcuts (from the input and between layers) keep PASCAL exact."""
+    ann, n_in, rng = case
+    net, _ = pascal(ann, PROFILE)
+    assert [p.name for p in net.projections if p.name.startswith("s")] == ["s2", "s4"]
+    run_and_check(ann, rng.integers(0, 8, (2, n_in)), rng)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuroemu.convert import convert, load_ann
+from neuroemu.convert import ANN, Layer, convert, load_ann
 from neuroemu.convert.evaluate import load_dataset
 from neuroemu.convert.ratecode import l4_sigma, spurious_count
 from neuroemu.engine import make_stimulus, simulate
@@ -70,12 +70,12 @@ def test_l4_bound_dominates_the_membrane_deviation(rng):
                                    ** 0.25)
 
 
-def test_maxnorm_weights_and_l4_correction():
-    """Max-norm: W λ_{l-1}/λ_l, b/λ_l, threshold 1. L4: same weights, biases lowered."""
+def test_maxnorm_weights_and_l4_bias_correction():
+    """Max-norm: W λ_{l-1}/λ_l, b/λ_l, threshold 1. l4-bias: same weights, biases lowered."""
     ann = load_ann(MODELS / "digits_mlp.npz")
     calib = load_dataset("digits-calib")
     m = convert(ann, "maxnorm", "loihi", calibration=calib.x, ticks=16)
-    l4 = convert(ann, "l4", "loihi", calibration=calib.x, ticks=16)
+    l4 = convert(ann, "l4-bias", "loihi", calibration=calib.x, ticks=16)
     lam = [m.info["lambda0"]] + m.info["lambda"]
     acts = ann.forward(calib.x * ann.input_scale, all_stages=True)
     assert lam[0] == 1.0 and lam[1] == pytest.approx(float(np.max(acts[0])))
@@ -88,3 +88,37 @@ def test_maxnorm_weights_and_l4_correction():
         np.testing.assert_allclose(nm.bias, st.bias / lam[k + 1])
         np.testing.assert_array_equal(nm.threshold, 1.0)
         assert np.all(nl.bias < nm.bias)
+
+
+def test_l4_weight_adjustment_by_hand():
+    """The paper's ``l4``: each hidden neuron's weights and bias times (1 + κσ̄)/(1 + κσ̂_j).
+
+    Input scale 1/2, calibration data (1, 2) and (2, 1): λ0 = 1, rates (1/2, 1) and
+    (1, 1/2), so ||r(1-r)||_2 = 1/4 for both samples and ρ = 1/2. Hidden weights
+    [[1, 0], [1/2, 1/2]] (no bias) give activations (1/2, 3/4) and (1, 3/4): λ1 = 1,
+    w̃ = W. L4 norms 1 and (2/16)^(1/4); σ̂ = ρ ||w̃||_4.
+    """
+    w1 = np.array([[1.0, 0.0], [0.5, 0.5]])
+    b1 = np.array([0.0, 0.25])
+    w2 = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    ann = ANN((2,), (Layer("dense", weight=w1, bias=np.zeros(2)), Layer("relu"),
+                     Layer("dense", weight=w2)), input_scale=0.5)
+    calib = np.array([[1, 2], [2, 1]])
+    sigma = np.array([0.5 * 1.0, 0.5 * (2 / 16) ** 0.25])
+    for kappa in (1.0, 3.0):
+        s = (1 + kappa * sigma.mean()) / (1 + kappa * sigma)
+        conv = convert(ann, "l4", "generic", calibration=calib, kappa=kappa)
+        assert conv.info["lambda0"] == 1.0 and conv.info["lambda"] == [1.0]
+        np.testing.assert_allclose(conv.info["sigma"], [sigma.mean()])
+        np.testing.assert_allclose(conv.network.projections[0].weight, w1 * s[:, None])
+        np.testing.assert_allclose(conv.network.projections[1].weight,
+                                   convert(ann, "maxnorm", "generic",
+                                           calibration=calib).network.projections[1].weight)
+    # the bias is scaled with its neuron's weights
+    ann_b = ANN((2,), (Layer("dense", weight=w1, bias=b1), Layer("relu"),
+                       Layer("dense", weight=w2)), input_scale=0.5)
+    conv = convert(ann_b, "l4", "generic", calibration=calib)
+    # activations (1/2, 1) and (1, 1): λ1 = 1 again, σ̂ as above
+    s = (1 + sigma.mean()) / (1 + sigma)
+    np.testing.assert_allclose(conv.network.projections[0].weight, w1 * s[:, None])
+    np.testing.assert_allclose(conv.network.populations[1].neuron.bias, s * b1)
