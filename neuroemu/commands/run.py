@@ -169,6 +169,12 @@ def main(args) -> int:
     from .run_summary import print_summary, summary
 
     out = summary(res, energy)
+    if not args.float:
+        from ..energy.xylo_cycles import xylo_summary
+
+        xylo = xylo_summary(res)
+        if xylo is not None:
+            out["xylo"] = xylo
     if args.out:
         out["trace"] = str(args.out)
     if args.json:

@@ -71,11 +71,25 @@ def print_summary(res, net, out: dict, energy) -> None:
         print(f"                total {energy.total_j:.4g} J = chip dynamic "
               f"{energy.dynamic_j:.4g} J (cores' operations {energy.operations_j:.4g} J + "
               f"per-tick costs and I/O) + static {energy.static_j:.4g} J")
+    if "xylo" in out:
+        print_xylo(out["xylo"], res.tick_us)
     if res.engine != "float":
         print(f"wall time:      {res.wall_s:.3f} s ({out['synaptic_events_per_s']:.3g} "
               "synaptic events/s)" + (f"; the kernel took {res.compile_s:.1f} s to compile "
                                       "or load (cached for later runs)"
                                       if res.compile_s > 1 else ""))
+
+
+def print_xylo(x: dict, tick_us: float) -> None:
+    """The Xylo core's latency (cycle model) and energy (measured power), with sources."""
+    print(f"xylo latency:   {x['cycles_per_step']:.0f} clock cycles per step = "
+          f"{x['step_s'] * 1e6:.2f} us at {x['clock_hz'] / 1e6:g} MHz (worst case "
+          f"{x['worst_cycles_per_step']:.0f} cycles = {x['worst_step_s'] * 1e6:.2f} us; a step "
+          f"is {tick_us:g} us: {'real time' if x['real_time'] else 'NOT real time'})")
+    print(f"                source: {x['sources']['latency']}")
+    print(f"xylo energy:    {x['energy_j']:.4g} J = {x['power_w'] * 1e6:g} uW over the run "
+          f"(published: {x['published_inference_j'] * 1e6:g} uJ per keyword-spotting inference)")
+    print(f"                source: {x['sources']['power']}")
 
 
 def readout_line(net, cls, values) -> str:

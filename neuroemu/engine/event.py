@@ -13,6 +13,8 @@ from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, TOWARD_ZERO, WRAP, register_li
 from ..inputs.stimulus import Stimulus
 from ..mapping.codes import MODEL_INPUT, MODEL_SINGLE
 from ..mapping.config import HardwareConfig
+from ..mapping.xylo import has_xylo
+from .event_xylo import run_event_xylo
 from .result import COUNTERS, PER_TICK, RunResult
 
 # the calendar queue holds (delay + 1) x fan-out groups entries of 16 bytes
@@ -208,6 +210,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     """
     from .kernels.event import run_ticks
 
+    if has_xylo(cfg):  # Xylo arithmetic has its own kernel
+        return run_event_xylo(cfg, stimulus, ticks, probes, stop_on_overflow, progress,
+                              chunk_ticks, drain_ticks, probe_sink)
     knet = kernel_view(cfg)  # built once per configuration, before the clock starts
     plastic = None
     if plasticity is not None:

@@ -12,6 +12,10 @@ Within tick ``t``:
 2. every neuron updates (``neuroemu.ir.network`` gives the equations);
 3. the spikes fired at ``t`` (and the input spikes of ``t``) are kept for
    delivery at ``t + d``.
+
+A configuration of Xylo neurons (:mod:`neuroemu.hw.xylo`) delivers into its
+currents at step 1, saturating, in the chip's order, and updates by the chip's
+equations at step 2 (:mod:`.reference_xylo`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, mul_frac, to_register
 from ..inputs.stimulus import Stimulus
 from ..mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
 from ..mapping.config import HardwareConfig
+from ..mapping.xylo import has_xylo
+from . import reference_xylo
 from .result import COUNTERS, PER_TICK, RunResult
 
 
@@ -79,7 +85,7 @@ def update_neurons(cfg: HardwareConfig, state: dict, acc: np.ndarray):
     ref_next = np.where(refractory, ref - 1,
                         np.where(fire_pos, cfg.pop_refractory[pop], ref))
     ref_next = np.where(is_neuron, ref_next, ref)
-    new = {"v": v_next, "u": u_next, "ref": ref_next, "count": count + value}
+    new = dict(state, v=v_next, u=u_next, ref=ref_next, count=count + value)
     return new, value, over_u & is_neuron, over_v
 
 
@@ -100,14 +106,16 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
     probes = np.asarray(probes, dtype=np.int64)
     input_start = int(cfg.pop_offset[cfg.pop_index(cfg.network.input)]) if cfg.network.input else 0
 
-    state = {"v": cfg.v_init.copy(), "u": np.zeros(n, np.int64),
+    state = {"v": cfg.v_init.copy(), "u": np.zeros(n, np.int64), "u2": np.zeros(n, np.int64),
              "ref": np.zeros(n, np.int64), "count": np.zeros(n, np.int64)}
+    xylo = has_xylo(cfg)  # Xylo arithmetic: saturating delivery into the currents
     fired = np.zeros((ring, n), dtype=np.int64)  # spike values by tick modulo the ring
     counters = {k: np.zeros(n_cores, np.int64) for k in COUNTERS}
     per_tick = {k: np.zeros((ticks, n_cores), np.int64) for k in PER_TICK}
     v_sum = np.zeros(n, np.int64)
     probe_v = np.zeros((ticks, probes.size), np.int64)
     probe_u = np.zeros((ticks, probes.size), np.int64)
+    probe_u2 = np.zeros((ticks, probes.size), np.int64)
     spikes = []
     first_overflow = None
     tracked = cfg.pop_track_mean[pop] == 1  # v is summed only where the readout needs it
@@ -127,7 +135,11 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         target_core = core[cfg.syn_tgt[live]]
         ops = np.bincount(target_core, minlength=n_cores)
         # one packet per (spike, projection, target core)
-        packet = np.unique(np.stack([cfg.syn_src[live], cfg.syn_proj[live], target_core]), axis=1)
+        # (a 1-D key sorts as the (source, projection, core) rows would, and much faster)
+        n_proj = max(len(cfg.network.projections), 1)
+        key = np.unique((cfg.syn_src[live] * n_proj + cfg.syn_proj[live]) * n_cores
+                        + target_core)
+        packet = np.stack([key // (n_proj * n_cores), key // n_cores % n_proj, key % n_cores])
         packet_hops = cfg.hops(core[packet[0]], packet[2])
         counters["synaptic_ops"] += ops
         per_tick["synaptic_ops"][t] = ops
@@ -137,6 +149,10 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         counters["chip_hops"] += np.bincount(
             packet[2], weights=cfg.chip_hops(core[packet[0]], packet[2]),
             minlength=n_cores).astype(np.int64)
+        got = acc != 0
+        if xylo:
+            state, saturated = reference_xylo.deliver(cfg, state, fired[(t - 1) % ring] * (t > 0))
+            got = np.bincount(cfg.syn_tgt[live], minlength=n) > 0
 
         # 2. populations due for a reset return to their initial state, then every neuron updates
         for p in cfg.resets_at(t):
@@ -144,14 +160,18 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
             state = {k: a.copy() for k, a in state.items()}
             state["v"][sl] = cfg.v_init[sl]
             state["u"][sl] = 0
+            state["u2"][sl] = 0
             state["ref"][sl] = 0
             state["count"][sl] = 0
         old = state
-        state, out, over_u, over_v = update_neurons(cfg, state, acc)
+        if xylo:
+            state, out, over_u, over_v = reference_xylo.update(cfg, state, saturated)
+        else:
+            state, out, over_u, over_v = update_neurons(cfg, state, acc)
         changed = np.zeros(n, bool)
         for key in state:
             changed |= state[key] != old[key]
-        updated = is_neuron & ((acc != 0) | (out != 0) | over_u | over_v | changed)
+        updated = is_neuron & (got | (out != 0) | over_u | over_v | changed)
         upd = np.bincount(core[updated], minlength=n_cores)
         counters["neuron_updates"] += upd
         per_tick["neuron_updates"][t] = upd
@@ -164,7 +184,9 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         # 3. input spikes of this tick join the neurons' spikes
         if stimulus is not None:
             now = stimulus.tick == t
-            out[input_start + stimulus.channel[now]] = stimulus.value[now]
+            out[input_start + stimulus.channel[now]] = (
+                reference_xylo.input_counts(cfg, stimulus.value[now]) if xylo
+                else stimulus.value[now])
         fired[t % ring] = out
         who = np.flatnonzero(out)
         neurons = who[is_neuron[who]]  # input spikes are counted, not recorded
@@ -180,6 +202,7 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         v_sum += np.where(tracked, state["v"], 0)
         probe_v[t] = state["v"][probes]
         probe_u[t] = state["u"][probes]
+        probe_u2[t] = state["u2"][probes]
         if progress is not None:
             progress(t + 1, ticks)
 
@@ -194,6 +217,7 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
         v=state["v"], u=state["u"], refractory=state["ref"], count=state["count"],
         v_sum=v_sum, counters=counters, per_tick=per_tick,
         probe_neurons=probes, probe_v=probe_v, probe_u=probe_u,
+        u2=state["u2"], probe_u2=probe_u2,
         first_overflow=first_overflow, engine="reference",
         weights=weights.copy() if plastic is not None else None,
         wall_s=time.perf_counter() - start,

@@ -40,6 +40,9 @@ class RunResult:
         event engine, to halve the memory of long runs; int64 from the reference);
         a plastic run adds trace_updates and weight_updates.
     probe_neurons : int64 array (k,); probe_v, probe_u : int64 arrays (T, k)
+    u2, probe_u2 : the second synaptic current of Xylo neurons, after the last tick
+        (N,) and probed (T, k); None when the configuration has no Xylo neurons
+        (the reference engine always fills them)
     first_overflow : (tick, neuron, register) or None; register 0 is u, 1 is v.
     """
 
@@ -60,6 +63,8 @@ class RunResult:
     probe_u: np.ndarray
     first_overflow: tuple | None = None
     weights: np.ndarray | None = None  # a plastic run's final weights (config order)
+    u2: np.ndarray | None = None  # second synaptic current (Xylo; None elsewhere)
+    probe_u2: np.ndarray | None = None  # (T, k), as probe_u
     engine: str = ""
     wall_s: float = 0.0
     compile_s: float = 0.0  # compiling or loading the event kernel, not in wall_s

@@ -179,6 +179,9 @@ PROFILE_KEYS = {
                 "tick_overhead_ns",
                 "input_spike_ns", "output_spike_ns", "tick_ns"),
     "convention": ("ac_pj", "mac_pj"),
+    "chip": ("arithmetic", "inputs", "hidden_neurons", "outputs", "dash_bits",
+             "max_input_count", "max_hidden_spikes", "max_output_spikes", "clock_hz",
+             "core_power_w", "inference_energy_j", "inference_s"),
     "sources": None,
 }
 

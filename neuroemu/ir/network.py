@@ -110,6 +110,11 @@ class Neuron:
     reset_interval, reset_offset : int
         Return to the initial state at ticks ``t % reset_interval == reset_offset``
         (0: never).
+    dash_v, dash_u, dash_u2 : int array, shape (n,), or None
+        Model 'xylo' only: bit-shift decays of the membrane and of the two
+        synaptic currents (see :mod:`neuroemu.hw.xylo`).
+    max_spikes : int
+        Spikes a neuron may fire in one tick (model 'xylo'; 1 for the others).
     """
 
     model: str
@@ -129,6 +134,10 @@ class Neuron:
     max_count: int = 0
     reset_interval: int = 0
     reset_offset: int = 0
+    dash_v: np.ndarray | None = None
+    dash_u: np.ndarray | None = None
+    dash_u2: np.ndarray | None = None
+    max_spikes: int = 1
 
     @property
     def is_integer(self) -> bool:
@@ -160,6 +169,10 @@ def neuron(
     max_count: int = 0,
     reset_interval: int = 0,
     reset_offset: int = 0,
+    dash_v=None,
+    dash_u=None,
+    dash_u2=None,
+    max_spikes: int = 1,
     where: str = "neuron",
 ) -> Neuron:
     """Build and validate a :class:`Neuron` for ``size`` neurons; scalars broadcast."""
@@ -208,13 +221,17 @@ def neuron(
         )
     if v_min is not None and not math.isfinite(v_min):
         raise NetworkError(f"{where}.v_min: {v_min} found, expected a finite number or None")
+    from .xylo import xylo_fields
+
+    dashes = xylo_fields(model, size, dict(dash_v=dash_v, dash_u=dash_u, dash_u2=dash_u2),
+                         max_spikes, arrays, reset, fire_on, where)
     return Neuron(
         model=model, reset=reset, fire_on=fire_on,
         v_min=None if v_min is None else float(v_min),
         refractory=int(refractory), signed=bool(signed), neg_threshold=float(neg_threshold),
         max_count=int(max_count),
         reset_interval=int(reset_interval), reset_offset=int(reset_offset) if reset_interval else 0,
-        **arrays,
+        max_spikes=int(max_spikes), **dashes, **arrays,
     )
 
 
@@ -244,7 +261,8 @@ class Projection:
     """Synapses from one population to another, with one delay and weight exponent.
 
     The weight a spike adds to its target is ``weight * 2**weight_exp`` times the
-    spike's payload (+1, -1, or an input count).
+    spike's payload (+1, -1, or an input count). ``synapse`` names the target's
+    synaptic current: 0, or 1 for the second current of a 'xylo' neuron.
 
     kind 'dense'
         ``weight`` shape (n_target, n_source).
@@ -274,6 +292,7 @@ class Projection:
     padding: tuple[int, int] = (0, 0)
     dilation: tuple[int, int] = (1, 1)
     groups: int = 1
+    synapse: int = 0
 
 
 def projection(
@@ -292,6 +311,7 @@ def projection(
     padding=(0, 0),
     dilation=(1, 1),
     groups: int = 1,
+    synapse: int = 0,
 ) -> Projection:
     """Build a :class:`Projection`; shapes are checked against populations in :class:`Network`."""
     where = f"projection {name!r}"
@@ -332,10 +352,13 @@ def projection(
         pairs[key] = t
     if int(groups) != groups or groups < 1:
         raise NetworkError(f"{where}.groups: {groups} found, expected a whole number >= 1")
+    if synapse not in (0, 1):
+        raise NetworkError(f"{where}.synapse: {synapse} found, expected 0 or 1 (the target's "
+                           "first or second synaptic current)")
     return Projection(
         name=name, source=source, target=target, kind=kind, weight=_read_only(w),
         delay=int(delay), weight_exp=int(weight_exp), src=src, tgt=tgt,
-        groups=int(groups), **pairs,
+        groups=int(groups), synapse=int(synapse), **pairs,
     )
 
 

@@ -105,6 +105,12 @@ def validate_network(net) -> None:
                 f"population {proj.target!r}, which takes no synapses"
             )
         _check_projection_shape(net, proj, pops[proj.source], pops[proj.target])
+        if proj.synapse != 0 and pops[proj.target].neuron.model != "xylo":
+            raise NetworkError(
+                f"network {net.name!r}, projection {proj.name!r}: synapse {proj.synapse} (a "
+                f"second synaptic current) but target {proj.target!r} is a "
+                f"{pops[proj.target].neuron.model!r} neuron with one; only 'xylo' has two"
+            )
     if net.readout is not None:
         if net.readout.population not in pops:
             raise NetworkError(

@@ -12,6 +12,7 @@ from .codes import RESET_CODES, model_code
 from .config import HardwareConfig
 from .partition import core_graph, partition, place
 from .quantize import Quantized, quantize
+from .xylo import check_synapses, check_xylo, xylo_arrays
 
 __all__ = ["HardwareConfig", "Quantized", "core_graph", "map_network", "quantize"]
 
@@ -25,6 +26,7 @@ def map_network(net: Network, profile: Profile | str = "loihi", scale=None,
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
     q = quantize(net, profile, scale, headroom)
+    check_xylo(net, profile, q.weights)
     pops = net.populations
     offset = np.zeros(len(pops) + 1, dtype=np.int64)
     offset[1:] = np.cumsum([p.size for p in pops])
@@ -44,6 +46,9 @@ def map_network(net: Network, profile: Profile | str = "loihi", scale=None,
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
     syn_src, syn_tgt, syn_w, syn_delay, syn_proj = map(cat, (src, tgt, w, delay, pidx))
+
+    xylo = xylo_arrays(net, offset, syn_proj)
+    check_synapses(profile, syn_src, syn_tgt, xylo["syn_port"])
 
     def per_pop(fn, default=0):
         return np.array([default if p.neuron is None else fn(p) for p in pops], dtype=np.int64)
@@ -71,5 +76,5 @@ def map_network(net: Network, profile: Profile | str = "loihi", scale=None,
         mul_v=q.mul_v, mul_u=q.mul_u, mul_k=q.mul_k,
         syn_src=syn_src, syn_tgt=syn_tgt, syn_w=syn_w, syn_delay=syn_delay, syn_proj=syn_proj,
         core_of=core_of, core_pop=core_pop, core_xy=place(core_pop.size, profile),
-        core_synapses=core_syn, core_axons=core_ax,
+        core_synapses=core_syn, core_axons=core_ax, **xylo,
     )

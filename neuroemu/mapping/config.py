@@ -52,6 +52,12 @@ class HardwareConfig:
     core_xy: np.ndarray  # (C, 2) int64 mesh coordinates
     core_synapses: np.ndarray  # (C,) synapses stored on the core
     core_axons: np.ndarray  # (C,) distinct input axons of the core
+    # Xylo arithmetic (mapping.xylo; zeros and ones for other models)
+    dash_v: np.ndarray | None = None  # (N,) bit-shift decay of v
+    dash_u: np.ndarray | None = None  # (N,) of the first synaptic current
+    dash_u2: np.ndarray | None = None  # (N,) of the second
+    syn_port: np.ndarray | None = None  # (S,) 0: first current, 1: second
+    pop_maxspikes: np.ndarray | None = None  # (P,) spikes a neuron may fire in one tick
 
     @property
     def n_neurons(self) -> int:

@@ -9,11 +9,14 @@ not the package version)::
     /populations/<name>
                      attrs: shape, is_input; for neurons also model, reset, fire_on,
                             v_min (NaN for none), refractory, signed, neg_threshold,
-                            max_count, reset_interval, reset_offset
-                     datasets (n,): threshold, bias, v_init, decay_v, decay_u, leak, scale_k
+                            max_count, reset_interval, reset_offset; max_spikes
+                            (model 'xylo' only)
+                     datasets (n,): threshold, bias, v_init, decay_v, decay_u, leak, scale_k;
+                            dash_v, dash_u, dash_u2 (model 'xylo' only)
     /projections/<name>
                      attrs: source, target, kind, delay, weight_exp, weight_bits,
-                            kernel, stride, padding, dilation, groups
+                            kernel, stride, padding, dilation, groups; synapse
+                            (when not 0: a Xylo neuron's second current)
                      datasets: weight; src, tgt (sparse)
 
 Arrays keep their dtypes: integer networks stay integer. ``weight_bits`` is the
@@ -36,6 +39,7 @@ from ..ir import Network, Population, Readout, neuron, projection
 FORMAT = "neuroemu-net"
 FORMAT_VERSION = 1
 _NEURON_ARRAYS = ("threshold", "bias", "v_init", "decay_v", "decay_u", "leak", "scale_k")
+_XYLO_ARRAYS = ("dash_v", "dash_u", "dash_u2")
 
 
 def _bits_needed(w: np.ndarray) -> int:
@@ -85,6 +89,10 @@ def write_network(path, net: Network, profile: str | None = None) -> None:
             g.attrs["reset_offset"] = n.reset_offset
             for key in _NEURON_ARRAYS:
                 g.create_dataset(key, data=getattr(n, key))
+            if n.dash_v is not None:  # a 'xylo' neuron
+                g.attrs["max_spikes"] = n.max_spikes
+                for key in _XYLO_ARRAYS:
+                    g.create_dataset(key, data=getattr(n, key))
         projs = f.create_group("projections")
         for pr in net.projections:
             g = projs.create_group(pr.name)
@@ -92,6 +100,8 @@ def write_network(path, net: Network, profile: str | None = None) -> None:
                 g.attrs[key] = getattr(pr, key)
             for key in ("kernel", "stride", "padding", "dilation"):
                 g.attrs[key] = np.asarray(getattr(pr, key), np.int64)
+            if pr.synapse:
+                g.attrs["synapse"] = pr.synapse
             g.attrs["weight_bits"] = _bits_needed(pr.weight)
             g.create_dataset("weight", data=pr.weight,
                              compression="gzip" if pr.weight.size > 4096 else None)
@@ -124,6 +134,9 @@ def read_network(path) -> tuple[Network, str | None]:
                 continue
             size = math.prod(shape)
             arrays = {k: r.array(f"{node}/{k}", "iuf", (size,)) for k in _NEURON_ARRAYS}
+            if f"{node}/dash_v" in f:
+                arrays.update({k: r.array(f"{node}/{k}", "iu", (size,)) for k in _XYLO_ARRAYS})
+                arrays["max_spikes"] = r.attr(node, "max_spikes", int, 1)
             v_min = float(r.attr(node, "v_min"))
             try:
                 nrn = neuron(
@@ -167,6 +180,7 @@ def read_network(path) -> tuple[Network, str | None]:
                     padding=tuple(r.attr(node, "padding")),
                     dilation=tuple(r.attr(node, "dilation")),
                     groups=r.attr(node, "groups", int),
+                    synapse=r.attr(node, "synapse", int, 0),
                 ))
             except NeuroemuError as exc:
                 raise FormatError(f"{path}: /{node}: {exc}") from None
