@@ -120,7 +120,7 @@ def core_work_ns(trace, costs) -> np.ndarray:
     upd = np.asarray(trace.per_tick["neuron_updates"], dtype=np.int64)
     idle = idle_per_tick(trace, costs.neuron_policy)
     work = syn * ns["synaptic_op_ns"] + upd * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"]
-    learned = trace.per_tick.get("weight_updates") if hasattr(trace.per_tick, "get") else None
+    learned = trace.per_tick.get("weight_updates")  # plastic runs only
     if learned is not None and len(learned):
         work = work + np.asarray(learned, np.int64) * costs.chip.get("synaptic_update_ns", 0.0)
     return work

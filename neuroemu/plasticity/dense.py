@@ -17,10 +17,7 @@ class DensePlasticity:
         n, n_cores = cfg.n_neurons, cfg.n_cores
         self.x = np.zeros(n, np.int64)
         self.theta = np.zeros(n, np.int64)
-        involved = np.zeros(n, bool)
-        involved[cfg.syn_src[plan.plastic]] = True
-        involved[cfg.syn_tgt[plan.plastic]] = True
-        self.involved = involved
+        self.involved = plan.involved
         self.counters = {k: np.zeros(n_cores, np.int64) for k in PLASTIC_COUNTERS}
         self.per_tick = {k: np.zeros((ticks, n_cores), np.int64) for k in PLASTIC_PER_TICK}
 

@@ -95,19 +95,17 @@ class EventPlasticity:
         self.x = np.zeros(n, np.int64)
         self.theta = np.zeros(n, np.int64)
         self.mark = np.full(n, -1, np.int64)
-        self.involved = np.zeros(n, np.bool_)
-        self.involved[cfg.syn_src[plan.plastic]] = True
-        self.involved[cfg.syn_tgt[plan.plastic]] = True
+        self.involved = np.ascontiguousarray(plan.involved, np.bool_)
         self.is_target = np.ascontiguousarray(plan.is_target, np.bool_)
         pos = np.flatnonzero(plan.plastic[order])  # kernel positions, sorted by source
         cfg_idx = order[pos]
         src = cfg.syn_src[cfg_idx]
-        self.src_ids, start = np.unique(src, return_index=True)
+        src_ids, start = np.unique(src, return_index=True)
+        self.src_ids = src_ids.astype(np.int64)
         self.src_ptr = np.append(start, src.size).astype(np.int64)
         self.syn_idx = pos.astype(np.int64)
         self.syn_tgt = cfg.syn_tgt[cfg_idx].astype(np.int64)
         self.syn_exp = plan.exp[cfg_idx].astype(np.int64)
-        self.src_ids = self.src_ids.astype(np.int64)
         n_cores = cfg.n_cores
         self.counters = {"trace_updates": np.zeros(n_cores, np.int64),
                          "weight_updates": np.zeros(n_cores, np.int64),

@@ -108,6 +108,7 @@ class Plan(NamedTuple):
     w_lo: int
     w_hi: int
     is_target: np.ndarray  # (N,) bool: target of a plastic synapse (keeps a threshold)
+    involved: np.ndarray  # (N,) bool: source or target of a plastic synapse (keeps a trace)
     bits: int
     s: int
     r: int
@@ -143,6 +144,8 @@ def plan(cfg, rule: BCM) -> Plan:
     exp = exps[cfg.syn_proj] if cfg.syn_proj.size else np.zeros(0, np.int64)
     is_target = np.zeros(cfg.n_neurons, bool)
     is_target[cfg.syn_tgt[plastic]] = True
+    involved = is_target.copy()
+    involved[cfg.syn_src[plastic]] = True
     if isinstance(rule.target_rate, dict):
         pops = [p.name for p in net.populations]
         for name in rule.target_rate:
@@ -152,5 +155,5 @@ def plan(cfg, rule: BCM) -> Plan:
     c0 = np.array([rule.target(name) for name in cfg.pop_names], np.int64)[cfg.pop_of]
     s, r, k = rule.shifts
     wb = cfg.profile.w_bits
-    return Plan(plastic, exp, -(1 << (wb - 1)), (1 << (wb - 1)) - 1, is_target,
+    return Plan(plastic, exp, -(1 << (wb - 1)), (1 << (wb - 1)) - 1, is_target, involved,
                 int(rule.trace_bits), s, r, k, np.ascontiguousarray(c0), int(rule.epoch))
