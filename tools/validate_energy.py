@@ -14,14 +14,20 @@ predicted and measured energy and time, and their ratio (predicted / measured).
 * Merolla et al. 2014, TrueNorth: chip power at 20 Hz and 128 active synapses
   per neuron, with the caveat that the profile's 26 pJ comes from the same
   measurement.
-* Xylo Audio 2 (Bos & Muir 2024): not yet, no Xylo profile.
+* Bos & Muir 2024, Xylo Audio 2: energy per inference and dynamic inference
+  power of a network of the keyword spotter's kind rebuilt with random weights
+  (the paper's is not public), with the caveat that the profile's energy is the
+  same measurement charged over the run; Rockpool's cycle model of the rebuilt
+  network beside them (``xylo``).
 
 Output (``--json``)::
 
     {"anchors": [{"name", "quantity", "unit", "predicted", "measured", "ratio",
                   "source", "assumptions", "runs"}, ...],
      "fit": {"fit_runs", "scored_runs", "static_w", "management_w", "tick_overhead_ns",
-             "tick_pj", "profile_figures", "rates", ...}}
+             "tick_pj", "profile_figures", "rates", ...},
+     "xylo": {"network", "steps_per_inference", "rates", "cycles_per_step", "step_s",
+              "worst_step_s", "real_time", ...}}
 
     python tools/validate_energy.py [--data DIR] [--json] [--inferences 20]
 """
@@ -44,17 +50,20 @@ REFIT_TOLERANCE = 0.01
 
 
 def validate(data_dir=DEFAULT_DATA, inferences: int = 20, profile="loihi",
-             truenorth="truenorth") -> dict:
+             truenorth="truenorth", xylo="xylo") -> dict:
     """Every anchor and the fit (the module docstring's JSON)."""
     from neuroemu.energy.anchors import FITTED_TERMS, blouw_anchors, truenorth_anchors
+    from neuroemu.energy.anchors_xylo import xylo_anchors
     from neuroemu.hw import load_profile
 
     anchors, fit = blouw_anchors(data_dir, load_profile(profile), inferences=inferences)
     anchors += truenorth_anchors(load_profile(truenorth))
+    xylo_rows, xylo_details = xylo_anchors(load_profile(xylo))
+    anchors += xylo_rows
     stale = [k for k in FITTED_TERMS
              if not math.isclose(fit["profile_figures"][k], fit[k], rel_tol=REFIT_TOLERANCE)]
     fit["out_of_date"] = stale
-    return {"anchors": anchors, "fit": fit}
+    return {"anchors": anchors, "fit": fit, "xylo": xylo_details}
 
 
 def format_text(result: dict) -> str:

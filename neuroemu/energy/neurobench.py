@@ -176,7 +176,7 @@ def _logical_layers(network) -> list[LogicalLayer]:
         if proj.kind == "sumpool2d":
             continue
         s_pop, t_pop = network.population(proj.source), network.population(proj.target)
-        s, _, w = synapses(proj, s_pop, t_pop)
+        s, _, w = synapses(proj, s_pop, t_pop, sort=False)  # only counted
         stored = int(s.size)
         is_float = np.asarray(proj.weight).dtype.kind == "f"
         comp = _composed((prov.get(proj.name) or {}).get("path"))
@@ -336,7 +336,7 @@ def neurobench_metrics(trace, profile, network=None) -> tuple[dict, list[str]]:
                     or other.source == input_name:
                 continue
             s, _, _ = synapses(other, network.population(other.source),
-                               network.population(other.target))
+                               network.population(other.target), sort=False)
             stored = np.bincount(s, minlength=network.population(other.source).size)
             _, who, _ = _source_spikes(trace, other.source)
             counted -= int(stored[who].sum())

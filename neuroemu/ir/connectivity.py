@@ -45,7 +45,7 @@ def _window_pairs(in_hw, out_hw, kernel, stride, padding, dilation):
             yield ky, kx, (iy * w + ix)[ok], (oy * wo + ox)[ok]
 
 
-def synapses(proj, source, target):
+def synapses(proj, source, target, sort: bool = True):
     """Expand ``proj`` into arrays ``(src, tgt, weight)``, sorted by (src, tgt).
 
     Parameters
@@ -53,6 +53,9 @@ def synapses(proj, source, target):
     proj : neuroemu.ir.Projection
     source, target : neuroemu.ir.Population
         The populations it joins.
+    sort : bool
+        False skips the sort (the same synapses in an unspecified order), for callers
+        that only count them.
 
     Returns
     -------
@@ -74,22 +77,22 @@ def synapses(proj, source, target):
         _, ho, wo = target.shape
         g = proj.groups
         cout_g = c_out // g
-        parts = []
+        co = np.arange(c_out, dtype=np.int64)[:, None, None]
+        ci_local = np.arange(c_in_g, dtype=np.int64)[None, :, None]
+        ci = (co // cout_g) * c_in_g + ci_local  # (c_out, c_in_g, 1)
+        srcs, tgts, ws = [], [], []
         for ky, kx, i_flat, o_flat in _window_pairs(
             (h, wd), (ho, wo), (kh, kw), proj.stride, proj.padding, proj.dilation
         ):
-            for co in range(c_out):
-                grp = co // cout_g
-                for ci_local in range(c_in_g):
-                    ci = grp * c_in_g + ci_local
-                    wt = proj.weight[co, ci_local, ky, kx]
-                    parts.append((ci * h * wd + i_flat, co * ho * wo + o_flat, wt))
-        src = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        tgt = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-        w = (
-            np.concatenate([np.full(p[0].size, p[2]) for p in parts])
-            if parts else np.zeros(0, proj.weight.dtype)
-        )
+            shape = (c_out, c_in_g, i_flat.size)
+            srcs.append(np.broadcast_to(ci * (h * wd) + i_flat, shape).reshape(-1))
+            tgts.append(np.broadcast_to(co * (ho * wo) + o_flat, shape).reshape(-1))
+            ws.append(np.broadcast_to(proj.weight[:, :, ky, kx][:, :, None], shape).reshape(-1))
+        # each (input, output) pair is joined by one kernel offset at most: the sort below
+        # gives the same order whatever order the offsets are visited in
+        src = np.concatenate(srcs) if srcs else np.zeros(0, np.int64)
+        tgt = np.concatenate(tgts) if tgts else np.zeros(0, np.int64)
+        w = np.concatenate(ws) if ws else np.zeros(0, proj.weight.dtype)
     elif proj.kind == "sumpool2d":
         c, h, wd = source.shape
         _, ho, wo = target.shape
@@ -108,5 +111,7 @@ def synapses(proj, source, target):
     src = np.asarray(src, dtype=np.int64)
     tgt = np.asarray(tgt, dtype=np.int64)
     w = np.asarray(w).astype(proj.weight.dtype)
+    if not sort:
+        return src, tgt, w
     order = np.lexsort((tgt, src))
     return src[order], tgt[order], w[order]

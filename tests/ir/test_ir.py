@@ -45,6 +45,14 @@ def test_network_errors():
         Network("n", (a, b, b), (), input="in")
 
 
+def _through(syn, x, size):
+    """The weighted sums that synapses ``(src, tgt, weight)`` make of input ``x``."""
+    si, ti, wt = syn
+    got = np.zeros(size, np.int64)
+    np.add.at(got, ti, wt * x.reshape(-1)[si])
+    return got
+
+
 def test_conv_and_pool_synapses_match_a_direct_correlation(rng):
     """Expanded conv2d synapses give the same output as a direct loop over the definition."""
     c_in, h, w, c_out, k, s, p = 3, 7, 6, 4, 3, 2, 1
@@ -55,9 +63,7 @@ def test_conv_and_pool_synapses_match_a_direct_correlation(rng):
     proj = projection("c", "a", "b", "conv2d", weight, stride=s, padding=p)
     Network("n", (src_pop, tgt_pop), (proj,), input="a")
     x = rng.integers(0, 3, size=(c_in, h, w))
-    si, ti, wt = synapses(proj, src_pop, tgt_pop)
-    got = np.zeros(c_out * ho * wo, np.int64)
-    np.add.at(got, ti, wt * x.reshape(-1)[si])
+    got = _through(synapses(proj, src_pop, tgt_pop), x, tgt_pop.size)
     xp = np.pad(x, ((0, 0), (p, p), (p, p)))
     want = np.zeros((c_out, ho, wo), np.int64)
     for co in range(c_out):
@@ -73,6 +79,37 @@ def test_conv_and_pool_synapses_match_a_direct_correlation(rng):
     np.add.at(got, ti, wt * x.reshape(-1)[si])
     want = x[:, :h // 2 * 2, :w // 2 * 2].reshape(c_in, h // 2, 2, w // 2, 2).sum(axis=(2, 4))
     np.testing.assert_array_equal(got, want.reshape(-1))
+
+
+def test_grouped_dilated_conv_synapses_match_a_direct_correlation(rng):
+    """Groups, dilation and padding: the expansion against the definition, sorted by
+    (source, target); unsorted, the same synapses."""
+    c_in, h, w, c_out, k, s, p, d, g = 4, 9, 8, 6, 2, 1, 2, 2, 2
+    weight = rng.integers(-5, 6, size=(c_out, c_in // g, k, k))
+    ho, wo = (h + 2 * p - d * (k - 1) - 1) // s + 1, (w + 2 * p - d * (k - 1) - 1) // s + 1
+    src_pop = Population("a", (c_in, h, w))
+    tgt_pop = Population("b", (c_out, ho, wo), neuron("if", c_out * ho * wo))
+    proj = projection("c", "a", "b", "conv2d", weight, stride=s, padding=p, dilation=d,
+                      groups=g)
+    x = rng.integers(0, 3, size=(c_in, h, w))
+    si, ti, wt = synapses(proj, src_pop, tgt_pop)
+    got = _through((si, ti, wt), x, tgt_pop.size)
+    xp = np.pad(x, ((0, 0), (p, p), (p, p)))
+    want = np.zeros((c_out, ho, wo), np.int64)
+    per = c_out // g
+    for co in range(c_out):
+        ins = xp[(co // per) * (c_in // g):(co // per + 1) * (c_in // g)]
+        for oy in range(ho):
+            for ox in range(wo):
+                win = ins[:, oy * s:oy * s + d * (k - 1) + 1:d, ox * s:ox * s + d * (k - 1) + 1:d]
+                want[co, oy, ox] = np.sum(weight[co] * win)
+    np.testing.assert_array_equal(got, want.reshape(-1))
+    key = si * tgt_pop.size + ti
+    assert np.all(np.diff(key) > 0)  # sorted by (source, target), each pair once
+    su, tu, wu = synapses(proj, src_pop, tgt_pop, sort=False)
+    order = np.argsort(su * tgt_pop.size + tu)
+    for a, b in ((su, si), (tu, ti), (wu, wt)):
+        np.testing.assert_array_equal(a[order], b)
 
 
 def test_arrays_are_read_only():
