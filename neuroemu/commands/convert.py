@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
                     "hardware profile. The ANN is neuroemu's .npz layout (see "
                     "neuroemu.convert.ann) or, when torch is installed, a saved "
                     "torch.nn.Module (.pt, with --input-shape): an nn.Sequential or a "
-                    "module whose forward torch.fx can trace (identity shortcuts included); "
+                    "module whose forward torch.fx can trace (identity and conv projection "
+                    "shortcuts included); "
                     "with --calibrate its outputs are checked against the model's own.")
     p.add_argument("ann", help="the ANN: .npz in neuroemu's layout, or .pt/.pth (torch)")
     p.add_argument("--method", required=True,

@@ -1,7 +1,7 @@
 """ANN -> SNN conversion and its measurement on the emulated chip.
 
 * :mod:`.ann` — the ANN description (``.npz`` layout), BatchNorm folding, average
-  pooling, identity shortcuts, the QCFS activation;
+  pooling, identity and projection (convolution) shortcuts, the QCFS activation;
 * :mod:`.pytorch` — PyTorch ``nn.Module`` models (``nn.Sequential`` or traced by
   ``torch.fx``) read into that description;
 * :mod:`.ratecode` — max-norm / percentile normalisation with Poisson input and

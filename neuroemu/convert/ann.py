@@ -22,7 +22,14 @@ kind           fields (``layer{i}.<field>`` in the ``.npz``)
                ``relu`` or ``qcfs`` layer, or -1 for the ANN's input) to the
                linear output before it (a dense or conv2d layer, after its
                batchnorm, before its activation): the identity shortcut of a
-               ResNet block. Shapes must match.
+               ResNet block. Shapes must match. With ``weight`` (C_out, C_in,
+               kH, kW), ``bias`` (C_out,) optional, ``stride`` (2,) and
+               ``padding`` (2,) optional, the shortcut is that convolution of
+               the source instead (a projection shortcut, ResNet's option B: a
+               1x1 convolution, often strided); a batchnorm on the shortcut is
+               folded into ``weight`` and ``bias`` by whoever writes the file
+               (:mod:`neuroemu.convert.pytorch` does). Its output shape must
+               match.
 =============  ==============================================================
 
 ``maxpool2d`` is recognised and refused: a spike count cannot take a maximum
@@ -68,7 +75,7 @@ _FIELDS = {
     "qcfs": {"threshold", "levels"},
     "avgpool2d": {"kernel", "stride"},
     "flatten": set(),
-    "add": {"source"},
+    "add": {"source", "weight", "bias", "stride", "padding"},
 }
 
 
@@ -139,9 +146,13 @@ class Stage:
     activation : {'relu', 'qcfs', 'none'}
     threshold, levels : QCFS λ and L (levels 0 when not QCFS)
     skip : int or None
-        An identity shortcut (``add`` layer): the stage's pre-activation also
-        receives activation ``skip`` (0: the ANN's input, ``k + 1``: stage ``k``'s
-        output), element by element.
+        A shortcut (``add`` layer): the stage's pre-activation also receives
+        activation ``skip`` (0: the ANN's input, ``k + 1``: stage ``k``'s
+        output), element by element (identity) or through ``skip_weight``.
+    skip_weight : float64 array (C_out, C_in, kH, kW) or None
+        A projection shortcut's convolution (its bias is in ``bias``), applied
+        with ``skip_stride`` and ``skip_padding`` to the source, of shape
+        ``skip_shape``.
     """
 
     kind: str
@@ -157,6 +168,10 @@ class Stage:
     src: np.ndarray | None = None
     tgt: np.ndarray | None = None
     skip: int | None = None
+    skip_weight: np.ndarray | None = None
+    skip_stride: tuple[int, int] = (1, 1)
+    skip_padding: tuple[int, int] = (0, 0)
+    skip_shape: tuple = ()
 
     @property
     def n_in(self) -> int:
@@ -184,6 +199,21 @@ class Stage:
         y = conv2d(x.reshape((len(x),) + tuple(self.in_shape)), w, self.stride, self.padding)
         return y.reshape(len(x), -1)
 
+    def shortcut(self, a: np.ndarray, weight=None) -> np.ndarray:
+        """The shortcut's contribution (N, n_out) from activation ``skip`` ``a`` (N, ...).
+
+        ``weight`` replaces the shortcut's weights: for an identity shortcut a
+        factor per output neuron (n_out,) or scalar (default 1), for a projection
+        a convolution weight of ``skip_weight``'s shape.
+        """
+        a = np.asarray(a, np.float64).reshape(len(a), -1)
+        if self.skip_weight is None:
+            return a if weight is None else a * weight
+        w = self.skip_weight if weight is None else weight
+        y = conv2d(a.reshape((len(a),) + tuple(self.skip_shape)), w, self.skip_stride,
+                   self.skip_padding)
+        return y.reshape(len(a), -1)
+
     def activate(self, z: np.ndarray) -> np.ndarray:
         if self.activation == "relu":
             return np.maximum(z, 0.0)
@@ -192,9 +222,9 @@ class Stage:
         return z
 
     def forward(self, x: np.ndarray, shortcut: np.ndarray | None = None) -> np.ndarray:
-        """The stage's activation; ``shortcut`` (N, n_out) is activation ``skip``, if any."""
+        """The stage's activation; ``shortcut`` is activation ``skip``, if any."""
         z = self.linear(x) + self.bias
-        return self.activate(z if shortcut is None else z + shortcut.reshape(z.shape))
+        return self.activate(z if shortcut is None else z + self.shortcut(shortcut))
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,7 +275,11 @@ class ANN:
         outs, kept = [], []
         for layer in self.layers:
             if layer.kind == "add":
-                x = x + (inp if layer.source < 0 else kept[layer.source]).reshape(x.shape)
+                src = inp if layer.source < 0 else kept[layer.source]
+                if layer.weight is not None:
+                    src = _apply(Layer("conv2d", weight=layer.weight, bias=layer.bias,
+                                       stride=layer.stride, padding=layer.padding), src)
+                x = x + src.reshape(x.shape)
             else:
                 x = _apply(layer, x)
             kept.append(x)
@@ -456,10 +490,21 @@ def _fold(ann: ANN) -> list:
                 raise ConversionError(
                     f"{lw}: source {src} found, expected -1 (the input) or the index of an "
                     f"earlier relu/qcfs layer: {sorted(k for k in act_of if k >= 0)}")
-            if shapes[src] != tuple(shape):
-                raise ConversionError(f"{lw}: source {src} has shape {shapes[src]}, the layer "
+            got = shapes[src]
+            if layer.weight is not None:
+                conv = Layer("conv2d", weight=layer.weight, stride=layer.stride,
+                             padding=layer.padding)
+                got = _shape_after(conv, shapes[src], f"{lw}, its projection shortcut")
+            if got != tuple(shape):
+                what = "its projection of source" if layer.weight is not None else "source"
+                raise ConversionError(f"{lw}: {what} {src} has shape {got}, the layer "
                                       f"it is added to has {tuple(shape)}")
             cur["skip"] = act_of[src]
+            if layer.weight is not None:
+                cur["skip_conv"] = (layer.weight.astype(np.float64), tuple(layer.stride),
+                                    tuple(layer.padding), shapes[src])
+                if layer.bias is not None:
+                    cur["bias"] = cur["bias"] + layer.bias.astype(np.float64)
         elif layer.kind == "avgpool2d":
             if cur is not None:
                 raise ConversionError(
@@ -486,6 +531,9 @@ def _make_stage(cur: dict) -> Stage:
     common = dict(in_shape=tuple(cur["in_shape"]), out_shape=tuple(out),
                   activation=cur["activation"], threshold=cur["threshold"], levels=cur["levels"],
                   skip=cur["skip"])
+    if "skip_conv" in cur:
+        sw, ss, sp, sshape = cur["skip_conv"]
+        common.update(skip_weight=sw, skip_stride=ss, skip_padding=sp, skip_shape=sshape)
     if layer.kind == "conv2d":
         b_full = np.repeat(b, out[1] * out[2])
     else:
@@ -627,6 +675,22 @@ def load_ann(path) -> ANN:
             if pre + "source" not in arrays:
                 raise FormatError(f"{path}: layer {i} (add) is missing '{pre}source'")
             kw["source"] = _scalar(arrays, pre + "source", path, "int")
+            kw["weight"] = arr("weight", required=False)
+            kw["bias"] = arr("bias", required=False)
+            if kw["weight"] is None and ({"bias", "stride", "padding"} &
+                                        {k[len(pre):] for k in arrays if k.startswith(pre)}):
+                raise FormatError(f"{path}: layer {i} (add) has bias, stride or padding but no "
+                                  f"'{pre}weight'; a projection shortcut needs its weight")
+            if kw["weight"] is not None:
+                if kw["weight"].ndim != 4:
+                    raise FormatError(f"{path}: '{pre}weight' of an add layer (a projection "
+                                      f"shortcut) must have 4 axes (C_out, C_in, kH, kW), got "
+                                      f"shape {kw['weight'].shape}")
+                if kw["bias"] is not None and kw["bias"].shape != (kw["weight"].shape[0],):
+                    raise FormatError(f"{path}: '{pre}bias' has shape {kw['bias'].shape}, "
+                                      f"expected ({kw['weight'].shape[0]},)")
+                kw["stride"] = _pair(arrays, pre + "stride", path, (1, 1))
+                kw["padding"] = _pair(arrays, pre + "padding", path, (0, 0))
         elif kind == "avgpool2d":
             if pre + "kernel" not in arrays:
                 raise FormatError(f"{path}: layer {i} (avgpool2d) is missing '{pre}kernel'")
@@ -672,6 +736,12 @@ def save_ann(path, ann: ANN) -> None:
             out[pre + "levels"] = np.array(int(ly.levels))
         elif ly.kind == "add":
             out[pre + "source"] = np.array(int(ly.source))
+            if ly.weight is not None:
+                out[pre + "weight"] = ly.weight
+                if ly.bias is not None:
+                    out[pre + "bias"] = ly.bias
+                out[pre + "stride"] = np.asarray(ly.stride, np.int64)
+                out[pre + "padding"] = np.asarray(ly.padding, np.int64)
         elif ly.kind == "avgpool2d":
             out[pre + "kernel"] = np.asarray(ly.kernel, np.int64)
             out[pre + "stride"] = np.asarray(ly.stride, np.int64)

@@ -3,8 +3,9 @@
 Every converted network has the input population ``in`` (the ANN's input
 shape), one population per hidden weighted layer ``h1 .. hK`` (the layer's
 output shape) and the class scores ``out``, joined by projections ``w1 ..
-wK+1`` of delay 1. A stage with an identity shortcut (an ``add`` layer) also
-receives ``s{k}``: a sparse one-to-one projection from the shortcut's population.
+wK+1`` of delay 1. A stage with a shortcut (an ``add`` layer) also receives
+``s{k}`` from the shortcut's population: a sparse one-to-one projection
+(identity shortcut) or a conv2d projection (projection shortcut).
 The readout is the last-tick membrane of ``out`` (LTS), whose neurons never feed
 anything.
 
@@ -102,7 +103,8 @@ def assemble(ann: ANN, neurons: list, weights: list, exps: list, meta: dict,
              name: str, skips: list | None = None) -> Network:
     """The converted network: stage k is a population of ``neurons[k]`` fed by ``weights[k]``.
 
-    ``skips[k]`` is None or ``(weight (n_out,), exponent)`` of stage k's shortcut.
+    ``skips[k]`` is None or ``(weight, exponent)`` of stage k's shortcut: weight
+    (n_out,) for an identity shortcut, the kernel's layout for a projection.
     """
     stages = ann.stages
     names = pop_names(len(stages))
@@ -115,10 +117,15 @@ def assemble(ann: ANN, neurons: list, weights: list, exps: list, meta: dict,
         projs.append(stage_projection(st, f"w{k + 1}", src, names[k], weights[k], exps[k]))
         if st.skip is not None:
             w, e = skips[k]
-            idx = np.arange(st.n_out)
-            projs.append(projection(f"s{k + 1}", acts[st.skip], names[k], "sparse",
-                                    np.broadcast_to(w, (st.n_out,)), src=idx, tgt=idx,
-                                    weight_exp=e))
+            if st.skip_weight is not None:
+                projs.append(projection(f"s{k + 1}", acts[st.skip], names[k], "conv2d", w,
+                                        weight_exp=e, stride=st.skip_stride,
+                                        padding=st.skip_padding))
+            else:
+                idx = np.arange(st.n_out)
+                projs.append(projection(f"s{k + 1}", acts[st.skip], names[k], "sparse",
+                                        np.broadcast_to(w, (st.n_out,)), src=idx, tgt=idx,
+                                        weight_exp=e))
         src = names[k]
     meta = dict(meta)
     meta.setdefault("convert.depth", str(len(stages)))

@@ -10,6 +10,14 @@ shortcut (an ``add`` layer), as in a ResNet block::
         a = self.act1(self.conv1(x))
         return self.fc(self.flat(self.pool(self.act2(self.conv2(a) + a))))
 
+A shortcut may also be a projection (ResNet's option B): a ``Conv2d`` of an
+earlier activation (or the input), often 1x1 and strided, optionally followed
+by a ``BatchNorm2d`` (folded into it), added to the chain's current value::
+
+        return self.act2(self.bn2(self.conv2(a)) + self.bn_s(self.conv_s(x)))
+
+(``self.shortcut(x)`` with ``shortcut = nn.Sequential(conv, bn)`` reads the same).
+
 Recognised modules: ``Linear``, ``Conv2d`` (groups 1, dilation 1, zero
 padding), ``BatchNorm1d/2d`` (eval statistics), ``ReLU``, ``AvgPool2d`` (no
 padding), ``Flatten``; ``Dropout`` and ``Identity`` are skipped. A module with
@@ -117,12 +125,85 @@ def _traced(module):
     return fx.GraphModule(module, graph)
 
 
+def _projection(node, modules):
+    """``(source node, [conv node, bn node?])`` when ``node`` ends a conv(-batchnorm) branch
+    used only by its successor, else None."""
+    nn = _torch().nn
+
+    def module(n, kind):
+        if n.op == "call_module" and len(n.users) == 1 and len(n.args) == 1 and \
+                isinstance(modules[n.target], kind):
+            return n
+        return None
+
+    nodes = [node]
+    if module(node, nn.BatchNorm2d) is not None:
+        nodes.insert(0, node.args[0])
+    conv = nodes[0]
+    if not isinstance(conv, _torch().fx.Node) or module(conv, nn.Conv2d) is None:
+        return None
+    return conv.args[0], nodes
+
+
+def _is_add(node) -> bool:
+    torch = _torch()
+    return (node.op == "call_function" and node.target in (operator.add, operator.iadd, torch.add)
+            or node.op == "call_method" and node.target in ("add", "__add__"))
+
+
+def _ancestors(node) -> set:
+    seen, todo = set(), [node]
+    while todo:
+        for a in todo.pop().all_input_nodes:
+            if a not in seen:
+                seen.add(a)
+                todo.append(a)
+    return seen
+
+
+def _shortcut_branches(gm) -> dict:
+    """Projection shortcuts of ``gm``: add node -> (side node, source node, [conv, bn?]).
+
+    A side of an addition is a projection shortcut when it is a conv(-batchnorm)
+    branch whose source is an ancestor of the other side (the main path); when both
+    sides qualify (one conv each), the second is taken as the shortcut.
+    """
+    torch = _torch()
+    modules = dict(gm.named_modules())
+    out = {}
+    for node in gm.graph.nodes:
+        args = [a for a in node.args if isinstance(a, torch.fx.Node)]
+        if not _is_add(node) or len(args) != 2:
+            continue
+        for side, other in ((args[1], args[0]), (args[0], args[1])):
+            proj = _projection(side, modules)
+            if proj is not None and proj[0] in _ancestors(other):
+                out[node] = (side,) + proj
+                break
+    return out
+
+
+def _shortcut_layer(gm, branch, src: int, where: str) -> Layer:
+    """The ``add`` layer of a projection shortcut, its batchnorm folded into the conv."""
+    _, _, nodes = branch
+    conv = module_layer(gm.get_submodule(nodes[0].target), where)
+    w = conv.weight
+    b = np.zeros(w.shape[0]) if conv.bias is None else conv.bias
+    if len(nodes) == 2:
+        bn = module_layer(gm.get_submodule(nodes[1].target), where)
+        scale = bn.gamma / np.sqrt(bn.var + bn.eps)
+        w = w * scale.reshape(-1, 1, 1, 1)
+        b = (b - bn.mean) * scale + bn.beta
+    return Layer("add", source=src, weight=w, bias=b, stride=conv.stride, padding=conv.padding)
+
+
 def _graph_layers(module) -> list:
     torch = _torch()
     gm = _traced(module)
+    branches = _shortcut_branches(gm)
+    on_branch = {n for br in branches.values() for n in br[2]}
     layers, where_of = [], {}  # fx node -> index of the layer that produced it (-1: input)
     tip = None
-    adds = {operator.add, operator.iadd, torch.add}
     relus = {torch.relu, torch.nn.functional.relu}
     for node in gm.graph.nodes:
         where = f"torch model {type(module).__name__}, node {node.name!r} ({node.target})"
@@ -137,18 +218,25 @@ def _graph_layers(module) -> list:
             if node.args[0] is not tip:
                 raise ConversionError(f"{where}: the output must be the chain's last value")
             break
+        if node in on_branch:
+            continue  # read with its addition
         args = [a for a in node.args if isinstance(a, torch.fx.Node)]
-        if node.op == "call_function" and node.target in adds or \
-                node.op == "call_method" and node.target in ("add", "__add__"):
+        if _is_add(node):
             if len(args) != 2 or tip not in args:
                 raise ConversionError(f"{where}: an addition must add an earlier activation "
-                                      "(or the input) to the chain's current value")
+                                      "(or the input), or a convolution of one, to the "
+                                      "chain's current value")
             other = args[1] if args[0] is tip else args[0]
+            branch = branches.get(node)
+            projected = branch is not None and branch[0] is other
+            if projected:
+                other = branch[1]
             src = where_of.get(other)
             if src is None or (src >= 0 and layers[src].kind not in ("relu", "qcfs")):
                 raise ConversionError(f"{where}: the shortcut {other.name!r} is not an "
                                       "activation (relu/qcfs) or the input")
-            layer = Layer("add", source=src)
+            layer = _shortcut_layer(gm, branch, src, where) if projected else \
+                Layer("add", source=src)
         elif not args or args[0] is not tip or len(args) > 1:
             raise ConversionError(f"{where}: the graph must be a chain (each step takes the "
                                   "previous value); branches other than a shortcut addition "

@@ -26,8 +26,10 @@ rounding (``exact`` False). :class:`IntegerQCFS` runs this integer ANN.
 An identity shortcut (``add`` layer) from activation ``j`` adds ``c_j n_j`` to
 ``z_l``: one more integer weight ``round(c_j L_l/λ_l · D)`` (``round(c_j D)`` for
 the output layer), held to the same wholeness and width, on a one-to-one
-projection. PASCAL's invariant does not care which projection a spike came by,
-so shortcuts keep it exact.
+projection. A projection shortcut adds ``W_s c_j n_j + b_s`` (its bias is in
+``b_l``): integer weights ``round(W_s c_j L_l/λ_l · D)`` on a conv2d projection,
+held to the same rule. PASCAL's invariant does not care which projection a
+spike came by, so shortcuts keep it exact.
 
 PASCAL (Ramesh & Srinivasan, 2025)
 ----------------------------------
@@ -88,8 +90,9 @@ class IntegerQCFS:
     weights : list of int64 arrays, the stages' weight layouts
     v0 : list of int64 arrays (n_out,)
         ``D/2 + round(β D)`` for hidden stages, ``round(b D)`` for the output.
-    skip_weights : list of int64 arrays (n_out,) or None
-        Integer weights of each stage's identity shortcut (``add`` layer), if any.
+    skip_weights : list of int64 arrays or None
+        Integer weights of each stage's shortcut (``add`` layer), if any: (n_out,)
+        for an identity shortcut, the kernel's layout for a projection.
     D : list of int
         Register units per count (hidden) or per unit of score (output).
     levels : list of int
@@ -123,7 +126,7 @@ class IntegerQCFS:
             s = np.rint(st.linear(x.astype(np.float64), self.weights[k].astype(np.float64)))
             s = s.astype(np.int64) + self.v0[k]
             if st.skip is not None:
-                s = s + self.skip_weights[k] * acts[st.skip]
+                s = s + self._shortcut(st, self.skip_weights[k], acts[st.skip])
             if k < len(stages) - 1:
                 x = np.clip(np.floor_divide(s, self.D[k]), 0, self.levels[k])
             else:
@@ -134,6 +137,12 @@ class IntegerQCFS:
 
     def predict(self, data) -> np.ndarray:
         return np.argmax(self.forward(data)[-1], axis=1)
+
+    @staticmethod
+    def _shortcut(st, w: np.ndarray, a: np.ndarray) -> np.ndarray:
+        if st.skip_weight is None:
+            return w * a
+        return np.rint(st.shortcut(a.astype(np.float64), w.astype(np.float64))).astype(np.int64)
 
 
 def _is_whole(x: np.ndarray) -> bool:
@@ -175,8 +184,13 @@ def integer_qcfs(ann: ANN, w_bits: int = 8, max_weight_exp: int = 0,
         g = lev[k] / lam[k] if hidden else 1.0
         omega = st.weight * c[k] * g
         beta = st.bias * g
-        sk = np.array([c[st.skip] * g]) if st.skip is not None else np.zeros(0)
-        wmax = float(np.max(np.abs(np.concatenate([omega.reshape(-1), sk])))) \
+        if st.skip is None:
+            sk = np.zeros(0)
+        elif st.skip_weight is None:
+            sk = np.array([c[st.skip] * g])
+        else:
+            sk = st.skip_weight * c[st.skip] * g
+        wmax = float(np.max(np.abs(np.concatenate([omega.reshape(-1), sk.reshape(-1)])))) \
             if omega.size else 0.0
         lo = 1 if hidden else 0
         chosen = None
@@ -200,7 +214,12 @@ def integer_qcfs(ann: ANN, w_bits: int = 8, max_weight_exp: int = 0,
         v0s.append(b + (D // 2 if hidden else 0))
         Ds.append(D)
         exact.append(ok)
-        skips.append(np.full(st.n_out, int(np.rint(sk[0] * D)), np.int64) if sk.size else None)
+        if st.skip is None:
+            skips.append(None)
+        elif st.skip_weight is None:
+            skips.append(np.full(st.n_out, int(np.rint(sk[0] * D)), np.int64))
+        else:
+            skips.append(np.rint(sk * D).astype(np.int64))
     return IntegerQCFS(ann=ann, weights=weights, v0=v0s, D=Ds, levels=list(lev), exact=exact,
                        skip_weights=skips)
 
@@ -213,7 +232,10 @@ def _score_bound(ref: IntegerQCFS, per_tick: bool = False) -> int:
     ones = np.ones((1, st.n_in))
     s = st.linear(ones, w)[0] * (1 if per_tick else (n_in or 1))
     if st.skip:  # a shortcut from hidden layer st.skip - 1
-        s = s + np.abs(ref.skip_weights[-1]) * (1 if per_tick else ref.levels[st.skip - 1])
+        top = 1 if per_tick else ref.levels[st.skip - 1]
+        w = np.abs(ref.skip_weights[-1]).astype(np.float64)
+        s = s + st.shortcut(np.full((1, int(np.prod(st.skip_shape or st.out_shape))), top),
+                            w)[0]
     return int(np.max(s + np.abs(ref.v0[-1]))) + 1
 
 

@@ -44,10 +44,15 @@ neuroemu scales every hidden neuron's incoming weights and its bias by
 strength, default 1): a neuron noisier than its layer's average gets a smaller
 drive, a quieter one a larger, and a layer whose neurons are equally noisy is
 left as max-norm made it, so the adjustment redistributes drive by noise and
-leaves the layer's normalisation to λ: the paper's rule (each neuron's weights
-adjusted by the L4 norm of its weight vector) with the factor normalised per
-layer. The output layer is not adjusted (it does not fire). An identity
-shortcut (``add`` layer) is one synapse more per neuron; it is left out of σ̂.
+leaves the layer's normalisation to λ. The paper's abstract states the premise
+(the pre-firing membrane's standard deviation is proportional to the L4 norm of
+the neuron's weight vector) and that the weights are adjusted by that norm
+during conversion; the form of ``s_j``, its normalisation per layer, ``κ`` and
+the treatment of biases, the output layer and shortcuts are neuroemu's choices,
+not taken from the paper's equations. The output layer is not adjusted (it
+does not fire). A shortcut (``add`` layer) is left out of σ̂ (an identity
+shortcut is one synapse more per neuron, a projection shortcut a 1x1 kernel
+beside the main one); its weights get the neuron's factor ``s_j`` with the rest.
 
 The bias variant: ``l4-bias``
 -----------------------------
@@ -197,7 +202,8 @@ def rate_snn(ann: ANN, calibration, percentile: float = 100.0, ticks: int = 32,
         window = dict(reset_interval=WINDOW_RESET, reset_offset=k + 1)
         where = f"{method} layer {k + 1}"
         to = scales[k + 1] if k < len(stages) - 1 else m
-        skips.append(None if st.skip is None else (scales[st.skip] / to * gain[k], 0))
+        skips.append(None if st.skip is None else (_skip_weight(st, scales[st.skip] / to,
+                                                                gain[k]), 0))
         if k < len(stages) - 1:
             weights.append(_scale_rows(st, st.weight * scales[k] / scales[k + 1], gain[k]))
             neurons.append(neuron("if", st.n_out, threshold=1.0,
@@ -232,3 +238,17 @@ def _scale_rows(stage, weight: np.ndarray, gain: np.ndarray) -> np.ndarray:
         return weight * gain[stage.tgt]
     per_channel = gain.reshape(weight.shape[0], -1)[:, 0]
     return weight * per_channel.reshape((-1,) + (1,) * (weight.ndim - 1))
+
+
+def _skip_weight(stage, factor: float, gain: np.ndarray) -> np.ndarray:
+    """A shortcut's weights: ``factor`` (λ_source / λ_l) times the projection's kernel, if
+    any, and every output neuron's ``gain``."""
+    if stage.skip_weight is None:
+        return factor * gain
+    per = gain.reshape(stage.skip_weight.shape[0], -1)
+    if np.any(per != per[:, :1]):  # a pooled conv's neurons have factors of their own
+        raise ConversionError(
+            "l4: a projection shortcut into a convolution after pooling would need a factor "
+            "per neuron, which its convolution cannot hold; convert with maxnorm or l4-bias, "
+            "or move the pooling")
+    return stage.skip_weight * factor * per[:, :1].reshape(-1, 1, 1, 1)

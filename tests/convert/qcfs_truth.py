@@ -7,6 +7,11 @@ import numpy as np
 from neuroemu.convert.ann import ANN, conv2d
 
 
+def bias(layer, ndim: int):
+    """The layer's bias broadcastable over (N, C) or (N, C, H, W); 0 when it has none."""
+    return 0.0 if layer.bias is None else layer.bias.reshape((1, -1) + (1,) * (ndim - 2))
+
+
 def qcfs_counts(ann: ANN, x) -> list:
     """n_l of every hidden layer and the output scores z, by the QCFS definition (float64)."""
     h = np.asarray(x, np.float64).reshape((len(x),) + ann.input_shape) * ann.input_scale
@@ -14,12 +19,19 @@ def qcfs_counts(ann: ANN, x) -> list:
     inp, kept = h, []
     for layer in ann.layers:
         if layer.kind == "add":
-            h = h + (inp if layer.source < 0 else kept[layer.source]).reshape(h.shape)
+            src = inp if layer.source < 0 else kept[layer.source]
+            if layer.weight is not None:  # a projection shortcut: conv (+ bias) of the source
+                src = conv2d(src, layer.weight, layer.stride, layer.padding)
+                src = src + bias(layer, 4)
+            h = h + src.reshape(h.shape)
         elif layer.kind == "dense":
-            h = h.reshape(len(h), -1) @ layer.weight.T + layer.bias
+            h = h.reshape(len(h), -1) @ layer.weight.T + bias(layer, 2)
         elif layer.kind == "conv2d":
-            h = conv2d(h, layer.weight, layer.stride, layer.padding) + \
-                layer.bias.reshape(1, -1, 1, 1)
+            h = conv2d(h, layer.weight, layer.stride, layer.padding) + bias(layer, 4)
+        elif layer.kind == "batchnorm":
+            shape = (1, -1) + (1,) * (h.ndim - 2)
+            h = (h - layer.mean.reshape(shape)) / np.sqrt(layer.var.reshape(shape) + layer.eps) \
+                * layer.gamma.reshape(shape) + layer.beta.reshape(shape)
         elif layer.kind == "qcfs":
             n = np.clip(np.floor(h * layer.levels / layer.threshold + 0.5), 0, layer.levels)
             counts.append(n.reshape(len(h), -1))

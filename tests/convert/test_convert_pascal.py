@@ -176,3 +176,46 @@ def test_pascal_counts_equal_qcfs_with_residual_additions(case):
     net, _ = pascal(ann, PROFILE)
     assert [p.name for p in net.projections if p.name.startswith("s")] == ["s2", "s4"]
     run_and_check(ann, rng.integers(0, 8, (2, n_in)), rng)
+
+
+@st.composite
+def projection_qcfs(draw):
+    """Two blocks with projection shortcuts: conv(stride s), QCFS, conv + 1x1 conv(stride s)
+    of the input, QCFS; conv + 1x1 conv of layer 1's output (more channels), QCFS; dense."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    c, c2, c3 = (draw(st.integers(1, 2)) for _ in range(3))
+    side, s = draw(st.sampled_from([4, 5, 6])), draw(st.sampled_from([1, 2]))
+    bits = draw(st.integers(0, 2))
+    lam = [float(2.0 ** draw(st.integers(0, 2))) for _ in range(3)]
+    lv = [draw(st.sampled_from([1, 2, 4])) for _ in range(3)]
+    out = (side - 1) // s + 1
+    layers = [Layer("conv2d", weight=dyadic(rng, (c2, c, 3, 3), bits),
+                    bias=dyadic(rng, c2, bits), stride=(s, s), padding=(1, 1)),
+              Layer("qcfs", threshold=lam[0], levels=lv[0]),
+              Layer("conv2d", weight=dyadic(rng, (c2, c2, 3, 3), bits),
+                    bias=dyadic(rng, c2, bits), padding=(1, 1)),
+              Layer("add", source=-1, weight=dyadic(rng, (c2, c, 1, 1), bits),
+                    bias=dyadic(rng, c2, bits), stride=(s, s)),
+              Layer("qcfs", threshold=lam[1], levels=lv[1]),
+              Layer("conv2d", weight=dyadic(rng, (c3, c2, 3, 3), bits),
+                    bias=dyadic(rng, c3, bits), padding=(1, 1)),
+              Layer("add", source=1, weight=dyadic(rng, (c3, c2, 1, 1), bits)),
+              Layer("qcfs", threshold=lam[2], levels=lv[2]),
+              Layer("flatten"),
+              Layer("dense", weight=dyadic(rng, (2, c3 * out * out), bits),
+                    bias=dyadic(rng, 2, bits))]
+    return ANN((c, side, side), tuple(layers), input_scale=0.5), c * side * side, rng
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=projection_qcfs())
+def test_pascal_counts_equal_qcfs_with_projection_shortcuts(case):
+    """1x1 projection shortcuts (strided, from the input; from a hidden layer) keep PASCAL
+    exact: they are conv2d projections s{k} whose spikes the invariant counts like any other."""
+    ann, n_in, rng = case
+    net, _ = pascal(ann, PROFILE)
+    shortcuts = [p for p in net.projections if p.name.startswith("s")]
+    assert [(p.name, p.source, p.kind) for p in shortcuts] == [("s2", "in", "conv2d"),
+                                                              ("s3", "h1", "conv2d")]
+    run_and_check(ann, rng.integers(0, 8, (2, n_in)), rng)

@@ -92,6 +92,74 @@ def test_rate_coded_from_a_relu_module(method, rng):
     assert "s2" in [p.name for p in conv.network.projections]
 
 
+class ProjectionBlock(nn.Module):
+    """A ResNet downsampling block (option B): conv(stride 2), BN, QCFS, conv, BN, plus
+    shortcut = Sequential(1x1 conv stride 2, BN) of the input, QCFS; flatten, linear."""
+
+    def __init__(self, gen, shortcut_first: bool = False):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(3)
+        self.act1 = QCFS(2.0, 4)
+        self.conv2 = nn.Conv2d(3, 3, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(3)
+        self.shortcut = nn.Sequential(nn.Conv2d(2, 3, 1, stride=2, bias=False),
+                                      nn.BatchNorm2d(3))
+        self.act2 = QCFS(4.0, 2)
+        self.fc = nn.Linear(27, 3)
+        self.shortcut_first = shortcut_first
+        with torch.no_grad():  # dyadic parameters; BN scale 1/sqrt(var + eps) = 2 or 1/2
+            for name, p in self.named_parameters():
+                if not name.endswith(".up"):
+                    p.copy_(torch.randint(-4, 5, p.shape, generator=gen) / 8.0)
+            for bn in (self.bn1, self.bn2, self.shortcut[1]):
+                bn.eps = 0.0
+                bn.running_mean.copy_(torch.randint(-4, 5, (3,), generator=gen) / 8.0)
+                bn.running_var.copy_(4.0 ** torch.randint(-1, 1, (3,), generator=gen))
+        self.double().eval()
+
+    def forward(self, x):
+        if self.shortcut_first:  # the shortcut traced before the main path, added on the left
+            s = self.shortcut(x)
+            return self.fc(torch.flatten(self.act2(
+                s + self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x)))))), 1))
+        a = self.act1(self.bn1(self.conv1(x)))
+        return self.fc(torch.flatten(self.act2(self.bn2(self.conv2(a)) + self.shortcut(x)), 1))
+
+
+@pytest.mark.parametrize("shortcut_first", [False, True])
+def test_projection_shortcut_reads_folded_and_converts_exactly(rng, shortcut_first):
+    """The 1x1 strided conv + BN shortcut becomes one add layer with the BN folded in; the
+    ANN equals the module, and PASCAL's counts equal the QCFS forward pass."""
+    from neuroemu.convert.pytorch import from_torch
+
+    model = ProjectionBlock(torch.Generator().manual_seed(4), shortcut_first)
+    ann = from_torch(model, (2, 6, 6), input_scale=0.25)
+    assert [ly.kind for ly in ann.layers] == ["conv2d", "batchnorm", "qcfs", "conv2d",
+                                              "batchnorm", "add", "qcfs", "flatten", "dense"]
+    add = ann.layers[5]
+    bn = model.shortcut[1]
+    scale = (bn.weight / torch.sqrt(bn.running_var)).detach().numpy()
+    np.testing.assert_array_equal(add.weight, model.shortcut[0].weight.detach().numpy()
+                                  * scale.reshape(-1, 1, 1, 1))
+    np.testing.assert_array_equal(add.bias, bn.bias.detach().numpy()
+                                  - bn.running_mean.numpy() * scale)
+    assert (add.source, add.stride) == (-1, (2, 2))
+    data = rng.integers(0, 8, (12, 2, 6, 6))
+    with torch.no_grad():
+        want = model(torch.from_numpy(data * 0.25)).numpy()
+    np.testing.assert_array_equal(ann.forward(data * 0.25), want)
+    conv = convert(model, "pascal", PROFILE, calibration=data, input_scale=0.25)
+    assert all(conv.info["exact"])
+    flat = data.reshape(12, -1)
+    res = evaluate(conv.network, Dataset("d", flat, np.zeros(12, np.int64)), profile=PROFILE,
+                   keep_counts=True)
+    counts, _ = qcfs_counts(conv.ann, flat)
+    for k in range(2):
+        np.testing.assert_array_equal(np.array([c[k] for c in res["counts"]]),
+                                      counts[k].astype(np.int64))
+
+
 class Doubled(nn.Module):
     def __init__(self):
         super().__init__()
