@@ -7,6 +7,10 @@
 * neither: a :class:`distributed.LocalCluster` on this machine, one process per
   worker (``workers``, default: the machine's cores) with one thread each, since
   a run is single-threaded and holds the GIL; no dashboard (no port to clash).
+  It starts in a background thread (:class:`StartingCluster`) while the client
+  reads and maps the network and lists the recordings, and each worker loads the
+  event kernel from numba's disk cache as soon as it is up, so neither waits
+  for the other.
 
 Dask's own log lines below warnings are silenced, so the command line's output
 stays the summary.
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from contextlib import contextmanager
 
 from ..errors import InputError, NeuroemuError
@@ -71,9 +76,91 @@ def local_cluster(workers: int):
                         silence_logs=logging.WARNING)
 
 
+def _not_started(n: int, exc: Exception) -> NeuroemuError:
+    return NeuroemuError(
+        f"could not start {n} local Dask worker{'s' * (n != 1)} ({exc}); a script that "
+        "calls neuroemu.evaluate or neuroemu.sweep must call it under "
+        "'if __name__ == \"__main__\":', since each worker is a new Python process that "
+        "imports the script")
+
+
+def load_kernel() -> None:
+    """On a worker: import the engine and load the event kernel from numba's disk cache
+    (a one-tick run of a one-neuron network), so that its first task does not."""
+    from ..api import run
+    from ..ir.network import Network, Population, neuron
+
+    net = Network("warm", (Population("a", (1,), neuron("if", 1)),), ())
+    run(net, None, ticks=1, progress=False)
+
+
+class StartingCluster:
+    """A local cluster of ``workers`` processes starting in a background thread.
+
+    The client's own preparation runs meanwhile; :meth:`client` waits for the
+    cluster (and, with ``warm``, for every worker to have loaded the event kernel:
+    :func:`load_kernel`), :meth:`close` stops it. ``compile_first`` (with ``warm``) is
+    called in the thread before any worker starts: it compiles the kernel into numba's
+    disk cache if it is not there, so that the workers load it rather than each
+    compiling it. Nothing is shared with the thread but its result.
+    """
+
+    def __init__(self, workers: int, warm: bool, compile_first=None):
+        quiet_dask()
+        self._compiles = compile_first
+        self.workers = int(workers)
+        self._cluster = self._client = self._error = None
+        self._thread = threading.Thread(target=self._start, args=(warm,), daemon=True,
+                                        name="neuroemu-local-cluster")
+        self._thread.start()
+
+    def _start(self, warm: bool) -> None:
+        from distributed import Client
+
+        try:
+            if warm and self._compiles is not None:
+                self._compiles()
+            self._cluster = local_cluster(self.workers)
+            self._client = Client(self._cluster)
+            if warm:
+                self._client.run(load_kernel)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller by client()
+            self._error = exc
+
+    def client(self):
+        """The started cluster's client.
+
+        Raises
+        ------
+        NeuroemuError
+            The cluster did not start (e.g. a script without a ``__main__`` guard).
+        """
+        self._thread.join()
+        if self._error is not None:
+            if isinstance(self._error, RuntimeError):
+                raise _not_started(self.workers, self._error) from None
+            raise self._error
+        return self._client
+
+    def close(self) -> None:
+        """Stop the cluster (after it has finished starting); once."""
+        self._thread.join()
+        client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
+        try:
+            if client is not None:
+                client.close()
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+
 @contextmanager
-def open_client(client=None, workers: int | None = None, scheduler: str | None = None):
+def open_client(client=None, workers: int | None = None, scheduler: str | None = None,
+                starting: StartingCluster | None = None):
     """The :class:`distributed.Client` to run on (module docstring); closes what it opened.
+
+    ``starting``: a local cluster already starting (:class:`StartingCluster`), used and
+    closed here instead of starting one.
 
     Raises
     ------
@@ -84,6 +171,12 @@ def open_client(client=None, workers: int | None = None, scheduler: str | None =
     check_choice(client, workers, scheduler)
     if client is not None:
         yield client
+        return
+    if starting is not None:
+        try:
+            yield starting.client()
+        finally:
+            starting.close()
         return
     quiet_dask()
     from distributed import Client
@@ -109,11 +202,7 @@ def open_client(client=None, workers: int | None = None, scheduler: str | None =
     try:
         cluster = local_cluster(n)
     except RuntimeError as exc:
-        raise NeuroemuError(
-            f"could not start {n} local Dask worker{'s' * (n != 1)} ({exc}); a script that "
-            "calls neuroemu.evaluate or neuroemu.sweep must call it under "
-            "'if __name__ == \"__main__\":', since each worker is a new Python process that "
-            "imports the script") from None
+        raise _not_started(n, exc) from None
     try:
         own = Client(cluster)
         try:

@@ -19,18 +19,21 @@ worker is a new Python process that imports the script.
 
 How it runs:
 
-1. On the client: the network is loaded and mapped on each point's profile
+1. A local cluster starts in a background thread (:mod:`.cluster`). Meanwhile,
+   on the client: the network is loaded and mapped on each point's profile
    and on each profile it is priced on (a network that does not fit is refused
    before any work; in a sweep, that point's rows are error rows), every run
    option is checked as :func:`neuroemu.run` would, and the recordings are
    listed (:mod:`.inputs`).
 2. With ``out`` and ``resume``, rows already finished are read back
    (:mod:`.store`); only the others run.
-3. The rest is cut into batches of consecutive recordings, about
-   :data:`TASKS_PER_THREAD` tasks per worker thread by file size (at most
-   :data:`MAX_BATCH` recordings each), so the scheduler's cost per task (a few
-   milliseconds) stays small beside the runs and the last tasks still spread
-   over all workers. The network goes to every worker once
+3. The rest is cut into batches of consecutive recordings by file size, each
+   about 1 / (2 x worker threads) of what remains (guided scheduling), but none
+   below 1 / (:data:`TASKS_PER_THREAD` x threads) of the whole or 1/8 of
+   :data:`MAX_BATCH` mean recordings, nor above :data:`MAX_BATCH` recordings:
+   few tasks, so the scheduler's cost per task (a few milliseconds) stays small
+   beside the runs, and small ones at the end, so the workers finish together.
+   The network goes to every worker once
    (``client.scatter(..., broadcast=True)``); a task
    (:func:`.tasks.run_batch`) calls :func:`neuroemu.run` per recording, and
    the worker keeps the mapping and the compiled kernel between tasks (and the
@@ -56,8 +59,9 @@ from dataclasses import dataclass
 
 from ..errors import InputError, MappingError, NeuroemuError
 
-#: tasks per worker thread when the batch size is left to the evaluation
-TASKS_PER_THREAD = 10
+#: the smallest batch, when the batch size is left to the evaluation, is the whole
+#: dataset's size / (this x worker threads)
+TASKS_PER_THREAD = 40
 #: most recordings in one task
 MAX_BATCH = 64
 ENGINES = ("event", "reference")
@@ -313,19 +317,23 @@ class _Point:
 def _plan(todo, n_threads: int, batch_size: int | None) -> list:
     """Batches ``(point, [items])`` of consecutive recordings of one point (module
     docstring); ``todo`` is ``(point, item)`` in order."""
+    threads = max(n_threads, 1)
     if batch_size is not None:
-        cap, target = int(batch_size), None
+        sizes, cap = [0] * len(todo), int(batch_size)
     else:
-        sizes = [_size(item.path) for _, item in todo]
-        cap, target = MAX_BATCH, max(1, sum(sizes) / (TASKS_PER_THREAD * max(n_threads, 1)))
-    batches, size = [], 0
+        sizes, cap = [_size(item.path) for _, item in todo], MAX_BATCH
+    remaining = sum(sizes)
+    mean = remaining / max(len(todo), 1)
+    least = min(remaining / (TASKS_PER_THREAD * threads), mean * MAX_BATCH / 8)
+    batches, size, target = [], 0, 0
     for i, (p, item) in enumerate(todo):
         if not batches or batches[-1][0] != p or len(batches[-1][1]) >= cap or (
-                target is not None and size >= target):
+                batch_size is None and size >= target):
             batches.append((p, []))
-            size = 0
+            size, target = 0, max(remaining / (2 * threads), least, 1)
         batches[-1][1].append(item)
-        size += 0 if target is None else sizes[i]
+        size += sizes[i]
+        remaining -= sizes[i]
     return batches
 
 
@@ -336,32 +344,27 @@ def _size(path: str) -> int:
         return 1
 
 
-def _warm_kernel(net, prof, bar) -> None:
-    """Compile the event kernel into numba's disk cache here, once, before local workers
-    start (they load it from there instead of each compiling it)."""
-    from ..api import run
-    from ..engine.event import kernel_compiles
+def _compile_kernel(bar):
+    """A function that compiles the event kernel into numba's disk cache if it is not
+    there, saying so (run before local workers start, so they load it from there)."""
+    def compile_once():
+        from ..engine.event import kernel_compiles
+        from .cluster import load_kernel
 
-    if kernel_compiles():
-        bar.note("compiling the event kernel (the first run after installing or upgrading, "
-                 "about 15 s; cached on disk, and loaded from there by every worker)")
-        run(net, None, ticks=1, profile=prof, progress=False)
+        if kernel_compiles():
+            bar.note("compiling the event kernel (the first run after installing or "
+                     "upgrading, about 15 s; cached on disk, and loaded from there by every "
+                     "worker)")
+            load_kernel()
+    return compile_once
 
 
 def _evaluate(network, inputs, labels, grid_points, options, *, client=None, workers=None,
               scheduler=None, out=None, resume=False, energy_profiles=(), batch_size=None,
               limit=None, progress=True) -> Evaluation:
     """:func:`evaluate` (``grid_points`` None) and :func:`sweep` (module docstring)."""
-    import pyarrow as pa
-
-    from ..api import load
-    from ..ir import Network
     from ..progress import as_progress
-    from . import store
-    from .cluster import check_choice, describe, open_client
-    from .inputs import discover
-    from .summary import summarize
-    from .tasks import GRID_KEYS, GRID_TYPES, columns, error_row
+    from .cluster import StartingCluster, check_choice, default_workers
 
     start = time.perf_counter()
     check_choice(client, workers, scheduler)
@@ -371,6 +374,41 @@ def _evaluate(network, inputs, labels, grid_points, options, *, client=None, wor
         raise InputError(f"--limit {limit}: expected a number of recordings >= 1")
     if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
         raise InputError(f"--batch-size {batch_size}: expected a whole number >= 1")
+    sweeping = grid_points is not None
+    bar = as_progress(progress, desc="sweeping" if sweeping else "evaluating",
+                      unit="recording")
+    starting = None
+    if client is None and scheduler is None:  # workers start while the client prepares
+        engines = {options["engine"], *(p["engine"] for p in grid_points or () if "engine" in p)}
+        warm = "event" in engines
+        starting = StartingCluster(workers or default_workers(), warm,
+                                   _compile_kernel(bar) if warm else None)
+    try:
+        with bar:
+            return _evaluate_on(network, inputs, labels, grid_points, options, start, bar,
+                                starting, client=client, workers=workers,
+                                scheduler=scheduler, out=out, resume=resume,
+                                energy_profiles=energy_profiles, batch_size=batch_size,
+                                limit=limit)
+    finally:
+        if starting is not None:
+            starting.close()
+
+
+def _evaluate_on(network, inputs, labels, grid_points, options, start, bar, starting, *,
+                 client, workers, scheduler, out, resume, energy_profiles, batch_size,
+                 limit) -> Evaluation:
+    """:func:`_evaluate` once the cluster is starting: everything else."""
+    import pyarrow as pa
+
+    from ..api import load
+    from ..ir import Network
+    from . import store
+    from .cluster import describe, open_client
+    from .inputs import discover
+    from .summary import summarize
+    from .tasks import GRID_KEYS, GRID_TYPES, columns, error_row
+
     sweeping = grid_points is not None
     net = network if isinstance(network, Network) else load(network, dt=options["dt"])
     points = [_Point(net, i, values, options, sweeping)
@@ -404,15 +442,11 @@ def _evaluate(network, inputs, labels, grid_points, options, *, client=None, wor
     todo = [(i, item) for i, item in todo if not points[i].error]
     where = None
     if todo:
-        local = client is None and scheduler is None
-        with as_progress(progress, desc="sweeping" if sweeping else "evaluating",
-                         unit="recording", total=len(todo)) as bar:
-            if local and any(p.run_options["engine"] == "event" for p in points):
-                _warm_kernel(net, points[0].profile, bar)
-            with open_client(client, workers, scheduler) as dask:
-                where = describe(dask, local)
-                new_rows += _run_tasks(dask, net, digest, points, todo, extra,
-                                       batch_size, rows_store, bar)
+        bar.total = len(todo)
+        with open_client(client, workers, scheduler, starting) as dask:
+            where = describe(dask, starting is not None)
+            new_rows += _run_tasks(dask, net, digest, points, todo, extra, batch_size,
+                                   rows_store, bar)
     table = store.to_table(new_rows, sch)
     if done.num_rows:
         table = pa.concat_tables([done, table])

@@ -155,3 +155,26 @@ def test_a_worker_that_dies_has_its_tasks_run_again(net, folder, reference, tmp_
     assert rows(ev.table) == rows(reference.table)
     assert read_rows(out) == rows(reference.table)
     assert "task_failed" not in ev.summary
+
+
+def test_a_scheduler_that_does_not_answer_is_refused_naming_it(net, folder, monkeypatch):
+    from neuroemu.errors import InputError
+    from neuroemu.evaluation import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_S", 2)
+    with pytest.raises(InputError, match=r"--scheduler tcp://127\.0\.0\.1:9: no Dask scheduler "
+                                         r"answered within 2 s"):
+        ne.evaluate(net, folder, scheduler="tcp://127.0.0.1:9", progress=False)
+
+
+def test_a_script_without_a_main_guard_is_told_why_its_workers_did_not_start(tmp_path):
+    script = tmp_path / "unguarded.py"
+    recording = NET.parents[1] / "traces" / "nmnist_4.aedat"
+    script.write_text("import neuroemu as ne\n"
+                      f"ne.evaluate({str(NET)!r}, [{str(recording)!r}], workers=1, "
+                      "progress=False)\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "could not start 1 local Dask worker" in proc.stderr
+    assert "if __name__ == \"__main__\":" in proc.stderr

@@ -55,3 +55,24 @@ def test_rows_of_other_settings_are_not_resumed(tmp_path):
         RowStore(tmp_path / "x.parquet", schema(COLS, {}), resume=True).start()
     with pytest.raises(InputError, match="is a folder"):
         RowStore(tmp_path, schema(COLS, {}))
+
+
+def test_batches_shrink_toward_the_end_and_keep_every_recording_in_order(tmp_path):
+    """Guided batches: consecutive recordings of one point, in order, each batch about
+    half a thread's share of what remains (none above MAX_BATCH), the last ones small."""
+    from types import SimpleNamespace
+
+    from neuroemu.evaluation.runner import MAX_BATCH, _plan
+
+    paths = []
+    for i in range(300):
+        f = tmp_path / f"r{i}.bin"
+        f.write_bytes(b"x" * 100)
+        paths.append(str(f))
+    todo = [(0 if i < 250 else 1, SimpleNamespace(path=p)) for i, p in enumerate(paths)]
+    batches = _plan(todo, 2, None)
+    assert [(p, it.path) for p, b in batches for it in b] == [(p, it.path) for p, it in todo]
+    sizes = [len(b) for p, b in batches if p == 0]
+    assert sizes[:2] == [MAX_BATCH, (300 - MAX_BATCH) // 4]  # 300 / 4 is above the cap
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] < sizes[0] // 8
+    assert all(len(b) == 1 for _, b in _plan(todo, 2, 1))
