@@ -6,8 +6,10 @@ sensor and subsampled, whole recordings of about 0.3 s like every N-MNIST test
 recording), then, in this one process:
 
 1. *end to end*: ``neuroemu.evaluate(models/nmnist_cnn.h5, folder, workers=N)`` for
-   N = 1 and 2, each starting and stopping its own local cluster: what
-   ``neuroemu eval --inputs ... --workers N`` takes, less Python's start;
+   N = 1 and 2, each in a new Python process (as ``neuroemu eval --inputs ...
+   --workers N`` runs), starting and stopping its own local cluster (and its fork
+   server): the call's own time, less Python's start and imports; and the whole
+   command, ``neuroemu eval ... --workers N --json``, timed from outside;
 2. *on a running cluster*: the same evaluation on a local cluster of N workers
    started (and warmed by one evaluation) beforehand, as a long evaluation or a
    shared cluster sees it;
@@ -25,6 +27,11 @@ workers, ``--repeat`` times, default 3), so that they see the same load; the
 best and the median of each are printed.
 
     python tools/bench_eval.py [--n 240] [--repeat 3] [--json]
+
+Against a cluster of several machines: start ``dask scheduler`` on one and
+``dask worker tcp://SCHEDULER:8786`` on each (neuroemu installed, the recordings
+at the same path on all), then ``neuroemu eval NET --inputs FOLDER --scheduler
+tcp://SCHEDULER:8786``; ``neuroemu.evaluate(..., scheduler=...)`` from Python.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +53,15 @@ from make_nmnist_folder import build_folder  # noqa: E402
 
 def _rows(ev) -> list:
     return ev.table.drop_columns(["wall_s"]).to_pylist()
+
+
+class _Rows:
+    """The rows an evaluation in another process wrote to ``out``, as an Evaluation's."""
+
+    def __init__(self, out: Path):
+        import pyarrow.parquet as pq
+
+        self.table = pq.read_table(out)
 
 
 def _noop(x):
@@ -74,7 +91,37 @@ def _run_all(files) -> float:
     return time.perf_counter() - start
 
 
+def _child(workers: int, folder: str, out: str) -> int:
+    """In a new process: time ``neuroemu.evaluate`` alone (imports done first)."""
+    import distributed  # noqa: F401 - imported before the clock starts, as the CLI has
+
+    import neuroemu as ne
+
+    start = time.perf_counter()
+    ne.evaluate(NET, folder, workers=workers, out=out, progress=False)
+    print(json.dumps({"wall_s": time.perf_counter() - start}))
+    return 0
+
+
+def _fresh_process(workers: int, folder: Path, out: Path) -> float:
+    """Seconds of one evaluation in a new process (:func:`_child`); its rows in ``out``."""
+    proc = subprocess.run([sys.executable, __file__, "--child", str(workers), str(folder),
+                           str(out)], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])["wall_s"]
+
+
+def _command(workers: int, folder: Path, out: Path) -> float:
+    """Seconds of ``neuroemu eval ... --workers N --json`` timed from outside."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "neuroemu", "eval", str(NET), "--inputs",
+                    str(folder), "--workers", str(workers), "--out", str(out), "--json"],
+                   capture_output=True, text=True, check=True)
+    return time.perf_counter() - start
+
+
 def main(argv=None) -> int:
+    if argv is None and len(sys.argv) == 5 and sys.argv[1] == "--child":
+        return _child(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=240, help="recordings (default 240)")
     p.add_argument("--repeat", type=int, default=3, help="turns (default 3)")
@@ -89,7 +136,8 @@ def main(argv=None) -> int:
     from neuroemu.evaluation.cluster import local_cluster, quiet_dask
 
     quiet_dask()
-    times = {k: {1: [], 2: []} for k in ("end_to_end", "running_cluster", "plain_processes")}
+    times = {k: {1: [], 2: []} for k in ("end_to_end", "command", "running_cluster",
+                                          "plain_processes")}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "Test"
         build_folder(folder, args.n)
@@ -114,11 +162,12 @@ def main(argv=None) -> int:
             for n in (1, 2):  # warm: workers load the kernel and map the network
                 same(ne.evaluate(net, folder, client=clients[n], progress=False))
                 pools[n].map(_noop, range(n))
-            for _ in range(args.repeat):
-                for n in (1, 2):
-                    t = time.perf_counter()
-                    same(ne.evaluate(NET, folder, workers=n, progress=False))
-                    times["end_to_end"][n].append(time.perf_counter() - t)
+            for turn in range(args.repeat):
+                for kind, how in (("end_to_end", _fresh_process), ("command", _command)):
+                    for n in (1, 2):
+                        out = Path(tmp) / f"{kind}_{n}_{turn}.parquet"
+                        times[kind][n].append(how(n, folder, out))
+                        same(_Rows(out))
                 for n in (1, 2):
                     t = time.perf_counter()
                     same(ne.evaluate(net, folder, client=clients[n], progress=False))
@@ -158,7 +207,8 @@ def main(argv=None) -> int:
     print(f"{n} N-MNIST recordings (the real digit, shifted and subsampled), "
           f"models/nmnist_cnn.h5 on loihi, accuracy {accuracy:.4f}; "
           f"{args.repeat} turns: best (median)")
-    for label, kind in (("neuroemu eval --workers N (end to end)", "end_to_end"),
+    for label, kind in (("neuroemu.evaluate, new process", "end_to_end"),
+                        ("neuroemu eval --workers N (command)", "command"),
                         ("on a running Dask cluster", "running_cluster"),
                         ("plain processes, no Dask (ceiling)", "plain_processes")):
         r = out[kind]

@@ -63,17 +63,41 @@ def check_choice(client=None, workers: int | None = None, scheduler: str | None 
                          "cluster has its own workers; give one of them")
 
 
+def start_method() -> str:
+    """How a local cluster's worker processes start: 'forkserver' where the platform has
+    one (Linux, macOS), else 'spawn'."""
+    import multiprocessing
+
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def local_cluster(workers: int):
     """A :class:`distributed.LocalCluster` of ``workers`` processes of one thread each, on
     127.0.0.1, without a dashboard; its scheduler's HTTP endpoints (health, metrics) take
-    a free port rather than 8787, so that clusters side by side do not clash or warn."""
+    a free port rather than 8787, so that clusters side by side do not clash or warn.
+
+    With a fork server (:func:`start_method`), the worker processes are forked from it,
+    and it imports the engine and loads the event kernel before forking (compiling it
+    into numba's disk cache if it is not there: :mod:`.preload`): a worker then starts in
+    a fraction of a second with the kernel loaded, where a spawned one (without a fork
+    server, and a worker Dask restarts) imports everything anew.
+    """
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                        host="127.0.0.1", dashboard_address=None,
-                        scheduler_kwargs={"dashboard": False,
-                                          "dashboard_address": "127.0.0.1:0"},
-                        silence_logs=logging.WARNING)
+    method = start_method()
+    with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        if method == "forkserver":
+            from distributed.utils import get_mp_context
+
+            # after Dask's own choice (made once per process), so that it stays ours
+            get_mp_context().set_forkserver_preload(["distributed",
+                                                     f"{__package__}.preload"])
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            host="127.0.0.1", dashboard_address=None,
+                            scheduler_kwargs={"dashboard": False,
+                                              "dashboard_address": "127.0.0.1:0"},
+                            silence_logs=logging.WARNING)
 
 
 def _not_started(n: int, exc: Exception) -> NeuroemuError:
@@ -85,8 +109,8 @@ def _not_started(n: int, exc: Exception) -> NeuroemuError:
 
 
 def load_kernel() -> None:
-    """On a worker: import the engine and load the event kernel from numba's disk cache
-    (a one-tick run of a one-neuron network), so that its first task does not."""
+    """Import the engine and load the event kernel from numba's disk cache (compiling it
+    there if it is missing): a one-tick run of a one-neuron network."""
     from ..api import run
     from ..ir.network import Network, Population, neuron
 
@@ -94,35 +118,41 @@ def load_kernel() -> None:
     run(net, None, ticks=1, progress=False)
 
 
+COMPILING = ("compiling the event kernel (the first run after installing or upgrading, "
+             "about 15 s; cached on disk, and used from there by every worker)")
+
+
 class StartingCluster:
     """A local cluster of ``workers`` processes starting in a background thread.
 
     The client's own preparation runs meanwhile; :meth:`client` waits for the
-    cluster (and, with ``warm``, for every worker to have loaded the event kernel:
-    :func:`load_kernel`), :meth:`close` stops it. ``compile_first`` (with ``warm``) is
-    called in the thread before any worker starts: it compiles the kernel into numba's
-    disk cache if it is not there, so that the workers load it rather than each
-    compiling it. Nothing is shared with the thread but its result.
+    cluster (and, with ``warm``, for every worker to have the event kernel:
+    :func:`load_kernel`); :meth:`close` stops it. The kernel is compiled once if
+    numba's disk cache lacks it: by the fork server before it forks the workers, or
+    without one, here before the workers start (so that each loads it rather than
+    compiling it); ``note`` (a callable taking a text) is told so.
     """
 
-    def __init__(self, workers: int, warm: bool, compile_first=None):
+    def __init__(self, workers: int, warm: bool, note=None):
         quiet_dask()
-        self._compiles = compile_first
         self.workers = int(workers)
+        self.method = start_method()
+        self._warm, self._note = warm, note or (lambda text: None)
         self._cluster = self._client = self._error = None
-        self._thread = threading.Thread(target=self._start, args=(warm,), daemon=True,
+        self._thread = threading.Thread(target=self._start, daemon=True,
                                         name="neuroemu-local-cluster")
         self._thread.start()
 
-    def _start(self, warm: bool) -> None:
+    def _start(self) -> None:
         from distributed import Client
 
         try:
-            if warm and self._compiles is not None:
-                self._compiles()
+            if self._warm and self.method == "spawn" and _kernel_compiles():
+                self._note(COMPILING)
+                load_kernel()
             self._cluster = local_cluster(self.workers)
             self._client = Client(self._cluster)
-            if warm:
+            if self._warm:
                 self._client.run(load_kernel)
         except Exception as exc:  # noqa: BLE001 - handed to the caller by client()
             self._error = exc
@@ -135,6 +165,9 @@ class StartingCluster:
         NeuroemuError
             The cluster did not start (e.g. a script without a ``__main__`` guard).
         """
+        if self._warm and self.method == "forkserver" and self._thread.is_alive() and \
+                _kernel_compiles():  # the fork server is compiling it now
+            self._note(COMPILING)
         self._thread.join()
         if self._error is not None:
             if isinstance(self._error, RuntimeError):
@@ -152,6 +185,12 @@ class StartingCluster:
         finally:
             if cluster is not None:
                 cluster.close()
+
+
+def _kernel_compiles() -> bool:
+    from ..engine.event import kernel_compiles
+
+    return kernel_compiles()
 
 
 @contextmanager

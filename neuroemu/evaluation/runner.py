@@ -344,21 +344,6 @@ def _size(path: str) -> int:
         return 1
 
 
-def _compile_kernel(bar):
-    """A function that compiles the event kernel into numba's disk cache if it is not
-    there, saying so (run before local workers start, so they load it from there)."""
-    def compile_once():
-        from ..engine.event import kernel_compiles
-        from .cluster import load_kernel
-
-        if kernel_compiles():
-            bar.note("compiling the event kernel (the first run after installing or "
-                     "upgrading, about 15 s; cached on disk, and loaded from there by every "
-                     "worker)")
-            load_kernel()
-    return compile_once
-
-
 def _evaluate(network, inputs, labels, grid_points, options, *, client=None, workers=None,
               scheduler=None, out=None, resume=False, energy_profiles=(), batch_size=None,
               limit=None, progress=True) -> Evaluation:
@@ -381,8 +366,7 @@ def _evaluate(network, inputs, labels, grid_points, options, *, client=None, wor
     if client is None and scheduler is None:  # workers start while the client prepares
         engines = {options["engine"], *(p["engine"] for p in grid_points or () if "engine" in p)}
         warm = "event" in engines
-        starting = StartingCluster(workers or default_workers(), warm,
-                                   _compile_kernel(bar) if warm else None)
+        starting = StartingCluster(workers or default_workers(), warm, bar.note)
     try:
         with bar:
             return _evaluate_on(network, inputs, labels, grid_points, options, start, bar,
