@@ -11,6 +11,11 @@ import pytest
 
 from neuroemu.cli import main
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 
@@ -39,9 +44,14 @@ def test_energy_profile_adds_to_the_runs_own(pascal_net, capsys):
     assert list(both["energy_j_per_inference"]) == ["loihi", "truenorth"]
     # the same runs: the run's own energy does not change by pricing them elsewhere too
     assert both["energy_j_per_inference"]["loihi"] == own["energy_j_per_inference"]["loihi"]
-    # TrueNorth is priced at its all-in 26 pJ per synaptic event
+    # TrueNorth: its marginal energy per synaptic event (the operations level), plus its
+    # chip floor over the inference's ticks of 1 ms (the total)
+    e = tomllib.loads((MODELS / "truenorth.toml").read_text())["energy"]
+    events = both["synaptic_ops_per_inference"] * e["synaptic_op_pj"] * 1e-12
+    assert both["operations_energy_j_per_inference"]["truenorth"] == pytest.approx(events,
+                                                                                   rel=1e-12)
     assert both["energy_j_per_inference"]["truenorth"] == pytest.approx(
-        both["synaptic_ops_per_inference"] * 26e-12, rel=1e-12)
+        events + e["static_w"] * both["ticks"] * 1e-3, rel=1e-12)
 
 
 def test_an_energy_profile_that_cannot_hold_the_network_is_refused(capsys, tmp_path):

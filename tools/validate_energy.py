@@ -10,10 +10,12 @@ predicted and measured energy and time, and their ratio (predicted / measured).
   are fitted (or measured) on runs 01-03 and refitted here, so a changed
   per-operation price or mapping shows as a profile figure out of date. The
   scaled networks: marginal energy per added layer per timestep (no fitted
-  term), and the N = 0 network's time per inference (out of configuration).
-* Merolla et al. 2014, TrueNorth: chip power at 20 Hz and 128 active synapses
-  per neuron, with the caveat that the profile's 26 pJ comes from the same
-  measurement.
+  term); their streamed I/O's per-step terms fitted on the N = 0 runs and
+  scored on the N >= 1 runs (time and energy per inference).
+* TrueNorth: the profile's floor and energy per synaptic event fitted on two of
+  Akopyan et al. 2015's Fig. 17 points (11.58 and 95.93 Hz) and refitted here;
+  scored on the third (20.07 Hz), on Merolla et al. 2014's 72 mW at 20 Hz
+  (0.775 V), Akopyan's 65 mW (0.75 V) and Merolla's synaptic operations per watt.
 * Bos & Muir 2024, Xylo Audio 2: energy per inference and dynamic inference
   power of a network of the keyword spotter's kind rebuilt with random weights
   (the paper's is not public), with the caveat that the profile's energy is the
@@ -25,7 +27,10 @@ Output (``--json``)::
     {"anchors": [{"name", "quantity", "unit", "predicted", "measured", "ratio",
                   "source", "assumptions", "runs"}, ...],
      "fit": {"fit_runs", "scored_runs", "static_w", "management_w", "tick_overhead_ns",
-             "tick_pj", "profile_figures", "rates", ...},
+             "tick_pj", "profile_figures", "rates", "stream": {"stream_step_ns",
+             "stream_step_pj", "fit_runs", ...}, "out_of_date", ...},
+     "truenorth_fit": {"static_w", "synaptic_op_pj", "fit_points", "profile_figures",
+                       "scored_points", "out_of_date"},
      "xylo": {"network", "steps_per_inference", "rates", "cycles_per_step", "step_s",
               "worst_step_s", "real_time", ...}}
 
@@ -52,18 +57,22 @@ REFIT_TOLERANCE = 0.01
 def validate(data_dir=DEFAULT_DATA, inferences: int = 20, profile="loihi",
              truenorth="truenorth", xylo="xylo") -> dict:
     """Every anchor and the fit (the module docstring's JSON)."""
-    from neuroemu.energy.anchors import FITTED_TERMS, blouw_anchors, truenorth_anchors
+    from neuroemu.energy import anchors_truenorth as TN
+    from neuroemu.energy.anchors import FITTED_TERMS, blouw_anchors
     from neuroemu.energy.anchors_xylo import xylo_anchors
     from neuroemu.hw import load_profile
 
     anchors, fit = blouw_anchors(data_dir, load_profile(profile), inferences=inferences)
-    anchors += truenorth_anchors(load_profile(truenorth))
+    tn_rows, tn_fit = TN.truenorth_anchors(load_profile(truenorth))
+    anchors += tn_rows
     xylo_rows, xylo_details = xylo_anchors(load_profile(xylo))
     anchors += xylo_rows
     stale = [k for k in FITTED_TERMS
              if not math.isclose(fit["profile_figures"][k], fit[k], rel_tol=REFIT_TOLERANCE)]
     fit["out_of_date"] = stale
-    return {"anchors": anchors, "fit": fit, "xylo": xylo_details}
+    tn_fit["out_of_date"] = [k for k in TN.FITTED_TERMS if not math.isclose(
+        tn_fit["profile_figures"][k], tn_fit[k], rel_tol=REFIT_TOLERANCE)]
+    return {"anchors": anchors, "fit": fit, "truenorth_fit": tn_fit, "xylo": xylo_details}
 
 
 def format_text(result: dict) -> str:
@@ -77,10 +86,11 @@ def format_text(result: dict) -> str:
              for r in [head, tuple("-" * w for w in widths), *rows]]
     fit = result["fit"]
     lines += ["", f"whole-chip terms fitted (or measured) on: {', '.join(fit['fit_runs'])}",
-              "scored on:"]
+              "runs behind each anchor (its assumptions say: fitted on them, or scored):"]
     seen = {}
     for a in result["anchors"]:
-        seen.setdefault(a["name"], a["runs"])
+        runs = seen.setdefault(a["name"], [])
+        runs += [r for r in a["runs"] if r not in runs]
     for name, runs in seen.items():
         shown = ", ".join(runs) if len(runs) <= 3 else f"{len(runs)} runs ({runs[0]} ...)"
         lines.append(f"  {name}: {shown}")
@@ -88,9 +98,19 @@ def format_text(result: dict) -> str:
     for key in ("static_w", "management_w", "tick_overhead_ns", "tick_pj"):
         lines.append(f"  {key:<17} refit {fit[key]:.4g}   profile "
                      f"{fit['profile_figures'][key]:.4g}")
-    if fit["out_of_date"]:
-        lines.append(f"out of date in the profile (refit differs by more than "
-                     f"{REFIT_TOLERANCE:.0%}): {', '.join(fit['out_of_date'])}")
+    stream = fit["stream"]
+    lines.append(f"scaled networks' streamed I/O, fitted on the N = 0 runs: "
+                 f"{stream['stream_step_ns'] / 1e3:.4g} us and "
+                 f"{stream['stream_step_pj'] / 1e6:.4g} uJ per step")
+    tn = result["truenorth_fit"]
+    lines.append(f"models/truenorth.toml, refit on {', '.join(tn['fit_points'])}:")
+    for key in ("static_w", "synaptic_op_pj"):
+        lines.append(f"  {key:<17} refit {tn[key]:.4g}   profile "
+                     f"{tn['profile_figures'][key]:.4g}")
+    stale = fit["out_of_date"] + tn["out_of_date"]
+    if stale:
+        lines.append(f"out of date in the profiles (refit differs by more than "
+                     f"{REFIT_TOLERANCE:.0%}): {', '.join(stale)}")
     lines += ["", "assumptions:"]
     seen = set()
     for a in result["anchors"]:

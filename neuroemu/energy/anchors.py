@@ -32,12 +32,19 @@ Host I/O per spike cannot be told apart from the per-tick terms in these logs
 The anchors (:func:`blouw_anchors`) are scored on the other runs: keyword
 spotter runs 04-05 (:data:`SCORE_RUNS`), and the scaled networks, whose
 marginal cost per added layer uses no fitted term (the per-tick terms cancel
-in the difference). TrueNorth (:func:`truenorth_anchors`): Merolla et al.
-2014's operating point, with the caveat that the profile's own figure comes
-from the same measurement; its synaptic operations per watt at real time and
-5x faster (supplement S8); and, for energy versus rate, the three rates whose
-power Akopyan et al. 2015 print on their Fig. 17 (Merolla et al.'s Fig. 4
-gives energy versus rate and synapses only as a plot).
+in the difference).
+
+The scaled networks streamed their I/O through 8 input and 8 output
+sub-ensembles (the logs' ``run_command``: ``scaled_model_onchip_stream.noprobe.py
+--stream 20000``, ``n_sub_ens_inp`` and ``n_sub_ens_out`` 8): a
+per-step host round trip the keyword spotter's runs do not have (795 us per
+step at N = 0 against 337 us). That is a property of this set-up, not of the
+chip, so it is an anchor-level term (:func:`fit_stream`), not a profile figure:
+``stream_step_ns`` and ``stream_step_pj``, the N = 0 runs' time and energy per
+step beyond the rebuilt keyword spotter's prediction (whose management power
+over the longer step is charged by the profile already), fitted on the N = 0
+runs and scored on the N >= 1 runs (:func:`stream_anchors`), whose added layers
+are priced at the marginal layer's emulated operations.
 
 The keyword spotter rebuilt from ``kws_weights.npz`` (:func:`kws_network`):
 390 inputs (15 MFCC frames x 26 coefficients) -> 256 -> 256 -> 29, the
@@ -79,20 +86,6 @@ POST_RUN_SETTLE_S = 1.0
 BLOUW_SOURCE = ("Blouw, Choo, Hunsberger, Eliasmith 2019, 'Benchmarking keyword spotting "
                 "efficiency on neuromorphic hardware' (NICE '19, arXiv 1812.01739); power logs "
                 "of abr/power_benchmarks (shared/data/power/blouw2019/logs)")
-MEROLLA_SOURCE = ("Merolla et al. 2014, Science 345(6197) p. 668-673, text on Fig. 4: 'neurons "
-                  "fire on average at 20Hz and have 128 active synapses, the total measured "
-                  "power was 72mW (at 0.775V)'")
-MEROLLA_SOPS_SOURCE = ("Merolla et al. 2014, supplementary text S8: 'TrueNorth delivers 46 "
-                       "billion SOPS per Watt at real-time (with 1ms time steps) and 70 billion "
-                       "SOPS per Watt at 5x faster than real-time (with 200us time steps)', for "
-                       "networks at 20 Hz and 128 active synapses per neuron")
-AKOPYAN_SOURCE = ("Akopyan et al. 2015, 'TrueNorth: design and tool flow of a 65 mW 1 million "
-                  "neuron programmable neurosynaptic chip', IEEE TCAD 34(10) p. 1537-1557, "
-                  "Fig. 17 (p. 1551): total chip power at 0.8 V of three complex recurrent "
-                  "networks with 128 synapses per neuron on average, printed on the bars: "
-                  "68 mW at 11.58 Hz, 71 mW at 20.07 Hz, 94 mW at 95.93 Hz")
-#: Akopyan et al. 2015, Fig. 17: (mean firing rate in Hz, total chip power in W) at 0.8 V
-AKOPYAN_FIG17 = ((11.58, 0.068), (20.07, 0.071), (95.93, 0.094))
 _FMT = "%Y-%m-%d_%H:%M:%S.%f"
 
 
@@ -469,20 +462,12 @@ def blouw_anchors(data_dir, profile, inferences: int = 20) -> tuple[list, dict]:
         f"terms are the same with and without the layer; measured: slope of dynamic energy "
         f"per timestep over the added layers of the N >= 1 runs at {STEPS_PER_INFERENCE} "
         f"timesteps per inference", scaled))
-    zero = sorted(n for n, x in runs.items() if x.kind == "scaled" and x.n_copies == 0)
-    if zero:
-        anchors.append(_anchor(
-            "blouw2019_scaled_N0", "time per inference", "s", r["latency_per_inference_s"],
-            np.mean([runs[n].time_per_inference_s for n in zero]), BLOUW_SOURCE,
-            "out of configuration: the keyword spotter's topology with random weights, "
-            "its I/O streamed through 8 input and 8 output sub-ensembles; predicted as the "
-            "rebuilt keyword spotter, whose per-tick terms were fitted on runs with the "
-            "keyword spotter's own I/O: the emulator has no figure for the I/O set-up, which "
-            "these runs show to cost time per tick", zero))
+    stream = fit_stream(runs, r, profile)
+    anchors += stream_anchors(runs, r, profile, stream, predicted_layer)
     from .costs import load_costs
 
     chip = load_costs(profile).chip
-    fit.update(scored_runs=list(SCORE_RUNS) + scaled + zero,
+    fit.update(scored_runs=list(SCORE_RUNS) + scaled, stream=stream,
                profile_figures={k: chip.get(k, 0.0) for k in FITTED_TERMS},
                rates=rates, inferences_emulated=inferences, layer_rate=layer_rate,
                measured_fit_runs={n: {"time_per_inference_s": runs[n].time_per_inference_s,
@@ -493,76 +478,106 @@ def blouw_anchors(data_dir, profile, inferences: int = 20) -> tuple[list, dict]:
     return anchors, fit
 
 
-# --------------------------------------------------------------------------- TrueNorth
+# --------------------------------------------------------------------------- streamed I/O
 
 
-def _truenorth_core(profile, rate_hz: float, ticks: int, seed: int) -> tuple[float, float]:
-    """One core of 256 axons spiking at ``rate_hz`` (1 ms ticks, Bernoulli) into 256 neurons
-    with 128 active synapses each: (chip power scaled to the profile's cores in W, joules
-    per synaptic event)."""
-    from ..ir import Network, Population, neuron, projection
-    from .model import price
+def fit_stream(runs: dict, kws_priced: dict, profile) -> dict:
+    """The scaled networks' streaming set-up, per step, from their N = 0 runs (module
+    docstring).
 
-    rng = np.random.default_rng(seed)
-    src = np.concatenate([rng.choice(256, 128, replace=False) for _ in range(256)])
-    tgt = np.repeat(np.arange(256), 128)
-    pops = (Population("axons", (256,)),
-            Population("neurons", (256,), neuron("if", 256, threshold=1000.0)))
-    net = Network("truenorth_core", pops,
-                  (projection("syn", "axons", "neurons", "sparse", np.ones(src.size, np.int64),
-                              src=src, tgt=tgt),), input="axons")
-    tick, chan = np.nonzero(rng.random((ticks, 256)) < rate_hz * 1e-3)
-    res = run_network(net, profile, tick.astype(np.int64), chan.astype(np.int64), ticks)
-    r = price(res, profile)
-    events = int(np.asarray(res.counters_by_core["synaptic_ops"], np.int64).sum())
-    return r["energy_j"] / r["latency_s"] * profile.cores, r["energy_j"] / events
+    Parameters
+    ----------
+    runs : dict of name -> BlouwRun
+    kws_priced : dict
+        :func:`~neuroemu.energy.model.price` of the rebuilt keyword spotter on ``profile``
+        (whole-chip terms included): the N = 0 network is predicted as it.
+    profile : neuroemu.hw.Profile
+        Loihi, for its static and management power.
 
-
-def truenorth_anchors(profile, ticks: int = 1000, seed: int = 5) -> list:
-    """TrueNorth's published operating points on ``profile`` (TrueNorth), each emulated as
-    one core of 256 axons at the point's rate (1 ms ticks) into 256 neurons with 128 active
-    synapses each, scaled to the chip's 4,096 cores:
-
-    * Merolla et al. 2014: 72 mW at 20 Hz (the profile's own figure: circular);
-    * Merolla et al. 2014, supplement S8: 46 and 70 billion synaptic operations per second
-      per watt, at real time and 5x faster, as energy per synaptic event;
-    * Akopyan et al. 2015, Fig. 17: chip power at 11.58, 20.07 and 95.93 Hz, the energy
-      versus rate that Merolla et al.'s Fig. 4 shows only as a plot.
+    Returns
+    -------
+    dict
+        'stream_step_ns': measured time per step less the prediction's; 'stream_step_pj':
+        measured energy per step less static power, less the prediction's dynamic energy per
+        step and management power over the extra time; 'fit_runs'; 'without_ratio': the
+        predicted over the measured time per step without the term.
     """
-    cores = profile.cores
-    caveat = ("caveat: the profile's 26 pJ per synaptic event is Merolla et al.'s 72 mW at 20 "
-              "Hz divided by its events, so at that point the ratio checks the emulator's "
-              "event count and arithmetic, not the figure")
-    power20, per_event = _truenorth_core(profile, 20.0, ticks, seed)
-    anchors = [_anchor(
-        "merolla2014_truenorth", "chip power at 20 Hz and 128 active synapses per neuron", "W",
-        power20, 0.072, MEROLLA_SOURCE,
-        f"one core emulated ({ticks} ticks of 1 ms, 256 axons spiking at 20 Hz, 128 active "
-        f"synapses per neuron) and scaled to {cores} cores; caveat: the profile's 26 pJ per "
-        "synaptic event is this same measurement divided by its events, so the ratio checks "
-        "the emulator's event count and arithmetic, not the figure", ["Merolla 2014 Fig. 4"])]
-    for label, sops_per_w, how in (("real time", 46e9, "1 ms"), ("5x real time", 70e9,
-                                                                 "200 us")):
-        anchors.append(_anchor(
-            "merolla2014_truenorth_sops", f"energy per synaptic event at {label}", "J",
-            per_event, 1.0 / sops_per_w, MEROLLA_SOPS_SOURCE,
-            f"the 20 Hz, 128-synapse core above; measured: the inverse of {sops_per_w / 1e9:.0f} "
-            f"billion SOPS per watt at {how} time steps; the profile's all-in figure does not "
-            "depend on the tick length, so both points are predicted alike; " + caveat
-            + " (46 billion SOPS/W is itself 23 % above 2.68 billion events per second over "
-            "72 mW: the paper's two figures for this point disagree)",
-            ["Merolla 2014 S8"]))
-    for rate, watts in AKOPYAN_FIG17:
-        power, _ = _truenorth_core(profile, rate, ticks, seed)
-        anchors.append(_anchor(
-            "akopyan2015_truenorth_rate", f"chip power at {rate:g} Hz and 128 synapses per "
-            "neuron", "W", power, watts, AKOPYAN_SOURCE,
-            f"one core emulated ({ticks} ticks of 1 ms, 256 axons spiking at {rate:g} Hz, 128 "
-            f"active synapses per neuron) and scaled to {cores} cores; measured at 0.8 V on "
-            "recurrent networks with 128 synapses per neuron on average (the profile's figure "
-            "is from 0.775 V); the profile prices every synaptic event at the all-in 26 pJ "
-            "and has no rate-independent floor (leakage and each core's baseline, which the "
-            "26 pJ amortises over the 20 Hz events), so it predicts power proportional to "
-            "rate where the chip's grows by 38 % from 11.58 to 95.93 Hz", ["Akopyan 2015 "
-                                                                           "Fig. 17"]))
-    return anchors
+    from .costs import load_costs
+
+    zero = [r for _, r in sorted(runs.items()) if r.kind == "scaled" and r.n_copies == 0]
+    if not zero:
+        raise InputError("the Blouw logs hold no scaled N = 0 run (loihi_I08O08C00L00_*): "
+                         "nothing to fit the streaming set-up on")
+    chip = load_costs(profile).chip
+    ticks = int(kws_priced["ticks"])
+    pred_tick_s = kws_priced["latency_s"] / ticks
+    pred_dyn_tick = kws_priced["energy_levels_j"]["dynamic"] / ticks
+    tick_s = float(np.mean([r.time_per_tick_s for r in zero]))
+    running_w = float(np.mean([r.running_w for r in zero]))
+    extra_s = tick_s - pred_tick_s
+    energy = ((running_w - chip.get("static_w", 0.0)) * tick_s - pred_dyn_tick
+              - chip.get("management_w", 0.0) * extra_s)
+    return {"stream_step_ns": extra_s * 1e9, "stream_step_pj": energy / 1e-12,
+            "fit_runs": [r.name for r in zero], "without_ratio": pred_tick_s / tick_s}
+
+
+def stream_predict(kws_priced: dict, profile, stream: dict, layers: int,
+                   layer_j_per_tick: float) -> dict:
+    """Per inference of a scaled network with ``layers`` added layers: predicted
+    'time_s', 'dynamic_j' and 'total_j' (the keyword spotter's prediction, plus the
+    streaming terms, plus the added layers' operations)."""
+    from .costs import load_costs
+
+    chip = load_costs(profile).chip
+    ticks = int(kws_priced["ticks"])
+    tick_s = kws_priced["latency_s"] / ticks + stream["stream_step_ns"] * 1e-9
+    dyn = (kws_priced["energy_levels_j"]["dynamic"] / ticks
+           + chip.get("management_w", 0.0) * stream["stream_step_ns"] * 1e-9
+           + stream["stream_step_pj"] * 1e-12 + layers * layer_j_per_tick)
+    total = dyn + chip.get("static_w", 0.0) * tick_s
+    return {k: v * STEPS_PER_INFERENCE for k, v in
+            (("time_s", tick_s), ("dynamic_j", dyn), ("total_j", total))}
+
+
+def stream_anchors(runs: dict, kws_priced: dict, profile, stream: dict,
+                   layer_j_per_tick: float) -> list:
+    """The scaled networks with the streaming terms: N = 0 (fitted on), N >= 1 (scored)."""
+    assumptions = (
+        "the keyword spotter's topology (random weights) with its I/O streamed through 8 "
+        "input and 8 output sub-ensembles, plus N branches of 10 layers of 256 neurons; "
+        "predicted as the rebuilt keyword spotter plus the streaming set-up's per-step terms "
+        f"(an assumption of this set-up, not of the loihi profile: "
+        f"{stream['stream_step_ns'] / 1e3:.4g} us and {stream['stream_step_pj'] / 1e6:.4g} uJ "
+        f"per step, fitted on the N = 0 runs) plus each added layer's emulated operations "
+        f"({layer_j_per_tick * 1e9:.4g} nJ per step, the marginal layer above); the added "
+        "layers' barrier growth (at most 0.35 us per step) is left out; "
+        f"{STEPS_PER_INFERENCE} timesteps per inference")
+    fitted = assumptions + (f"; FITTED on these runs: the ratio is 1 by construction "
+                            f"(without the streaming terms: {stream['without_ratio']:.3f})")
+    zero = stream["fit_runs"]
+    p0 = stream_predict(kws_priced, profile, stream, 0, layer_j_per_tick)
+    out = [_anchor("blouw2019_scaled_N0", "time per inference", "s", p0["time_s"],
+                   np.mean([runs[n].time_per_inference_s for n in zero]), BLOUW_SOURCE, fitted,
+                   zero),
+           _anchor("blouw2019_scaled_N0", "dynamic energy per inference", "J", p0["dynamic_j"],
+                   np.mean([runs[n].dynamic_j_per_inference for n in zero]), BLOUW_SOURCE,
+                   fitted + "; measured dynamic = running less boot idle, as the paper", zero)]
+    scored = [r for _, r in sorted(runs.items()) if r.kind == "scaled" and r.n_copies >= 1]
+    out.append(_anchor(
+        "blouw2019_scaled_stream", "time per inference, N >= 1", "s", p0["time_s"],
+        np.mean([r.time_per_inference_s for r in scored]), BLOUW_SOURCE,
+        assumptions + "; scored on all N >= 1 runs (the prediction is the same for every N)",
+        [r.name for r in scored]))
+    for n in sorted({r.n_copies for r in scored} & {1, 10}):
+        chosen = [r for r in scored if r.n_copies == n]
+        p = stream_predict(kws_priced, profile, stream, chosen[0].layers, layer_j_per_tick)
+        for quantity, key, attr in (("dynamic energy per inference", "dynamic_j",
+                                     "dynamic_j_per_inference"),
+                                    ("total energy per inference", "total_j",
+                                     "total_j_per_inference")):
+            out.append(_anchor(
+                "blouw2019_scaled_stream", f"{quantity}, N = {n}", "J", p[key],
+                np.mean([getattr(r, attr) for r in chosen]), BLOUW_SOURCE,
+                assumptions + f"; scored on the N = {n} runs ({chosen[0].layers} added layers)",
+                [r.name for r in chosen]))
+    return out

@@ -11,6 +11,8 @@ numbers live in data files with their origin, never in code.
 
     evidence          'measured' | 'simulated' | 'derived'
     scope             'per-operation minimum' | 'all-in chip average' | 'per-operation estimate'
+                      | 'chip floor and marginal per event' (a fitted rate-independent
+                      floor in static_w, and the marginal chip energy of an event)
     neuron_policy     'every_tick': the chip updates every neuron of a used core on every
                       tick; counted updates cost neuron_update_pj, the others neuron_idle_pj.
                       'event': only the updates the engine counts are charged.
@@ -80,7 +82,8 @@ except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib
 
 EVIDENCE = ("measured", "simulated", "derived")
-SCOPES = ("per-operation minimum", "all-in chip average", "per-operation estimate")
+SCOPES = ("per-operation minimum", "all-in chip average", "per-operation estimate",
+          "chip floor and marginal per event")
 NEURON_POLICIES = ("every_tick", "event")
 LATENCY_MODES = ("per_tick_work", "fixed_tick", "real_time")
 

@@ -255,6 +255,11 @@ def price(trace, profile, network=None, inferences: int = 1) -> dict:
         notes.append(f"{costs.profile}: the synaptic-event figure is an all-in chip average "
                      "(memory, routing, neuron updates and leakage included), so the other "
                      "operations are priced at 0")
+    elif costs.scope == "chip floor and marginal per event":
+        notes.append(f"{costs.profile}: the synaptic-event figure is the chip's marginal energy "
+                     "per event and static_w its rate-independent floor (leakage and per-tick "
+                     "work together, level 'total'), both fitted on measured chip power; the "
+                     "other operations are priced at 0, being inside one of the two")
     elif costs.scope == "per-operation minimum":
         notes.append(f"{costs.profile}: per-operation minima ({costs.evidence}) for the cores' "
                      "operations; a chip spends at least this")

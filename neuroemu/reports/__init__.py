@@ -26,7 +26,8 @@ profile_sha256                          SHA-256 of the profile's tables (canonic
 ticks, tick_us, cores                   run length, the run's tick length (us), cores used
 evidence                                'measured' | 'simulated' | 'derived' (the figures)
 scope                                   'per-operation minimum' | 'all-in chip average' |
-                                        'per-operation estimate'
+                                        'per-operation estimate' | 'chip floor and
+                                        marginal per event'
 neuron_policy                           'every_tick' | 'event' (which neuron updates cost)
 latency_mode                            'per_tick_work' | 'fixed_tick' | 'real_time'
 energy_j                                TOTAL energy of the run on the profile (level

@@ -37,7 +37,7 @@ def test_labels_of_the_chips():
     assert (load_costs(load_profile("loihi")).evidence,
             load_costs(load_profile("loihi")).scope) == ("simulated", "per-operation minimum")
     tn = load_costs(load_profile("truenorth"))
-    assert (tn.evidence, tn.scope) == ("measured", "all-in chip average")
+    assert (tn.evidence, tn.scope) == ("measured", "chip floor and marginal per event")
     assert tn.latency_mode == "fixed_tick" and tn.latency_ns["tick_ns"] == 1e6
 
 

@@ -45,8 +45,13 @@ def test_report_json_on_another_profile(saved_run, capsys):
     a = json.loads((live / "report.json").read_text())
     assert r["profile"] == "truenorth" and r["run_profile"] == "loihi"
     assert r["synaptic_ops"] == a["synaptic_ops"]
-    assert r["energy_j"] == pytest.approx(r["synaptic_ops"] * 26e-12, rel=1e-12)
     assert r["latency_s"] == pytest.approx(r["ticks"] * 1e-3)
+    # models/truenorth.toml: 2.30 pJ per synaptic event, and the chip's 64.4 mW floor over
+    # the run's ticks of 1 ms
+    assert r["energy_levels_j"]["operations"] == pytest.approx(r["synaptic_ops"] * 2.30e-12,
+                                                               rel=1e-12)
+    assert r["energy_j"] == pytest.approx(r["synaptic_ops"] * 2.30e-12
+                                          + 0.0644 * r["ticks"] * 1e-3, rel=1e-12)
 
 
 def test_run_prints_energy_and_latency(tmp_path, capsys):
@@ -89,7 +94,7 @@ def test_profiles_json(capsys):
     loihi = by_name["loihi"]
     assert loihi["energy"]["synaptic_op_pj"] == 23.6
     assert "Davies" in loihi["sources"]["energy.synaptic_op_pj"]
-    assert by_name["truenorth"]["energy"]["scope"] == "all-in chip average"
+    assert by_name["truenorth"]["energy"]["scope"] == "chip floor and marginal per event"
     assert by_name["horowitz45nm"]["convention"]["ac_pj"] == 0.9
     assert loihi["core"]["neurons"] == 1024 and loihi["registers"]["w_bits"] == 8
 

@@ -119,7 +119,7 @@ def test_pricing_on_another_profile_says_so(tmp_path):
     r = price(trace, load_profile("truenorth"))
     assert r["profile"] == "truenorth" and r["run_profile"] == "loihi"
     assert any("mapping on 'loihi'" in n for n in r["notes"])
-    assert any("all-in" in n for n in r["notes"])
+    assert any("marginal energy per event" in n for n in r["notes"])
 
 
 def test_report_into_a_file_is_an_error(tmp_path):
