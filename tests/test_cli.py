@@ -243,13 +243,50 @@ def test_report_refuses_a_network_that_is_not_the_runs(capsys, tmp_path):
     assert "is not the one the trace" in capsys.readouterr().err
 
 
-def test_a_trace_with_a_misshapen_counter_is_refused(tmp_path):
+def test_a_trace_with_a_misplaced_counter_is_refused(tmp_path):
     import h5py
 
     from neuroemu.errors import FormatError
 
     out = tmp_path / "run.h5"
     assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(out)]) == 0
+    with h5py.File(out, "r+") as f:
+        core = f["per_tick/spikes/core"][()]
+        core[0] = 2  # the example runs on 2 cores
+        del f["per_tick/spikes/core"]
+        f["per_tick/spikes/core"] = core
+    with pytest.raises(FormatError, match=r"per_tick/spikes/core: entry 0 = 2, expected 0..1"):
+        load_run(out)
+    with h5py.File(out, "r+") as f:  # entry 1 repeats entry 0's (tick, core)
+        core[0] = core[1]
+        tick = f["per_tick/spikes/tick"][()]
+        tick[0] = tick[1]
+        for key, arr in (("core", core), ("tick", tick)):
+            del f[f"per_tick/spikes/{key}"]
+            f[f"per_tick/spikes/{key}"] = arr
+    with pytest.raises(FormatError, match=r"per_tick/spikes: entry 1 .* not after entry 0"):
+        load_run(out)
+
+
+def test_a_version_2_trace_with_dense_counters_is_read(tmp_path):
+    """Traces of format_version 2 hold per_tick counters as dense (T, C) arrays."""
+    import h5py
+
+    from neuroemu.errors import FormatError
+
+    out = tmp_path / "run.h5"
+    assert main(["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--out", str(out)]) == 0
+    new = load_run(out)
+    with h5py.File(out, "r+") as f:
+        f.attrs["format_version"] = 2
+        for name, counts in new.per_tick.items():
+            del f[f"per_tick/{name}"]
+            f[f"per_tick/{name}"] = counts.dense().astype(np.int32)
+    old = load_run(out)
+    assert set(old.per_tick) == set(new.per_tick)
+    for name in new.per_tick:
+        assert old.per_tick[name] == new.per_tick[name], name
+    assert old.energy().total_j == new.energy().total_j
     with h5py.File(out, "r+") as f:
         del f["per_tick/spikes"]
         f["per_tick/spikes"] = np.zeros((1, 1), np.int64)

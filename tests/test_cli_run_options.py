@@ -134,7 +134,7 @@ def test_dt_bins_a_recording_into_its_ticks(capsys, tmp_path):
     assert "ticks of 500 us" in capsys.readouterr().out
     trace = load_run(out)
     assert trace.tick_us == 500
-    np.testing.assert_array_equal(np.flatnonzero(trace.per_tick["spikes"][:, 0]), [0, 2, 4])
+    np.testing.assert_array_equal(np.flatnonzero(trace.per_tick["spikes"].dense()[:, 0]), [0, 2, 4])
 
 
 # 4. --probe needs --out

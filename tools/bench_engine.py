@@ -8,25 +8,33 @@ W2  sparse recurrent: 10,000 LIF neurons (80 % excitatory, 20 % inhibitory),
     100 random outgoing synapses each, driven by 1,000 Poisson inputs with 100
     random targets each, 10,000 ticks of 0.1 ms; every neuron decays each tick.
 
-For each it counts the synaptic events (accumulates) the run delivers and
+W3  scale: 10^6 LIF neurons and 1.1 x 10^8 synapses with random delays
+    (``tools/bench_w3.py``), run in a process of its own: build and map time,
+    bytes per synapse of the kernel's tables, events/s and peak memory;
+    ``--w3-scale 0.1`` runs a tenth of it, ``0`` none.
+
+For each of W1 and W2 it counts the synaptic events (accumulates) the run delivers and
 prints events per second for the event engine, the dense reference engine
 (on fewer ticks: it is slow by design) and a numba loop doing the same
 accumulate work with nothing else, the practical limit: for W1 adding the same
-int64 weight rows for the same spikes, for W2 scattering each spike's weights
-into its targets. Also the ratio of run time at full
-input to run time at a tenth of the input events (cost follows events), and
+weight rows, of the engine's weight type (int16), for the same spikes, for W2 scattering
+each spike's weights into its targets. Also the ratio of run time at full
+input to run time at a tenth of the input events (cost follows events), on
+runs of 5,000 ticks so that the set-up of a run is small beside them, and
 how much longer that run's ticks after tick 0 take beside a million neurons
 that receive nothing (cost does not follow neurons).
 
-    python tools/bench_engine.py [--json] [--quick]
+    python tools/bench_engine.py [--json] [--quick] [--w3-scale S]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -116,7 +124,7 @@ def limit_rate(cfg, stim, res, ticks: int) -> float:
 
     # the three dense layers' weight rows, by source neuron, as the engine stores them
     knet = kernel_view(cfg)
-    rows = np.zeros((cfg.n_neurons, 1024), np.int64)
+    rows = np.zeros((cfg.n_neurons, 1024), knet.syn_w.dtype)
     for j in range(cfg.n_neurons):
         s0, s1 = knet.seg_ptr[knet.grp_ptr[j]], knet.seg_ptr[knet.grp_ptr[j + 1]]
         if s1 > s0:
@@ -158,10 +166,21 @@ def timed(cfg, stim, ticks, engine="event", repeats=3):
     return res, best
 
 
+def w3(scale: float, ticks: int, max_delay: int = 15, window: int = 4096) -> dict:
+    """W3 in a process of its own (``tools/bench_w3.py``): its figures and peak memory."""
+    cmd = [sys.executable, str(Path(__file__).with_name("bench_w3.py")), str(scale),
+           str(ticks), str(max_delay), str(window)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
+    ap.add_argument("--w3-scale", type=float, default=None,
+                    help="W3's size as a fraction of 10^6 neurons (default 1, 0.01 with "
+                         "--quick; 0 skips W3)")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(1)
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
@@ -175,8 +194,13 @@ def main(argv=None) -> int:
     ev = syn / wall
     sp = res.spike_counts()
     rate_hidden = sp["l1"] / (1024 * t1)
-    cfg_s, stim_s = feedforward(np.random.default_rng(1), 0.005, t1)
-    res_s, wall_s = timed(cfg_s, stim_s, t1)
+    # full and a tenth of the input on runs long enough that their set-up is small beside
+    # them (a full run of 1,000 ticks takes about 30 ms)
+    t_r = 1000 if args.quick else 5000
+    cfg_f, stim_f = feedforward(np.random.default_rng(1), 0.05, t_r)
+    res_f, wall_f = timed(cfg_f, stim_f, t_r)
+    cfg_s, stim_s = feedforward(np.random.default_rng(1), 0.005, t_r)
+    res_s, wall_s = timed(cfg_s, stim_s, t_r)
     # the same beside a population of a million neurons that receives nothing, on cores
     # large enough to hold it in one (else its 245 cores' per-tick counters are measured,
     # not its neurons); a run of one tick (set-up, and tick 0, which looks at every
@@ -200,8 +224,9 @@ def main(argv=None) -> int:
     log(f"  event engine      {ev:10.3g} events/s  ({wall:.3f} s)")
     log(f"  numba limit       {limit:10.3g} events/s  (engine at {ev / limit:.2f} of it)")
     log(f"  dense reference   {ref_ev:10.3g} events/s  ({t_ref} ticks; engine {ev / ref_ev:.0f}x)")
-    log(f"  a tenth of the input: {res_s.total('synaptic_ops'):.3g} events in {wall_s:.4f} s; "
-        f"full input is {wall / wall_s:.1f}x slower")
+    log(f"  {t_r} ticks: {res_f.total('synaptic_ops'):.3g} events in {wall_f:.4f} s; a tenth "
+        f"of the input: {res_s.total('synaptic_ops'):.3g} events in {wall_s:.4f} s; full input "
+        f"is {wall_f / wall_s:.1f}x slower")
     log(f"  the same for {t_q} ticks beside 1,000,000 neurons that receive nothing: "
         f"{wall_q:.4f} s, of which {setup_q:.4f} s set-up and tick 0; ticks 1.. take "
         f"{quiet_slowdown:.2f}x as long "
@@ -228,13 +253,26 @@ def main(argv=None) -> int:
     out = {
         "events_per_s": ev, "limit_events_per_s": limit, "reference_events_per_s": ref_ev,
         "engine_over_limit": ev / limit, "engine_over_reference": ev / ref_ev,
-        "sparse_input_speedup": wall / wall_s, "quiet_population_slowdown": quiet_slowdown,
+        "sparse_input_speedup": wall_f / wall_s, "sparse_input_ticks": t_r,
+        "quiet_population_slowdown": quiet_slowdown,
         "w1_synaptic_events": syn,
         "w1_hidden_rate_per_tick": rate_hidden, "w2_events_per_s": ev2,
         "w2_limit_events_per_s": limit2, "w2_reference_events_per_s": ref2_ev,
         "w2_synaptic_events": syn2, "w2_rate_hz": hz, "w2_neuron_updates": upd,
         "w2_wall_s": wall2, "w1_wall_s": wall,
     }
+    scale = args.w3_scale if args.w3_scale is not None else (0.01 if args.quick else 1.0)
+    if scale > 0:
+        r3 = w3(scale, 100 if args.quick else 1000)
+        log(f"W3 {r3['w3_neurons']:,} LIF neurons, {r3['w3_synapses']:,} synapses (scale "
+            f"{scale:g}), delays up to {r3['w3_max_delay']}, {r3['w3_ticks']} ticks on "
+            f"{r3['w3_cores']} cores: build {r3['w3_build_s']:.1f} s, map "
+            f"{r3['w3_map_s']:.1f} s, kernel tables {r3['w3_kernel_tables_s']:.1f} s")
+        log(f"  kernel tables     {r3['w3_bytes_per_synapse']:10.2f} bytes per synapse")
+        log(f"  event engine      {r3['w3_events_per_s']:10.3g} events/s  "
+            f"({r3['w3_synaptic_events']:.3g} events in {r3['w3_wall_s']:.2f} s)")
+        log(f"  peak memory       {r3['w3_peak_mb']:10.0f} MB (the process's peak resident set)")
+        out.update({k: v for k, v in r3.items() if k != "w3_table_bytes"}, w3_scale=scale)
     if args.json:
         print(json.dumps(out, indent=2))
     return 0

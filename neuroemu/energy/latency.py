@@ -61,16 +61,24 @@ def neuron_core_mask(trace) -> np.ndarray:
     return pop_model[np.asarray(trace.core_population, dtype=np.int64)] != MODEL_INPUT
 
 
-def idle_per_tick(trace, policy: str) -> np.ndarray:
-    """int64 (T, C): neurons of each core not counted as updated in each tick.
+def _neuron_counts(trace) -> np.ndarray:
+    """int64 (C,): neurons of each core, 0 on input cores."""
+    return np.where(neuron_core_mask(trace), np.asarray(trace.core_neurons, np.int64), 0)
 
-    Zero everywhere under the ``event`` policy and on input cores.
+
+def idle_by_core(trace, policy: str) -> np.ndarray:
+    """int64 (C,): each core's neurons not counted as updated, summed over the ticks.
+
+    Zero under the ``event`` policy and on input cores.
     """
-    upd = np.asarray(trace.per_tick["neuron_updates"], dtype=np.int64)
+    upd = trace.per_tick["neuron_updates"]
     if policy != "every_tick":
-        return np.zeros_like(upd)
-    neurons = np.where(neuron_core_mask(trace), np.asarray(trace.core_neurons, np.int64), 0)
-    return np.maximum(neurons[None, :] - upd, 0)
+        return np.zeros(upd.n_cores, np.int64)
+    neurons = _neuron_counts(trace)
+    # a core updates at most its neurons in a tick: the ticks with no update count them all
+    counted = np.bincount(upd.core, weights=np.minimum(upd.value, neurons[upd.core]),
+                          minlength=upd.n_cores).astype(np.int64)
+    return upd.ticks * neurons - counted
 
 
 def tiles_used(trace, costs) -> int:
@@ -96,34 +104,56 @@ def barrier_ns(trace, costs) -> float:
 def io_spikes_per_tick(trace) -> tuple[np.ndarray, np.ndarray]:
     """int64 (T,), (T,): spikes injected into the input population, and spikes of the
     readout population (read out by the host), in each tick."""
-    spikes = np.asarray(trace.per_tick["spikes"], dtype=np.int64)
-    if spikes.ndim != 2 or not spikes.shape[1]:
+    spikes = trace.per_tick["spikes"]
+    if not spikes.n_cores:
         zero = np.zeros(int(trace.ticks), np.int64)
         return zero, zero.copy()
     core_pop = np.asarray(trace.core_population, np.int64)
-    injected = spikes[:, ~neuron_core_mask(trace)].sum(axis=1)
+    injected = spikes.per_tick(~neuron_core_mask(trace))
     names = list(trace.pop_names)
     if trace.readout_population and trace.readout_population in names:
-        read = spikes[:, core_pop == names.index(trace.readout_population)].sum(axis=1)
+        read = spikes.per_tick(core_pop == names.index(trace.readout_population))
     else:
-        read = np.zeros(spikes.shape[0], np.int64)
+        read = np.zeros(spikes.ticks, np.int64)
     return injected, read
 
 
-def core_work_ns(trace, costs) -> np.ndarray:
-    """float64 (T, C): each core's work in each tick, nanoseconds (``per_tick_work``
-    profiles; zeros for the others, which give no per-operation times)."""
-    syn = np.asarray(trace.per_tick["synaptic_ops"], dtype=np.int64)
-    if costs.latency_mode != "per_tick_work":
-        return np.zeros(syn.shape)
+def core_work_blocks(trace, costs):
+    """Yield (t0, float64 (b, C)): each core's work in ticks t0..t0+b-1, nanoseconds
+    (``per_tick_work`` profiles), block after block so that the whole run's ``T x C``
+    figures are never held at once."""
+    syn = trace.per_tick["synaptic_ops"]
     ns = costs.latency_ns
-    upd = np.asarray(trace.per_tick["neuron_updates"], dtype=np.int64)
-    idle = idle_per_tick(trace, costs.neuron_policy)
-    work = syn * ns["synaptic_op_ns"] + upd * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"]
+    upd = trace.per_tick["neuron_updates"]
+    every_tick = costs.neuron_policy == "every_tick"
+    neurons = _neuron_counts(trace)
     learned = trace.per_tick.get("weight_updates")  # plastic runs only
-    if learned is not None and len(learned):
-        work = work + np.asarray(learned, np.int64) * costs.chip.get("synaptic_update_ns", 0.0)
-    return work
+    size = syn.block_ticks()
+    for t0, syn_b in syn.blocks(size):
+        t1 = t0 + syn_b.shape[0]
+        upd_b = upd.dense(t0, t1)
+        idle_b = np.maximum(neurons[None, :] - upd_b, 0) if every_tick else np.zeros_like(upd_b)
+        work = (syn_b * ns["synaptic_op_ns"] + upd_b * ns["neuron_update_ns"]
+                + idle_b * ns["neuron_idle_ns"])
+        if learned is not None:
+            work = work + learned.dense(t0, t1) * costs.chip.get("synaptic_update_ns", 0.0)
+        yield t0, work
+
+
+def core_work(trace, costs) -> tuple[np.ndarray, np.ndarray]:
+    """float64 (T,), (C,): the busiest core's work in each tick, and each core's work
+    summed over the run, nanoseconds (``per_tick_work`` profiles; zeros for the others,
+    which give no per-operation times)."""
+    ticks, n_cores = int(trace.ticks), trace.per_tick["synaptic_ops"].n_cores
+    busiest, busy = np.zeros(ticks), np.zeros(n_cores)
+    if costs.latency_mode != "per_tick_work" or not n_cores:
+        return busiest, busy
+    for t0, work in core_work_blocks(trace, costs):
+        busiest[t0:t0 + work.shape[0]] = work.max(axis=1)
+        # the sum over the whole run's ticks: added row after row, as numpy sums (T, C)
+        # over axis 0, so the blocks change no bit
+        busy = work.sum(axis=0) if t0 == 0 else np.concatenate([busy[None, :], work]).sum(axis=0)
+    return busiest, busy
 
 
 def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
@@ -146,14 +176,13 @@ def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
         sec = np.full(ticks, float(trace.tick_us) * 1e-6)
         return sec, {"tick_s": float(trace.tick_us) * 1e-6}
     ns = costs.latency_ns
-    work = core_work_ns(trace, costs)
-    busiest = work.max(axis=1) if work.shape[1] else np.zeros(ticks)
+    busiest, _ = core_work(trace, costs)
     packets = int(np.asarray(trace.counters_by_core["packets"]).sum())
     hops = int(np.asarray(trace.counters_by_core["hops"]).sum())
     chip_hops = int(np.asarray(trace.counters_by_core.get("chip_hops", 0)).sum())
     mean_hops = hops / packets if packets else 0.0
     mean_chip_hops = chip_hops / packets if packets else 0.0
-    sent = np.asarray(trace.per_tick["spikes"], dtype=np.int64).sum(axis=1) > 0
+    sent = trace.per_tick["spikes"].per_tick() > 0
     routing = np.where(sent, ns["packet_ns"] + ns["hop_ns"] * mean_hops
                        + costs.chip.get("chip_hop_ns", 0.0) * mean_chip_hops, 0.0)
     barrier = barrier_ns(trace, costs)

@@ -55,9 +55,9 @@ import numpy as np
 
 from .costs import load_costs
 from .latency import (
-    core_work_ns,
+    core_work,
     first_output_tick,
-    idle_per_tick,
+    idle_by_core,
     io_spikes_per_tick,
     neuron_core_mask,
     stable_decision,
@@ -97,7 +97,7 @@ def _counts(trace, costs) -> dict:
     return {
         "synaptic_ops": c["synaptic_ops"], "synapse_reads": c["synaptic_ops"],
         "neuron_updates": c["neuron_updates"],
-        "neuron_idle": idle_per_tick(trace, costs.neuron_policy).sum(axis=0).astype(np.int64),
+        "neuron_idle": idle_by_core(trace, costs.neuron_policy),
         "packets": c["packets"], "hops": c["hops"],
         **{k: np.asarray(trace.counters_by_core.get(k, np.zeros_like(c["hops"])),
                          dtype=np.int64) for k in ("chip_hops", "weight_updates")},
@@ -315,7 +315,7 @@ def price(trace, profile, network=None, inferences: int = 1) -> dict:
                    "min": float(sec.min()) if ticks else 0.0,
                    "max": float(sec.max()) if ticks else 0.0},
         "latency_parts_s": parts,
-        "busy_s_by_core": ([float(x) for x in core_work_ns(trace, costs).sum(axis=0) * 1e-9]
+        "busy_s_by_core": ([float(x) for x in core_work(trace, costs)[1] * 1e-9]
                            if costs.latency_mode == "per_tick_work" else None),
         "first_output_tick": first,
         "time_to_first_output_s": None if first is None else float(cum[first]),

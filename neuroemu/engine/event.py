@@ -16,9 +16,14 @@ from ..mapping.config import HardwareConfig
 from ..mapping.xylo import has_xylo
 from .event_xylo import run_event_xylo
 from .result import COUNTERS, PER_TICK, RunResult
+from .tick_counts import TickCounts
 
 # the calendar queue holds (delay + 1) x fan-out groups entries of 16 bytes
 QUEUE_LIMIT_BYTES = 4 << 30
+# the per-synapse and per-segment tables are kept in the narrowest integer type that
+# holds their values (weights, target cores, populations and hops from int16 up, the
+# others from int32): a synapse's weight and target in 6 bytes instead of 16
+SMALL = (np.int16, np.int32, np.int64)
 
 
 class KernelNet(NamedTuple):
@@ -41,6 +46,11 @@ class KernelNet(NamedTuple):
 
     Population ``p``'s neurons fall in *core runs* ``run_ptr[p] .. run_ptr[p + 1]``:
     run ``i`` is neurons ``run_lo[i] .. run_hi[i]``, all on core ``run_core[i]``.
+
+    Arrays are int64, except ``syn_tgt``, ``syn_w``, ``syn_ptr`` and ``seg_*``
+    (but ``seg_ptr``): the narrowest integer type that holds their values
+    (:func:`narrow`; int32 for targets, pointers and ranges, int16 for weights,
+    cores, populations and hops when they fit).
     """
 
     ppar: np.ndarray
@@ -70,6 +80,19 @@ class KernelNet(NamedTuple):
     run_hi: np.ndarray
     run_core: np.ndarray
     regs: np.ndarray
+
+
+def narrow(a, dtypes=(np.int32, np.int64)) -> np.ndarray:
+    """``a`` as the first of ``dtypes`` that holds all its values, contiguous and writeable
+    (a read-only array would compile another kernel signature). The kernel widens every
+    value to int64 before it computes with it, so results do not depend on the choice."""
+    a = np.asarray(a)
+    lo, hi = (int(a.min()), int(a.max())) if a.size else (0, 0)
+    for dt in dtypes:
+        info = np.iinfo(dt)
+        if info.min <= lo and hi <= info.max:
+            return np.require(a, dt, ["C", "W"])
+    raise MappingError(f"kernel table values {lo}..{hi} do not fit {np.dtype(dtypes[-1])}")
 
 
 def synapse_order(cfg: HardwareConfig) -> np.ndarray:
@@ -145,12 +168,13 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         p_mulv=i64(cfg.mul_v), p_mulu=i64(cfg.mul_u), p_mulk=i64(cfg.mul_k),
         p_pop=i64(cfg.pop_of), v_init=i64(cfg.v_init), core_of=i64(core),
         grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
-        seg_core=i64(tcore[seg_start]), seg_pop=i64(cfg.pop_of[tgt[seg_start]]),
-        seg_hops=i64(np.stack([cfg.hops(core[src[seg_start]], tcore[seg_start]),
-                               cfg.chip_hops(core[src[seg_start]], tcore[seg_start])],
-                              axis=1).reshape(-1, 2)),
-        seg_range=i64(seg_range), range_lo=i64(uniq[:, 0]), range_hi=i64(uniq[:, 1]),
-        syn_ptr=i64(syn_ptr), syn_tgt=i64(tgt), syn_w=i64(w), run_ptr=i64(run_ptr),
+        seg_core=narrow(tcore[seg_start], SMALL), seg_pop=narrow(cfg.pop_of[tgt[seg_start]], SMALL),
+        seg_hops=narrow(np.stack([cfg.hops(core[src[seg_start]], tcore[seg_start]),
+                                  cfg.chip_hops(core[src[seg_start]], tcore[seg_start])],
+                                 axis=1).reshape(-1, 2), SMALL),
+        seg_range=narrow(seg_range), range_lo=i64(uniq[:, 0]), range_hi=i64(uniq[:, 1]),
+        syn_ptr=narrow(syn_ptr), syn_tgt=narrow(tgt), syn_w=narrow(w, SMALL),
+        run_ptr=i64(run_ptr),
         run_lo=i64(run_start), run_hi=i64(run_end), run_core=i64(core[run_start]), regs=regs,
     )
 
@@ -198,8 +222,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     progress : callable(ticks_done, ticks_total or None), optional
         Called after every kernel call.
     chunk_ticks : int
-        Ticks per kernel call (0: 1000, fewer when many neurons are probed, so that a
-        call's probe block stays within about 64 MB).
+        Ticks per kernel call (0: 1000, fewer when many neurons are probed or the chip
+        has many cores, so that a call's probe block stays within about 64 MB and its
+        per-tick counter block within about 48 MB).
     probe_sink : callable(v_block, u_block), optional
         Takes each kernel call's probed registers, int64 arrays (ticks, probes), as
         they come; the result then holds no probe traces (long runs of many probed
@@ -218,7 +243,8 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     if plasticity is not None:
         from ..plasticity.kernel import EventPlasticity
 
-        knet = knet._replace(syn_w=knet.syn_w.copy())  # the cached view stays as mapped
+        # the run's own int64 weights (they change); the cached view stays as mapped
+        knet = knet._replace(syn_w=knet.syn_w.astype(np.int64))
         order = synapse_order(cfg)
         plastic = EventPlasticity(cfg, plasticity, order, knet.syn_w)
     start = time.perf_counter()
@@ -264,14 +290,16 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     first_ovf = np.full(3, -1, np.int64)
     probes = np.asarray(probes, dtype=np.int64)
     in_offset = int(cfg.pop_offset[cfg.pop_index(cfg.network.input)]) if cfg.network.input else 0
-    blocks = []  # per-tick arrays of each kernel call
-    # per tick and core: a synapse delivers at most once a tick and a neuron updates and
-    # fires at most once, so int32 holds every count unless a core has 2**31 synapses or
-    # the network 2**31 neurons (half the memory of long runs)
+    blocks = []  # probe traces of each kernel call
+    # per tick and core, kept sparse (TickCounts) from each kernel call's dense block
+    tick_parts = {name: [] for name in PER_TICK}
+    # a synapse delivers at most once a tick and a neuron updates and fires at most once,
+    # so int32 holds every count unless a core has 2**31 synapses or the network 2**31
+    # neurons
     big = max(int(cfg.core_synapses.max(initial=0)), n) >= 2**31 - 1
     tick_dtype = np.int64 if big else np.int32
-    chunk_ticks = chunk_ticks if chunk_ticks > 0 else max(1, min(1000, (1 << 22) // max(
-        probes.size, 1)))
+    chunk_ticks = chunk_ticks if chunk_ticks > 0 else max(1, min(
+        1000, (1 << 22) // max(probes.size, 1), (1 << 22) // max(n_cores, 1)))
     empty = np.zeros(0, np.int64)
     t = 0
 
@@ -318,7 +346,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
             if probe_sink is not None:  # handed over: keep nothing (a view would keep it all)
                 probe_sink(pv[:done], pu[:done])
                 pv = pu = np.zeros((0, probes.size), np.int64)
-            blocks.append((per_tick[:, :done], pv[:done], pu[:done]))
+            for i, name in enumerate(PER_TICK):
+                tick_parts[name].append(TickCounts.from_dense(per_tick[i, :done], t))
+            blocks.append((pv[:done], pu[:done]))
             t = t_next
             if progress is not None:
                 progress(t, ticks)
@@ -340,10 +370,10 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     advance(max(total, 1), empty, empty, empty)
     ticks_run = t
 
-    per_tick = {name: np.concatenate([b[0][i] for b in blocks]) if blocks else
-                np.zeros((0, n_cores), tick_dtype) for i, name in enumerate(PER_TICK)}
-    probe_v = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros((0, probes.size))
-    probe_u = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros((0, probes.size))
+    per_tick = {name: TickCounts.concat(parts, ticks_run, n_cores, tick_dtype)
+                for name, parts in tick_parts.items()}
+    probe_v = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros((0, probes.size))
+    probe_u = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros((0, probes.size))
     # neurons skipped since their last update held v: add it for the ticks they were skipped
     tracked = cfg.pop_track_mean[cfg.pop_of] == 1
     v_sum += np.where(tracked, v * (ticks_run - 1 - last_t), 0)
@@ -354,7 +384,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     if plastic is not None:
         for name, arr in plastic.counters.items():
             counters[:, COUNTERS.index(name)] = arr
-        per_tick.update(plastic.per_tick(n_cores))
+        per_tick.update(plastic.per_tick(ticks_run, n_cores))
         weights = np.empty_like(knet.syn_w)
         weights[order] = knet.syn_w
     return RunResult(

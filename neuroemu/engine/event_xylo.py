@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..inputs.stimulus import Stimulus
 from ..mapping.codes import MODEL_INPUT
 from .result import COUNTERS, PER_TICK, RunResult
+from .tick_counts import TickCounts
 
 
 def xylo_arrays(cfg) -> tuple:
@@ -76,6 +77,7 @@ def run_event_xylo(cfg, stimulus, ticks, probes=(), stop_on_overflow=False, prog
     total = max(ticks if ticks is not None else last_input + 1 + drain_ticks, 1)
 
     records, blocks, t = [], [], 0
+    tick_parts = {name: [] for name in PER_TICK}  # kept sparse, block after block
     compile_s = 0.0
     while t < total and not (stop_on_overflow and first_ovf[0] >= 0):
         t1 = min(total, t + chunk_ticks)
@@ -99,7 +101,9 @@ def run_event_xylo(cfg, stimulus, ticks, probes=(), stop_on_overflow=False, prog
         if probe_sink is not None:
             probe_sink(pv[:done], pu[:done])
             pv, pu, pu2 = (np.zeros((0, probes.size), np.int64) for _ in range(3))
-        blocks.append((per_tick[:, :done], pv[:done], pu[:done], pu2[:done]))
+        for i, name in enumerate(PER_TICK):
+            tick_parts[name].append(TickCounts.from_dense(per_tick[i, :done], t))
+        blocks.append((None, pv[:done], pu[:done], pu2[:done]))
         t = t_next
         if progress is not None:
             progress(t, ticks)
@@ -107,8 +111,7 @@ def run_event_xylo(cfg, stimulus, ticks, probes=(), stop_on_overflow=False, prog
     def stack(i):
         return np.concatenate([b[i] for b in blocks]) if blocks else np.zeros((0, probes.size),
                                                                               np.int64)
-    per_tick = {name: np.concatenate([b[0][i] for b in blocks]) if blocks else
-                np.zeros((0, n_cores), np.int64) for i, name in enumerate(PER_TICK)}
+    per_tick = {name: TickCounts.concat(parts, t, n_cores) for name, parts in tick_parts.items()}
     sp_t, sp_n, sp_v = (np.concatenate([r[i] for r in records]) for i in range(3))
     return RunResult(
         config=cfg, ticks=t, spike_tick=sp_t, spike_neuron=sp_n, spike_value=sp_v,

@@ -31,6 +31,7 @@ from ..mapping.config import HardwareConfig
 from ..mapping.xylo import has_xylo
 from . import reference_xylo
 from .result import COUNTERS, PER_TICK, RunResult
+from .tick_counts import TickCounts
 
 
 def update_neurons(cfg: HardwareConfig, state: dict, acc: np.ndarray):
@@ -209,6 +210,7 @@ def run_reference(cfg: HardwareConfig, stimulus: Stimulus | None, ticks: int,
     if plastic is not None:
         counters.update(plastic.counters)
         per_tick.update(plastic.per_tick)
+    per_tick = {k: TickCounts.from_dense(a) for k, a in per_tick.items()}
     cat = (lambda i: np.concatenate([s[i] for s in spikes]).astype(np.int64)) if spikes else (
         lambda i: np.zeros(0, np.int64))
     return RunResult(

@@ -35,9 +35,9 @@ class RunResult:
         between router tiles of a chip, chip_hops between chips of the board),
         overflow_v, overflow_u; trace_updates, weight_updates and weight_overflows
         of a plastic run (:mod:`neuroemu.plasticity`; 0 otherwise).
-    per_tick : dict of integer arrays (T, C)
-        synaptic_ops, neuron_updates and spikes per tick and core (int32 from the
-        event engine, to halve the memory of long runs; int64 from the reference);
+    per_tick : dict of :class:`~.tick_counts.TickCounts` (T, C)
+        synaptic_ops, neuron_updates and spikes per tick and core, their non-zero
+        entries only (values int32 from the event engine, int64 from the reference);
         a plastic run adds trace_updates and weight_updates.
     probe_neurons : int64 array (k,); probe_v, probe_u : int64 arrays (T, k)
     u2, probe_u2 : the second synaptic current of Xylo neurons, after the last tick

@@ -5,6 +5,7 @@ trace and the synapses whose source has one (the arithmetic of :mod:`neuroemu.pl
 import numpy as np
 
 from ..engine.kernels.jit import jit
+from ..engine.tick_counts import TickCounts
 
 
 @jit
@@ -110,7 +111,7 @@ class EventPlasticity:
         self.counters = {"trace_updates": np.zeros(n_cores, np.int64),
                          "weight_updates": np.zeros(n_cores, np.int64),
                          "weight_overflows": np.zeros(n_cores, np.int64)}
-        self.blocks = []  # (trace_updates (T, C), weight_updates (T, C)) per chunk
+        self.blocks = []  # (trace_updates, weight_updates) of each chunk, as TickCounts
 
     def advance(self, t0: int, t1: int, spk_t, spk_n, inp_t, inp_n) -> None:
         """Steps 4 and 5 for ticks t0..t1-1, an epoch's end at most at t1 - 1."""
@@ -130,11 +131,10 @@ class EventPlasticity:
             self.counters["weight_updates"] += counts[:, 0]
             self.counters["weight_overflows"] += counts[:, 1]
         self.counters["trace_updates"] += trace_upd.sum(axis=0)
-        self.blocks.append((trace_upd, weight_upd))
+        self.blocks.append((TickCounts.from_dense(trace_upd, t0),
+                            TickCounts.from_dense(weight_upd, t0)))
 
-    def per_tick(self, n_cores: int) -> dict:
-        if not self.blocks:
-            z = np.zeros((0, n_cores), np.int64)
-            return {"trace_updates": z, "weight_updates": z.copy()}
-        return {"trace_updates": np.concatenate([b[0] for b in self.blocks]),
-                "weight_updates": np.concatenate([b[1] for b in self.blocks])}
+    def per_tick(self, ticks: int, n_cores: int) -> dict:
+        """trace_updates and weight_updates per tick and core (:class:`TickCounts`)."""
+        return {name: TickCounts.concat([b[i] for b in self.blocks], ticks, n_cores)
+                for i, name in enumerate(("trace_updates", "weight_updates"))}

@@ -79,11 +79,10 @@ def energy_unit(largest: float) -> tuple[str, float]:
 
 def spikes_by_population(trace) -> np.ndarray:
     """int64 (T, P): spikes of each population in each tick (input spikes included)."""
-    per_tick = np.asarray(trace.per_tick["spikes"], dtype=np.int64)
-    out = np.zeros((per_tick.shape[0], len(trace.pop_names)), np.int64)
+    spikes = trace.per_tick["spikes"]
+    out = np.zeros((spikes.ticks, len(trace.pop_names)), np.int64)
     core_pop = np.asarray(trace.core_population, dtype=np.int64)
-    for p in range(len(trace.pop_names)):
-        out[:, p] = per_tick[:, core_pop == p].sum(axis=1)
+    np.add.at(out, (spikes.tick, core_pop[spikes.core]), spikes.value.astype(np.int64))
     return out
 
 

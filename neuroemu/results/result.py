@@ -117,8 +117,9 @@ class Result:
     counters_by_core : dict of int64 arrays (C,)
         Per core: synaptic_ops, neuron_updates, spikes, packets, hops, overflow_v,
         overflow_u (:attr:`counters` sums them). Empty for a float run.
-    per_tick : dict of int arrays (T, C)
-        synaptic_ops, neuron_updates and spikes per tick and core.
+    per_tick : dict of :class:`~neuroemu.engine.tick_counts.TickCounts` (T, C)
+        synaptic_ops, neuron_updates and spikes per tick and core (their non-zero
+        entries; ``.dense()`` for a small run's (T, C) array).
     v, u, count : arrays (N,)
         Registers after the last tick (int64; float64 for a float run, in network units).
     core_population, core_xy, core_neurons, core_synapses, core_axons : int arrays (C, ...)

@@ -1,6 +1,6 @@
 """Run traces, ``traces/*.h5``: a :class:`~.result.Result` on disk, readable with one call.
 
-Layout (format ``neuroemu-trace``, ``format_version`` 2)::
+Layout (format ``neuroemu-trace``, ``format_version`` 3)::
 
     /            attrs: format, format_version, network, profile, engine, ticks, tick_us,
                         wall_s, compile_s, settings_json, readout_class (-1 for none),
@@ -9,7 +9,8 @@ Layout (format ``neuroemu-trace``, ``format_version`` 2)::
     /spikes/{tick, neuron, value}           (K,) integers, global neuron index, sorted
     /readout/values                         (n,) readout values
     /counters/<name>                        (C,) int64 per core
-    /per_tick/<name>                        (T, C) int32 (or int64) per tick and core
+    /per_tick/<name>/{tick, core, value}    (K,) integers: the non-zero counts per tick
+                                            and core, sorted by (tick, core)
     /registers/{v, u, count}                (N,) int64 after the last tick
     /cores/{population, xy, neurons, synapses, axons}
     /populations: attrs names; datasets offset (P + 1,), model (P,)
@@ -18,8 +19,9 @@ Layout (format ``neuroemu-trace``, ``format_version`` 2)::
     /records/<population>/<register>        (T, n) registers of whole populations, every
                                             tick (only those recorded; neuroemu.results.records)
 
-Version 1 (before ``input_events``, ``input_kind``, ``compile_s`` and
-``/records``) is read as well, with no input count and no records. A float run
+Versions 1 and 2 hold ``/per_tick/<name>`` as a dense (T, C) array; they are read
+as well. Version 1 (before ``input_events``, ``input_kind``, ``compile_s`` and
+``/records``) has no input count and no records. A float run
 (``engine='float'``) has no chip to save: it is refused.
 """
 
@@ -30,6 +32,7 @@ import json
 import numpy as np
 
 from ..engine.result import COUNTERS, PER_TICK
+from ..engine.tick_counts import TickCounts
 from ..errors import NeuroemuError
 from ..h5io import Reader, atomic_h5, open_h5
 from ..plasticity.dense import PLASTIC_PER_TICK
@@ -39,7 +42,7 @@ from .records import Records
 LATER_COUNTERS = ("chip_hops", "trace_updates", "weight_updates", "weight_overflows")
 
 FORMAT = "neuroemu-trace"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def write_trace(path, result, h5=None) -> None:
@@ -80,8 +83,10 @@ def _write_fields(f, result) -> None:
     f.create_dataset("readout/values", data=result.readout_values)
     for name, arr in result.counters_by_core.items():
         f.create_dataset(f"counters/{name}", data=arr)
-    for name, arr in result.per_tick.items():
-        f.create_dataset(f"per_tick/{name}", data=arr, compression="gzip")
+    for name, counts in result.per_tick.items():
+        for key in ("tick", "core", "value"):
+            f.create_dataset(f"per_tick/{name}/{key}", data=getattr(counts, key),
+                             compression="gzip")
     for key in ("v", "u", "count"):
         f.create_dataset(f"registers/{key}", data=getattr(result, key))
     for key, arr in (("population", result.core_population), ("xy", result.core_xy),
@@ -106,8 +111,8 @@ def read_trace(path) -> dict:
     (``Result.save``, ``neuroemu run --out``); :func:`neuroemu.load_run` reads a run."""
     with open_h5(path, "trace") as f:
         r = Reader(f, path)
-        r.format_version(FORMAT, FORMAT_VERSION,
-                         "a run written by neuroemu run --out or Result.save")
+        version = r.format_version(FORMAT, FORMAT_VERSION,
+                                   "a run written by neuroemu run --out or Result.save")
 
         def names(node, key):
             return [x.decode() if isinstance(x, bytes) else str(x) for x in r.attr(node, key)]
@@ -119,8 +124,8 @@ def read_trace(path) -> dict:
                         and f"counters/{k}" not in f else r.array(f"counters/{k}", "iu",
                                                                  (n_cores,)))
                     for k in COUNTERS}
-        per_tick = {k: r.array(f"per_tick/{k}", "iu", (ticks, n_cores)) for k in PER_TICK}
-        per_tick.update({k: r.array(f"per_tick/{k}", "iu", (ticks, n_cores))
+        per_tick = {k: _tick_counts(r, k, version, ticks, n_cores) for k in PER_TICK}
+        per_tick.update({k: _tick_counts(r, k, version, ticks, n_cores)
                          for k in PLASTIC_PER_TICK if f"per_tick/{k}" in f})
         rc = r.attr("/", "readout_class", int)
         return dict(
@@ -153,3 +158,25 @@ def read_trace(path) -> dict:
             input_kind=r.attr("/", "input_kind", str, "none"),
             records=Records.in_file(f, path),
         )
+
+
+def _tick_counts(r, name: str, version: int, ticks: int, n_cores: int) -> TickCounts:
+    """``/per_tick/<name>``: dense (T, C) before version 3, then its non-zero entries."""
+    node = f"per_tick/{name}"
+    if version < 3:
+        return TickCounts.from_dense(r.array(node, "iu", (ticks, n_cores)))
+    tick, core, value = (r.array(f"{node}/{key}", "iu") for key in ("tick", "core", "value"))
+    if not tick.ndim == core.ndim == value.ndim == 1 or not tick.size == core.size == value.size:
+        r.fail(node, f"tick, core and value have shapes {tick.shape}, {core.shape}, "
+                     f"{value.shape}, expected one length (K,)")
+    for key, arr, top in (("tick", tick, ticks), ("core", core, n_cores)):
+        bad = np.flatnonzero((arr < 0) | (arr >= top))
+        if bad.size:
+            r.fail(f"{node}/{key}", f"entry {bad[0]} = {arr[bad[0]]}, expected 0..{top - 1}")
+    key = tick.astype(np.int64) * max(n_cores, 1) + core
+    if np.any(key[1:] <= key[:-1]):
+        i = int(np.flatnonzero(key[1:] <= key[:-1])[0]) + 1
+        r.fail(node, f"entry {i} (tick {tick[i]}, core {core[i]}) is not after entry {i - 1} "
+                     f"(tick {tick[i - 1]}, core {core[i - 1]}): expected distinct entries "
+                     "sorted by (tick, core)")
+    return TickCounts(tick, core, value, ticks, n_cores)

@@ -124,3 +124,47 @@ def test_silent_run_has_no_output():
     r = price(tr, small_cores("loihi"))
     assert r["first_output_tick"] is None and r["time_to_first_output_s"] is None
     assert r["decision_tick"] is None
+
+
+def test_per_tick_figures_in_blocks_equal_one_dense_computation(rng, monkeypatch):
+    """Tick times, core work and idle counts are worked out in blocks of ticks from the
+    sparse per-tick counters: the same floats, bit for bit, as the latency module's
+    formula on the whole run's dense (T, C) counts."""
+    from randnet import random_case
+
+    from neuroemu.energy.costs import load_costs
+    from neuroemu.energy.latency import (
+        core_work,
+        idle_by_core,
+        io_spikes_per_tick,
+        neuron_core_mask,
+        tick_seconds,
+    )
+    from neuroemu.engine import simulate, tick_counts
+    from neuroemu.hw import load_profile
+    from neuroemu.results.build import from_chip_run
+
+    for _ in range(6):
+        cfg, stim, ticks = random_case(rng)
+        trace = from_chip_run(simulate(cfg, stim, ticks))
+        costs = load_costs(load_profile("loihi"))  # per_tick_work, every_tick
+        assert costs.latency_mode == "per_tick_work" and costs.neuron_policy == "every_tick"
+        dense = {k: c.dense() for k, c in trace.per_tick.items()}
+        neurons = np.where(neuron_core_mask(trace), trace.core_neurons, 0)
+        idle = np.maximum(neurons[None, :] - dense["neuron_updates"], 0)
+        ns = costs.latency_ns
+        work = (dense["synaptic_ops"] * ns["synaptic_op_ns"]
+                + dense["neuron_updates"] * ns["neuron_update_ns"] + idle * ns["neuron_idle_ns"])
+        whole = tick_seconds(trace, costs)
+        for block in (1, 2, 3 * cfg.n_cores):  # one tick, two ticks, three ticks a block
+            monkeypatch.setattr(tick_counts, "BLOCK_COUNTS", block)
+            busiest, busy = core_work(trace, costs)
+            np.testing.assert_array_equal(busiest, work.max(axis=1))
+            np.testing.assert_array_equal(busy, work.sum(axis=0))
+            sec, parts = tick_seconds(trace, costs)
+            np.testing.assert_array_equal(sec, whole[0])
+            assert parts == whole[1]
+        np.testing.assert_array_equal(idle_by_core(trace, "every_tick"), idle.sum(axis=0))
+        injected, _ = io_spikes_per_tick(trace)
+        np.testing.assert_array_equal(injected, dense["spikes"][:, ~neuron_core_mask(trace)]
+                                      .sum(axis=1))

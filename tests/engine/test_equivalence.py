@@ -18,8 +18,12 @@ def assert_same(a, b):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f), err_msg=f)
     for k in a.counters:
         np.testing.assert_array_equal(a.counters[k], b.counters[k], err_msg=f"counter {k}")
+    assert set(a.per_tick) == set(b.per_tick)
     for k in a.per_tick:
-        np.testing.assert_array_equal(a.per_tick[k], b.per_tick[k], err_msg=f"per tick {k}")
+        assert a.per_tick[k].shape == b.per_tick[k].shape, k
+        for f in ("tick", "core", "value"):
+            np.testing.assert_array_equal(getattr(a.per_tick[k], f), getattr(b.per_tick[k], f),
+                                          err_msg=f"per tick {k}: {f}")
     assert a.first_overflow == b.first_overflow
     assert a.ticks == b.ticks
 
@@ -138,5 +142,38 @@ def test_per_tick_counters_take_four_bytes(rng):
     halves the memory of long runs; the values equal the reference's int64 ones."""
     cfg, stim, ticks = random_case(rng)
     ev = simulate(cfg, stim, ticks)
-    assert all(a.dtype == np.int32 for a in ev.per_tick.values())
+    assert all(a.value.dtype == np.int32 for a in ev.per_tick.values())
     assert_same(simulate(cfg, stim, ticks, engine="reference"), ev)
+
+
+def test_kernel_tables_take_the_narrowest_type_that_holds_them():
+    from neuroemu.engine.event import SMALL, narrow
+
+    assert narrow(np.array([-32768, 32767]), SMALL).dtype == np.int16
+    assert narrow(np.array([-32769, 5]), SMALL).dtype == np.int32
+    assert narrow(np.array([0, 2**31]), SMALL).dtype == np.int64
+    assert narrow(np.array([-1, 2**31 - 1])).dtype == np.int32
+    assert narrow(np.zeros(0, np.int64)).dtype == np.int32
+
+
+@pytest.mark.parametrize(("shift", "dtype"), [(0, np.int16), (8, np.int32), (24, np.int64)])
+def test_weights_of_every_width_give_the_reference_bits(rng, shift, dtype):
+    """Weights stored in 2, 4 and 8 bytes (16-bit mantissas shifted by 0, 8 and 24 bits):
+    the same spikes, registers and counters as the reference, which computes on int64."""
+    from neuroemu.engine.event import kernel_view
+    from neuroemu.hw import load_profile
+    from neuroemu.ir import Network, Population, neuron, projection
+    from neuroemu.mapping import map_network
+
+    prof = load_profile("generic").with_registers(v_bits=32, w_bits=16, max_weight_exp=24,
+                                                  neurons_per_core=3)
+    n_in, n = 4, 7
+    w = rng.integers(-(1 << 15), 1 << 15, size=(n, n_in))
+    w[0, 0] = -(1 << 15)
+    net = Network("wide", (Population("in", (n_in,)), Population(
+        "a", (n,), neuron("if", n, threshold=1 << 30, v_min=-(1 << 30)))),
+        (projection("w", "in", "a", "dense", w << shift),), input="in")
+    cfg = map_network(net, prof)
+    assert kernel_view(cfg).syn_w.dtype == dtype
+    stim = make_stimulus(rng.integers(0, 30, 60), rng.integers(0, n_in, 60), n_in)
+    assert_same(simulate(cfg, stim, 30, engine="reference"), simulate(cfg, stim, 30))
