@@ -8,8 +8,10 @@ recording), then, in this one process:
 1. *end to end*: ``neuroemu.evaluate(models/nmnist_cnn.h5, folder, workers=N)`` for
    N = 1 and 2, each in a new Python process (as ``neuroemu eval --inputs ...
    --workers N`` runs), starting and stopping its own local cluster (and its fork
-   server): the call's own time, less Python's start and imports; and the whole
-   command, ``neuroemu eval ... --workers N --json``, timed from outside;
+   server): the call's own time, less Python's start and imports; the whole
+   command, ``neuroemu eval ... --workers N --json``, timed from outside; and the
+   same call in this process, where earlier evaluations have left the fork server
+   running (as a notebook's second evaluation finds it);
 2. *on a running cluster*: the same evaluation on a local cluster of N workers
    started (and warmed by one evaluation) beforehand, as a long evaluation or a
    shared cluster sees it;
@@ -136,8 +138,8 @@ def main(argv=None) -> int:
     from neuroemu.evaluation.cluster import local_cluster, quiet_dask
 
     quiet_dask()
-    times = {k: {1: [], 2: []} for k in ("end_to_end", "command", "running_cluster",
-                                          "plain_processes")}
+    times = {k: {1: [], 2: []} for k in ("end_to_end", "command", "in_process",
+                                          "running_cluster", "plain_processes")}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "Test"
         build_folder(folder, args.n)
@@ -168,6 +170,10 @@ def main(argv=None) -> int:
                         out = Path(tmp) / f"{kind}_{n}_{turn}.parquet"
                         times[kind][n].append(how(n, folder, out))
                         same(_Rows(out))
+                for n in (1, 2):
+                    t = time.perf_counter()
+                    same(ne.evaluate(NET, folder, workers=n, progress=False))
+                    times["in_process"][n].append(time.perf_counter() - t)
                 for n in (1, 2):
                     t = time.perf_counter()
                     same(ne.evaluate(net, folder, client=clients[n], progress=False))
@@ -209,6 +215,7 @@ def main(argv=None) -> int:
           f"{args.repeat} turns: best (median)")
     for label, kind in (("neuroemu.evaluate, new process", "end_to_end"),
                         ("neuroemu eval --workers N (command)", "command"),
+                        ("neuroemu.evaluate, fork server running", "in_process"),
                         ("on a running Dask cluster", "running_cluster"),
                         ("plain processes, no Dask (ceiling)", "plain_processes")):
         r = out[kind]

@@ -108,14 +108,14 @@ def _not_started(n: int, exc: Exception) -> NeuroemuError:
         "imports the script")
 
 
-def load_kernel() -> None:
+def load_kernel():
     """Import the engine and load the event kernel from numba's disk cache (compiling it
-    there if it is missing): a one-tick run of a one-neuron network."""
+    there if it is missing): a one-tick run of a one-neuron network, returned."""
     from ..api import run
     from ..ir.network import Network, Population, neuron
 
     net = Network("warm", (Population("a", (1,), neuron("if", 1)),), ())
-    run(net, None, ticks=1, progress=False)
+    return run(net, None, ticks=1, progress=False)
 
 
 COMPILING = ("compiling the event kernel (the first run after installing or upgrading, "

@@ -33,7 +33,8 @@ How it runs:
    :data:`MAX_BATCH` mean recordings, nor above :data:`MAX_BATCH` recordings:
    few tasks, so the scheduler's cost per task (a few milliseconds) stays small
    beside the runs, and small ones at the end, so the workers finish together.
-   The network goes to every worker once
+   At most :data:`IN_FLIGHT` batches per worker thread are submitted at a time,
+   the next as one finishes. The network goes to every worker once
    (``client.scatter(..., broadcast=True)``); a task
    (:func:`.tasks.run_batch`) calls :func:`neuroemu.run` per recording, and
    the worker keeps the mapping and the compiled kernel between tasks (and the
@@ -64,6 +65,8 @@ from ..errors import InputError, MappingError, NeuroemuError
 TASKS_PER_THREAD = 40
 #: most recordings in one task
 MAX_BATCH = 64
+#: tasks submitted and not yet finished, per worker thread
+IN_FLIGHT = 2
 ENGINES = ("event", "reference")
 
 
@@ -464,23 +467,36 @@ def _evaluate_on(network, inputs, labels, grid_points, options, start, bar, star
 
 
 def _run_tasks(dask, net, digest, points, todo, extra, batch_size, rows_store, bar) -> list:
-    """Submit the batches, write each one's rows as it finishes; returns all rows."""
+    """Submit the batches, at most :data:`IN_FLIGHT` per worker thread at a time (the next
+    when one finishes, so that a worker that finishes early takes the next batch rather
+    than each having been dealt its share up front), and write each one's rows as it
+    finishes; returns all rows."""
     from distributed import as_completed
 
     from .store import TASK_FAILED
     from .tasks import error_row, run_batch
 
     threads = sum(dask.nthreads().values())
-    batches = _plan(todo, threads, batch_size)
+    batches = iter(_plan(todo, threads, batch_size))
     net_future = dask.scatter(net, broadcast=True, hash=False)
     futures = {}
-    for p, batch in batches:
-        fut = dask.submit(run_batch, net_future, batch, points[p].run_options, extra,
-                          points[p].columns, digest, pure=False)
-        futures[fut] = (p, batch)
+
+    def submit():
+        for p, batch in batches:
+            fut = dask.submit(run_batch, net_future, batch, points[p].run_options, extra,
+                              points[p].columns, digest, pure=False)
+            futures[fut] = (p, batch)
+            return fut
+        return None
+
+    first = [submit() for _ in range(IN_FLIGHT * max(threads, 1))]
+    running = as_completed([f for f in first if f is not None])
     rows, finished = [], 0
     try:
-        for fut in as_completed(list(futures)):
+        for fut in running:
+            following = submit()
+            if following is not None:
+                running.add(following)
             p, batch = futures.pop(fut)
             if fut.status == "finished":
                 got = fut.result()
