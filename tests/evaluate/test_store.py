@@ -76,3 +76,28 @@ def test_batches_shrink_toward_the_end_and_keep_every_recording_in_order(tmp_pat
     assert sizes[:2] == [MAX_BATCH, (300 - MAX_BATCH) // 4]  # 300 / 4 is above the cap
     assert sizes == sorted(sizes, reverse=True) and sizes[-1] < sizes[0] // 8
     assert all(len(b) == 1 for _, b in _plan(todo, 2, 1))
+
+
+def test_batches_are_submitted_as_others_finish_not_all_up_front(net, folder):
+    """At most IN_FLIGHT batches per worker thread are outstanding: a worker that finishes
+    early takes the next one rather than each having been dealt its share."""
+    from distributed import Client
+
+    import neuroemu as ne
+    from neuroemu.evaluation import runner
+
+    with Client(processes=False, n_workers=1, threads_per_worker=1,
+                dashboard_address=None) as client:
+        submitted, peak = [], 0
+        real = client.submit
+
+        def submit(*args, **kwargs):
+            nonlocal peak
+            submitted.append(real(*args, **kwargs))
+            peak = max(peak, sum(not f.done() for f in submitted))
+            return submitted[-1]
+
+        client.submit = submit
+        ev = ne.evaluate(net, folder, client=client, batch_size=1, progress=False)
+    assert len(submitted) == ev.summary["n"] > 2 * runner.IN_FLIGHT
+    assert peak <= runner.IN_FLIGHT
