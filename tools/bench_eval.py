@@ -21,7 +21,9 @@ recording), then, in this one process:
    virtual machine, less than 2x and not the same from minute to minute);
 4. the scheduler's cost per task: on the running 1-worker cluster, (wall time of
    an evaluation in tasks of one recording - the runs' own time) / tasks, and the
-   round trip of 1000 empty tasks.
+   round trip of 1000 empty tasks;
+5. a 2-worker local cluster's own costs (the fork server already up): starting
+   it, its workers loading the event kernel, closing it.
 
 Every evaluation must give the same rows (all but ``wall_s``); the script
 fails if not. The measurements are taken in turns (each kind for 1, then 2
@@ -135,7 +137,7 @@ def main(argv=None) -> int:
     from distributed import Client
 
     import neuroemu as ne
-    from neuroemu.evaluation.cluster import local_cluster, quiet_dask
+    from neuroemu.evaluation.cluster import load_kernel, local_cluster, quiet_dask
 
     quiet_dask()
     times = {k: {1: [], 2: []} for k in ("end_to_end", "command", "in_process",
@@ -193,6 +195,19 @@ def main(argv=None) -> int:
                 clients[1].gather(clients[1].map(_noop, range(1000), pure=False))
                 empty.append((time.perf_counter() - t) / 1000)
             accuracy = ev.summary["accuracy"]
+            phases = {"start_s": [], "kernel_s": [], "close_s": []}
+            for _ in range(args.repeat):  # a 2-worker cluster's own costs (fork server up)
+                t = time.perf_counter()
+                cluster = local_cluster(2)
+                client = Client(cluster)
+                phases["start_s"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                client.run(load_kernel)
+                phases["kernel_s"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                client.close()
+                cluster.close()
+                phases["close_s"].append(time.perf_counter() - t)
         finally:
             for n in (1, 2):
                 pools[n].terminate()
@@ -204,6 +219,7 @@ def main(argv=None) -> int:
         median = {n: statistics.median(v) for n, v in t.items()}
         out[kind] = {"best_s": best, "median_s": median, "all_s": t,
                      "ratio_best": best[1] / best[2], "ratio_median": median[1] / median[2]}
+    out["cluster_2_workers"] = {k: statistics.median(v) for k, v in phases.items()}
     out.update(overhead_per_task_ms=1e3 * statistics.median(per_task),
                empty_task_ms=1e3 * statistics.median(empty), identical_rows=True)
     if args.json:
@@ -224,6 +240,9 @@ def main(argv=None) -> int:
               f"{b[2]:5.2f} s ({m[2]:5.2f}): {r['ratio_best']:.2f}x ({r['ratio_median']:.2f}x)")
     print(f"{'scheduler cost per task:':<40} {out['overhead_per_task_ms']:.1f} ms in an "
           f"evaluation of one-recording tasks, {out['empty_task_ms']:.2f} ms per empty task")
+    c = out["cluster_2_workers"]
+    print(f"{'a 2-worker local cluster (median):':<40} start {c['start_s']:.2f} s, workers "
+          f"loading the kernel {c['kernel_s']:.2f} s, close {c['close_s']:.2f} s")
     print("rows: identical in every evaluation (all columns but wall_s)")
     return 0
 
