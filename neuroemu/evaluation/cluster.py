@@ -71,6 +71,23 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
+def start_fork_server() -> None:
+    """Start the fork server local workers are forked from (:func:`local_cluster`) now, if
+    the platform has one and it is not running: it boots (imports distributed and the
+    engine, loads the kernel: most of a new cluster's start) while the caller goes on."""
+    if start_method() != "forkserver":
+        return
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+
+
+#: what the fork server imports before it forks a worker
+PRELOAD = ["distributed", f"{__package__}.preload"]
+
+
 def local_cluster(workers: int):
     """A :class:`distributed.LocalCluster` of ``workers`` processes of one thread each, on
     127.0.0.1, without a dashboard; its scheduler's HTTP endpoints (health, metrics) take
@@ -91,8 +108,7 @@ def local_cluster(workers: int):
             from distributed.utils import get_mp_context
 
             # after Dask's own choice (made once per process), so that it stays ours
-            get_mp_context().set_forkserver_preload(["distributed",
-                                                     f"{__package__}.preload"])
+            get_mp_context().set_forkserver_preload(PRELOAD)
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                             host="127.0.0.1", dashboard_address=None,
                             scheduler_kwargs={"dashboard": False,
@@ -137,6 +153,7 @@ class StartingCluster:
         quiet_dask()
         self.workers = int(workers)
         self.method = start_method()
+        start_fork_server()
         self._warm, self._note = warm, note or (lambda text: None)
         self._cluster = self._client = self._error = None
         self._thread = threading.Thread(target=self._start, daemon=True,
