@@ -428,7 +428,7 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=
     if engine == "event":
         from .engine.event import kernel_compiles
 
-        if kernel_compiles():
+        if kernel_compiles(cfg, plastic=learn is not None):
             bar.note("compiling the event kernel (the first run after installing or "
                      "upgrading, about 15 s; cached on disk for later runs)")
         if learn is not None:

@@ -178,17 +178,45 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
         run_lo=i64(run_start), run_hi=i64(run_end), run_core=i64(core[run_start]), regs=regs,
     )
 
-def kernel_compiles() -> bool:
-    """Whether the next event-engine run compiles the kernel: it is neither loaded nor
-    in numba's on-disk cache for this source (about 15 s once, then cached)."""
+def table_types(knet) -> tuple:
+    """The dtypes of the kernel's tables: tables are narrowed to the values they hold
+    (:func:`narrow`), and each combination of dtypes is a version of the kernel that
+    numba compiles (and caches) on its own."""
+    return tuple(np.asarray(a).dtype.name for a in knet)
+
+
+def _has_version(types: tuple, signatures) -> bool:
+    """Whether one of numba's ``signatures`` takes tables of these ``types``."""
+    def name(t):
+        return str(getattr(t, "dtype", t))
+    return any(all(name(t) == d for t, d in zip(sig, types)) for sig in signatures)
+
+
+def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) -> bool:
+    """Whether the next event-engine run compiles the kernel: the version for ``cfg``'s
+    tables (any version without ``cfg``; ``plastic``: with the int64 weights of a plastic
+    run) is neither loaded nor in numba's on-disk cache for this source (about 15 s
+    once, then cached)."""
     from .kernels.event import run_ticks
 
-    if run_ticks.signatures:
+    types = None
+    if cfg is not None:
+        if has_xylo(cfg):  # Xylo arithmetic has its own kernel
+            return False
+        knet = kernel_view(cfg)
+        if plastic:
+            knet = knet._replace(syn_w=knet.syn_w.astype(np.int64))
+        types = table_types(knet)
+    loaded = run_ticks.signatures
+    if loaded and (types is None or _has_version(types, loaded)):
         return False
     try:  # numba's cache index: empty when missing or made for another source
-        return not run_ticks._cache._cache_file._load_index()
+        index = run_ticks._cache._cache_file._load_index()
     except Exception:  # noqa: BLE001 - another numba: say nothing rather than fail
         return False
+    if types is None:
+        return not index
+    return not _has_version(types, [key[0] for key in index])
 
 
 _VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -316,9 +344,9 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         return t_next, per_tick, pv, pu
 
     compile_s = 0.0
-    if not run_ticks.signatures:
-        # compile the kernel (or load it from the cache) with a call that runs no tick, so
-        # that the run's wall time is the simulation's own
+    if not _has_version(table_types(knet), run_ticks.signatures):
+        # compile this version of the kernel (or load it from the cache) with a call that
+        # runs no tick, so that the run's wall time is the simulation's own
         c0 = time.perf_counter()
         call(0, 0, empty, empty, empty)
         compile_s = time.perf_counter() - c0

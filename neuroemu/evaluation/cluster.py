@@ -64,28 +64,40 @@ def check_choice(client=None, workers: int | None = None, scheduler: str | None 
 
 
 def start_method() -> str:
-    """How a local cluster's worker processes start: 'forkserver' where the platform has
-    one (Linux, macOS), else 'spawn'."""
+    """How a local cluster's worker processes start: 'forkserver' on Linux, else 'spawn'
+    (Python's default on macOS and Windows, where forking a process that has loaded
+    numerical libraries is not safe)."""
     import multiprocessing
+    import sys
 
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
-def start_fork_server() -> None:
-    """Start the fork server local workers are forked from (:func:`local_cluster`) now, if
-    the platform has one and it is not running: it boots (imports distributed and the
-    engine, loads the kernel: most of a new cluster's start) while the caller goes on."""
-    if start_method() != "forkserver":
-        return
-    import multiprocessing
-    from multiprocessing import forkserver
-
-    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-    forkserver.ensure_running()
+    return ("forkserver" if sys.platform.startswith("linux")
+            and "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
 
 
-#: what the fork server imports before it forks a worker
-PRELOAD = ["distributed", f"{__package__}.preload"]
+#: what the fork server imports before it forks a worker, without and with the kernel
+PRELOAD = {False: ["distributed"], True: ["distributed", f"{__package__}.preload"]}
+
+
+def prepare_local(warm: bool, note=None) -> None:
+    """Before an evaluation's own preparation: start the fork server local workers are
+    forked from (:func:`local_cluster`; with ``warm``, it loads the event kernel, compiling
+    it into numba's disk cache if it is not there), and import distributed, in the
+    background. Nothing is waited for; abandoned (an error, nothing to run), both cost
+    nothing more. ``note`` (a callable taking a text) is told if the kernel compiles."""
+    if start_method() == "forkserver":
+        import multiprocessing
+        from multiprocessing import forkserver
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD[warm])
+        forkserver.ensure_running()  # no effect if it runs already
+
+    def background():
+        import distributed  # noqa: F401 - imported here, off the caller's path
+
+        if warm and start_method() == "forkserver" and _kernel_compiles():
+            (note or (lambda text: None))(COMPILING)
+
+    threading.Thread(target=background, daemon=True, name="neuroemu-prepare").start()
 
 
 def local_cluster(workers: int):
@@ -108,7 +120,7 @@ def local_cluster(workers: int):
             from distributed.utils import get_mp_context
 
             # after Dask's own choice (made once per process), so that it stays ours
-            get_mp_context().set_forkserver_preload(PRELOAD)
+            get_mp_context().set_forkserver_preload(PRELOAD[True])
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                             host="127.0.0.1", dashboard_address=None,
                             scheduler_kwargs={"dashboard": False,
@@ -138,72 +150,6 @@ COMPILING = ("compiling the event kernel (the first run after installing or upgr
              "about 15 s; cached on disk, and used from there by every worker)")
 
 
-class StartingCluster:
-    """A local cluster of ``workers`` processes starting in a background thread.
-
-    The client's own preparation runs meanwhile; :meth:`client` waits for the
-    cluster (and, with ``warm``, for every worker to have the event kernel:
-    :func:`load_kernel`); :meth:`close` stops it. The kernel is compiled once if
-    numba's disk cache lacks it: by the fork server before it forks the workers, or
-    without one, here before the workers start (so that each loads it rather than
-    compiling it); ``note`` (a callable taking a text) is told so.
-    """
-
-    def __init__(self, workers: int, warm: bool, note=None):
-        quiet_dask()
-        self.workers = int(workers)
-        self.method = start_method()
-        start_fork_server()
-        self._warm, self._note = warm, note or (lambda text: None)
-        self._cluster = self._client = self._error = None
-        self._thread = threading.Thread(target=self._start, daemon=True,
-                                        name="neuroemu-local-cluster")
-        self._thread.start()
-
-    def _start(self) -> None:
-        from distributed import Client
-
-        try:
-            if self._warm and self.method == "spawn" and _kernel_compiles():
-                self._note(COMPILING)
-                load_kernel()
-            self._cluster = local_cluster(self.workers)
-            self._client = Client(self._cluster)
-            if self._warm:
-                self._client.run(load_kernel)
-        except Exception as exc:  # noqa: BLE001 - handed to the caller by client()
-            self._error = exc
-
-    def client(self):
-        """The started cluster's client.
-
-        Raises
-        ------
-        NeuroemuError
-            The cluster did not start (e.g. a script without a ``__main__`` guard).
-        """
-        if self._warm and self.method == "forkserver" and self._thread.is_alive() and \
-                _kernel_compiles():  # the fork server is compiling it now
-            self._note(COMPILING)
-        self._thread.join()
-        if self._error is not None:
-            if isinstance(self._error, RuntimeError):
-                raise _not_started(self.workers, self._error) from None
-            raise self._error
-        return self._client
-
-    def close(self) -> None:
-        """Stop the cluster (after it has finished starting); once."""
-        self._thread.join()
-        client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
-        try:
-            if client is not None:
-                client.close()
-        finally:
-            if cluster is not None:
-                cluster.close()
-
-
 def _kernel_compiles() -> bool:
     from ..engine.event import kernel_compiles
 
@@ -212,11 +158,12 @@ def _kernel_compiles() -> bool:
 
 @contextmanager
 def open_client(client=None, workers: int | None = None, scheduler: str | None = None,
-                starting: StartingCluster | None = None):
+                warm: bool = False, note=None):
     """The :class:`distributed.Client` to run on (module docstring); closes what it opened.
 
-    ``starting``: a local cluster already starting (:class:`StartingCluster`), used and
-    closed here instead of starting one.
+    ``warm``: a local cluster's workers load the event kernel before any task (where the
+    fork server has not done it already), compiled once beforehand if numba's cache lacks
+    it (``note``, a callable taking a text, is told).
 
     Raises
     ------
@@ -227,12 +174,6 @@ def open_client(client=None, workers: int | None = None, scheduler: str | None =
     check_choice(client, workers, scheduler)
     if client is not None:
         yield client
-        return
-    if starting is not None:
-        try:
-            yield starting.client()
-        finally:
-            starting.close()
         return
     quiet_dask()
     from distributed import Client
@@ -255,6 +196,9 @@ def open_client(client=None, workers: int | None = None, scheduler: str | None =
             own.close()
         return
     n = int(workers or default_workers())
+    if warm and start_method() == "spawn" and _kernel_compiles():
+        (note or (lambda text: None))(COMPILING)  # once here, then loaded by every worker
+        load_kernel()
     try:
         cluster = local_cluster(n)
     except RuntimeError as exc:
@@ -262,6 +206,8 @@ def open_client(client=None, workers: int | None = None, scheduler: str | None =
     try:
         own = Client(cluster)
         try:
+            if warm:
+                own.run(load_kernel)  # a no-op where the fork server has loaded it
             yield own
         finally:
             own.close()

@@ -19,8 +19,8 @@ worker is a new Python process that imports the script.
 
 How it runs:
 
-1. A local cluster starts in a background thread (:mod:`.cluster`). Meanwhile,
-   on the client: the network is loaded and mapped on each point's profile
+1. A local cluster's fork server starts booting (:mod:`.cluster`). Meanwhile, on
+   the client: the network is loaded and mapped on each point's profile
    and on each profile it is priced on (a network that does not fit is refused
    before any work; in a sweep, that point's rows are error rows), every run
    option is checked as :func:`neuroemu.run` would, and the recordings are
@@ -317,27 +317,45 @@ class _Point:
         self.settings.update(profile=_profile_key(self.profile), tick_us=step)
 
 
+class _Batches:
+    """``todo`` (``(point, item)`` in order) cut into batches ``(point, [items])`` of
+    consecutive recordings of one point as they are asked for, each sized for the worker
+    threads there are then (module docstring), so that workers joining a cluster during
+    an evaluation get batches cut for them."""
+
+    def __init__(self, todo, batch_size: int | None):
+        self.todo, self.batch_size, self.i = todo, batch_size, 0
+        self.sizes = ([0] * len(todo) if batch_size is not None
+                      else [_size(item.path) for _, item in todo])
+        self.whole = self.remaining = sum(self.sizes)
+        self.mean = self.whole / max(len(todo), 1)
+
+    def next(self, threads: int):
+        """The next batch for ``threads`` worker threads, or None when all are out."""
+        if self.i >= len(self.todo):
+            return None
+        threads = max(threads, 1)
+        if self.batch_size is not None:
+            cap, target = int(self.batch_size), None
+        else:
+            least = min(self.whole / (TASKS_PER_THREAD * threads), self.mean * MAX_BATCH / 8)
+            cap, target = MAX_BATCH, max(self.remaining / (2 * threads), least, 1)
+        point, items, size = self.todo[self.i][0], [], 0
+        while self.i < len(self.todo) and self.todo[self.i][0] == point and len(items) < cap \
+                and (target is None or size < target):
+            items.append(self.todo[self.i][1])
+            size += self.sizes[self.i]
+            self.remaining -= self.sizes[self.i]
+            self.i += 1
+        return point, items
+
+
 def _plan(todo, n_threads: int, batch_size: int | None) -> list:
-    """Batches ``(point, [items])`` of consecutive recordings of one point (module
-    docstring); ``todo`` is ``(point, item)`` in order."""
-    threads = max(n_threads, 1)
-    if batch_size is not None:
-        sizes, cap = [0] * len(todo), int(batch_size)
-    else:
-        sizes, cap = [_size(item.path) for _, item in todo], MAX_BATCH
-    remaining = sum(sizes)
-    mean = remaining / max(len(todo), 1)
-    least = min(remaining / (TASKS_PER_THREAD * threads), mean * MAX_BATCH / 8)
-    batches, size, target = [], 0, 0
-    for i, (p, item) in enumerate(todo):
-        if not batches or batches[-1][0] != p or len(batches[-1][1]) >= cap or (
-                batch_size is None and size >= target):
-            batches.append((p, []))
-            size, target = 0, max(remaining / (2 * threads), least, 1)
-        batches[-1][1].append(item)
-        size += sizes[i]
-        remaining -= sizes[i]
-    return batches
+    """All batches of ``todo`` for ``n_threads`` worker threads (:class:`_Batches`)."""
+    batches, out = _Batches(todo, batch_size), []
+    while (b := batches.next(n_threads)) is not None:
+        out.append(b)
+    return out
 
 
 def _size(path: str) -> int:
@@ -352,7 +370,7 @@ def _evaluate(network, inputs, labels, grid_points, options, *, client=None, wor
               limit=None, progress=True) -> Evaluation:
     """:func:`evaluate` (``grid_points`` None) and :func:`sweep` (module docstring)."""
     from ..progress import as_progress
-    from .cluster import StartingCluster, check_choice, default_workers
+    from .cluster import check_choice, prepare_local
 
     start = time.perf_counter()
     check_choice(client, workers, scheduler)
@@ -365,27 +383,22 @@ def _evaluate(network, inputs, labels, grid_points, options, *, client=None, wor
     sweeping = grid_points is not None
     bar = as_progress(progress, desc="sweeping" if sweeping else "evaluating",
                       unit="recording")
-    starting = None
-    if client is None and scheduler is None:  # workers start while the client prepares
+    warm = False
+    if client is None and scheduler is None:  # the fork server boots while we prepare
         engines = {options["engine"], *(p["engine"] for p in grid_points or () if "engine" in p)}
         warm = "event" in engines
-        starting = StartingCluster(workers or default_workers(), warm, bar.note)
-    try:
-        with bar:
-            return _evaluate_on(network, inputs, labels, grid_points, options, start, bar,
-                                starting, client=client, workers=workers,
-                                scheduler=scheduler, out=out, resume=resume,
-                                energy_profiles=energy_profiles, batch_size=batch_size,
-                                limit=limit)
-    finally:
-        if starting is not None:
-            starting.close()
+        prepare_local(warm, bar.note)
+    with bar:
+        return _evaluate_on(network, inputs, labels, grid_points, options, start, bar, warm,
+                            client=client, workers=workers, scheduler=scheduler, out=out,
+                            resume=resume, energy_profiles=energy_profiles,
+                            batch_size=batch_size, limit=limit)
 
 
-def _evaluate_on(network, inputs, labels, grid_points, options, start, bar, starting, *,
+def _evaluate_on(network, inputs, labels, grid_points, options, start, bar, warm, *,
                  client, workers, scheduler, out, resume, energy_profiles, batch_size,
                  limit) -> Evaluation:
-    """:func:`_evaluate` once the cluster is starting: everything else."""
+    """:func:`_evaluate` after its checks of the call itself: everything else."""
     import pyarrow as pa
 
     from ..api import load
@@ -430,8 +443,8 @@ def _evaluate_on(network, inputs, labels, grid_points, options, start, bar, star
     where = None
     if todo:
         bar.total = len(todo)
-        with open_client(client, workers, scheduler, starting) as dask:
-            where = describe(dask, starting is not None)
+        with open_client(client, workers, scheduler, warm, bar.note) as dask:
+            where = describe(dask, client is None and scheduler is None)
             new_rows += _run_tasks(dask, net, digest, points, todo, extra, batch_size,
                                    rows_store, bar)
     table = store.to_table(new_rows, sch)
@@ -476,34 +489,40 @@ def _run_tasks(dask, net, digest, points, todo, extra, batch_size, rows_store, b
     from .store import TASK_FAILED
     from .tasks import error_row, run_batch
 
-    threads = sum(dask.nthreads().values())
-    batches = iter(_plan(todo, threads, batch_size))
+    batches = _Batches(todo, batch_size)
     net_future = dask.scatter(net, broadcast=True, hash=False)
-    futures = {}
+    futures, running = {}, as_completed()
+    threads, counted = 1, -1.0
 
-    def submit():
-        for p, batch in batches:
-            fut = dask.submit(run_batch, net_future, batch, points[p].run_options, extra,
+    def top_up():
+        """Submit batches until IN_FLIGHT per worker thread are out (the threads counted
+        again at most once a second: a cluster may grow or shrink meanwhile)."""
+        nonlocal threads, counted
+        if time.monotonic() - counted > 1.0:
+            threads, counted = max(sum(dask.nthreads().values()), 1), time.monotonic()
+        while len(futures) < IN_FLIGHT * threads:
+            batch = batches.next(threads)
+            if batch is None:
+                return
+            p, items = batch
+            fut = dask.submit(run_batch, net_future, items, points[p].run_options, extra,
                               points[p].columns, digest, pure=False)
-            futures[fut] = (p, batch)
-            return fut
-        return None
+            futures[fut] = batch
+            running.add(fut)
 
-    first = [submit() for _ in range(IN_FLIGHT * max(threads, 1))]
-    running = as_completed([f for f in first if f is not None])
     rows, finished = [], 0
     try:
+        top_up()
         for fut in running:
-            following = submit()
-            if following is not None:
-                running.add(following)
             p, batch = futures.pop(fut)
+            top_up()
             if fut.status == "finished":
                 got = fut.result()
             else:
-                exc = fut.exception()
-                got = [error_row(item, points[p].columns,
-                                 f"{TASK_FAILED}{type(exc).__name__}: {exc}")
+                exc = fut.exception() if fut.status == "error" else None
+                why = (f"{type(exc).__name__}: {exc}" if exc is not None
+                       else f"the task was {fut.status}")
+                got = [error_row(item, points[p].columns, f"{TASK_FAILED}{why}")
                        for item in batch]
             fut.release()
             rows_store.write(got)

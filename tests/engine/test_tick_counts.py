@@ -89,3 +89,49 @@ def test_a_long_run_on_many_cores_keeps_its_per_tick_counts_small():
     assert nbytes <= 3 * 2 * spikes * 10  # int32 tick and value, int16 core
     dense = 3 * ticks * cfg.n_cores * 4
     assert peak < dense / 20  # a kernel call's block of 1,000 ticks, not the run's
+
+
+_TWO_WIDTHS = """
+import json
+import numpy as np
+from neuroemu.engine import make_stimulus, simulate
+from neuroemu.engine.event import kernel_compiles, kernel_view, table_types
+from neuroemu.hw import load_profile
+from neuroemu.ir import Network, Population, neuron, projection
+from neuroemu.mapping import map_network
+
+rng = np.random.default_rng(0)
+prof = load_profile("generic").with_registers(v_bits=32, w_bits=16, max_weight_exp=24,
+                                              neurons_per_core=3)
+stim = make_stimulus(rng.integers(0, 30, 60), rng.integers(0, 4, 60), 4)
+out = []
+for shift in (0, 8):
+    w = rng.integers(-(1 << 15), 1 << 15, size=(7, 4)) << shift
+    net = Network("wide", (Population("in", (4,)), Population(
+        "a", (7,), neuron("if", 7, threshold=1 << 30, v_min=-(1 << 30)))),
+        (projection("w", "in", "a", "dense", w),), input="in")
+    cfg = map_network(net, prof)
+    first = simulate(cfg, stim, 30)
+    again = simulate(cfg, stim, 30)
+    out.append({"w": str(kernel_view(cfg).syn_w.dtype), "types": table_types(kernel_view(cfg)),
+                "first": first.compile_s, "again": again.compile_s,
+                "compiles_after": kernel_compiles(cfg)})
+print(json.dumps(out))
+"""
+
+
+def test_each_width_of_the_tables_is_a_kernel_version_of_its_own():
+    """Tables narrowed to their values (int16 or int32 weights here) are two versions of
+    the kernel: in a new process, each one's first run loads (or compiles) its own version
+    before the clock starts, and neither would compile again after."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _TWO_WIDTHS], capture_output=True,
+                          text=True, check=True, timeout=600)
+    runs = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [r["w"] for r in runs] == ["int16", "int32"]
+    assert runs[0]["types"] != runs[1]["types"]
+    assert all(r["first"] > 0 and r["again"] == 0.0 for r in runs), runs
+    assert not any(r["compiles_after"] for r in runs)
