@@ -216,24 +216,19 @@ def main_verify(args) -> int:
 
 
 def main_robustness(args) -> int:
-    from ..theory.catalog import build, standard
-    from ..theory.robust import width_sweep
+    from ..theory.robust import robustness
     from .common import print_json, table
 
     widths = _range(args.w_bits)
-    if args.name:
-        cons = build(args.name, **_options(args))
-        items = [(cons[0].name if len(cons) == 1 else f"{args.name} (all {len(cons)})", cons)]
-    else:
-        items = standard()
     prof = _profile(args)
-    sweeps = []
-    for label, cons in items:
-        sweeps.append(width_sweep(cons, args.T, widths, profile=prof, scale=args.scale,
-                                  method=args.method, name=label, samples=args.samples,
-                                  seed=args.seed))
+
+    def said(label, sweep):
         if not args.json:
-            print(f"  {label}: smallest exact w_bits {sweeps[-1].smallest}", file=sys.stderr)
+            print(f"  {label}: smallest exact w_bits {sweep.smallest}", file=sys.stderr)
+
+    sweeps = robustness(args.name, args.T, widths, options=_options(args), progress=said,
+                        profile=prof, scale=args.scale, method=args.method,
+                        samples=args.samples, seed=args.seed)
     if args.json:
         print_json([s.to_dict() for s in sweeps])
     else:
@@ -251,9 +246,7 @@ def main_robustness(args) -> int:
 
 
 def main_scaling(args) -> int:
-    from ..errors import NeuroemuError
     from ..hw import load_profile
-    from ..theory.catalog import parse_table
     from ..theory.scaling import VERIFY_BUDGET, plot_scaling, scaling_table
     from .common import print_json, table
 
@@ -261,23 +254,11 @@ def main_scaling(args) -> int:
         from ..reports.figures import check_figure_path
 
         check_figure_path(args.plot)
-    ds, ms = _range(args.d), _range(args.m)
-    if min(ds) < 1 or min(ms) < 1:
-        raise NeuroemuError(f"--d {args.d} --m {args.m}: inputs and memories start at 1")
-    if args.max_bits > 20:
-        raise NeuroemuError(f"--max-bits {args.max_bits}: at most 20 (2**20 minterms)")
     budget = VERIFY_BUDGET if args.verify_budget is None else args.verify_budget
-    if budget < 0:
-        raise NeuroemuError(f"--verify-budget {args.verify_budget:g}: expected >= 0")
-    tables = None
-    if args.table is not None:
-        if len(ds) != 1 or len(ms) != 1 or ds[0] * ms[0] > 20:
-            raise NeuroemuError("--table: give one --d and one --m (d*m <= 20 window bits) "
-                                "for the table's window")
-        tables = [(ds[0], ms[0], parse_table(args.table, ds[0] * ms[0]))]
     profile = load_profile(args.profile)
-    rows = scaling_table(ds, ms, profile=profile, max_bits=args.max_bits, verify=budget > 0,
-                         budget=budget, tables=tables)
+    rows = scaling_table(_range(args.d), _range(args.m), profile=profile,
+                         max_bits=args.max_bits, verify=budget > 0, budget=budget,
+                         tables=args.table)
     if args.plot:
         plot_scaling(rows, args.plot)
     failed = [r for r in rows if r.get("verified") not in (None, "exact", "skipped")]

@@ -46,7 +46,18 @@ def width_sweep(cons, T: int | None = None, widths=range(1, 17), *,
                 profile: Profile | str = "loihi",
                 scale: float = 1.0, method: str = "auto", name: str | None = None,
                 **kwargs) -> WidthSweep:
-    """Verify ``cons`` at every weight width in ``widths`` (see the module docstring)."""
+    """Verify ``cons`` at every weight width in ``widths`` (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        A width outside 1..16.
+    """
+    from ..errors import InputError
+
+    bad = [k for k in widths if not 1 <= int(k) <= 16]
+    if bad:
+        raise InputError(f"--w-bits {bad[0]}: expected weight widths within 1..16")
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
     rows: list[Verification] = []
@@ -61,3 +72,24 @@ def width_sweep(cons, T: int | None = None, widths=range(1, 17), *,
         smallest = r.w_bits
     return WidthSweep(construction=rows[0].construction if rows else (name or ""),
                       scale=float(scale), rows=rows, smallest=smallest, exact_widths=exact)
+
+
+def robustness(name: str | None = None, T: int | None = None, widths=range(1, 17), *,
+               options: dict | None = None, progress=None, **kwargs) -> list[WidthSweep]:
+    """:func:`width_sweep` of the catalogue's construction ``name`` (built with
+    ``options``; all its functions when it has several), or of every standard
+    construction; ``progress`` is called with each sweep when it is done; ``kwargs`` go to
+    :func:`width_sweep`."""
+    from .catalog import build, standard
+
+    if name:
+        cons = build(name, **(options or {}))
+        items = [(cons[0].name if len(cons) == 1 else f"{name} (all {len(cons)})", cons)]
+    else:
+        items = standard()
+    sweeps = []
+    for label, cons in items:
+        sweeps.append(width_sweep(cons, T, widths, name=label, **kwargs))
+        if progress is not None:
+            progress(label, sweeps[-1])
+    return sweeps

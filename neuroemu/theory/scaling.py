@@ -141,9 +141,11 @@ def scaling_table(ds=range(1, 7), ms=(1, 2, 3), *, profile="generic", max_bits: 
         Verify each row (:func:`verify_row`); False only counts.
     budget : float
         Estimated synaptic events above which a row is not verified.
-    tables : list of (d, m, int), optional
+    tables : list of (d, m, int), or str, optional
         Truth tables of finite-memory functions (layout of
-        :func:`~neuroemu.theory.constructions.table_function`), built flat and split.
+        :func:`~neuroemu.theory.constructions.table_function`), built flat and split;
+        one table as text (:func:`~neuroemu.theory.catalog.parse_table`) for the one
+        ``d`` and ``m`` given.
     seed : int
         Seed of the random functions (one table per ``(d, m)``).
     progress : callable(row), optional
@@ -154,8 +156,30 @@ def scaling_table(ds=range(1, 7), ms=(1, 2, 3), *, profile="generic", max_bits: 
     list of dict
         ``family``, ``d``, ``m``, ``n``, ``neurons``, ``weights``, ``delay``,
         ``counting_bound_weights``, and when verifying the keys of :func:`verify_row`.
+
+    Raises
+    ------
+    InputError
+        A ``d`` or ``m`` below 1, ``max_bits`` above 20, a negative ``budget``, a table
+        without exactly one ``d`` and ``m`` (``d * m`` at most 20).
     """
+    from ..errors import InputError
     from ..hw.profile import Profile, load_profile
+
+    ds, ms = list(ds), list(ms)
+    if not ds or not ms or min(ds) < 1 or min(ms) < 1:
+        raise InputError(f"--d {ds} --m {ms}: inputs and memories start at 1")
+    if max_bits > 20:
+        raise InputError(f"--max-bits {max_bits}: at most 20 (2**20 minterms)")
+    if budget < 0:
+        raise InputError(f"--verify-budget {budget:g}: expected >= 0")
+    if isinstance(tables, str):
+        from .catalog import parse_table
+
+        if len(ds) != 1 or len(ms) != 1 or ds[0] * ms[0] > 20:
+            raise InputError("--table: give one --d and one --m (d*m <= 20 window bits) "
+                             "for the table's window")
+        tables = [(ds[0], ms[0], parse_table(tables, ds[0] * ms[0]))]
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     w_bits, c_bits = prof.w_bits, prof.v_bits + 12

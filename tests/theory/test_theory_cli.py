@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from neuroemu.cli import main
 
 
@@ -138,3 +140,22 @@ def test_subprocess():
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
     assert r["construction"] == "exactly-one" and r["mismatches"] == 0 and r["cases"] == 4096
+
+
+def test_the_library_refuses_what_the_command_refuses():
+    """Scaling's and robustness's checks live in the library: a notebook gets the same
+    one-line errors as the command line."""
+    from neuroemu.errors import InputError
+    from neuroemu.theory.robust import robustness, width_sweep
+    from neuroemu.theory.scaling import scaling_table
+
+    with pytest.raises(InputError, match="inputs and memories start at 1"):
+        scaling_table([0], [1], verify=False)
+    with pytest.raises(InputError, match="at most 20"):
+        scaling_table([1], [1], max_bits=21, verify=False)
+    with pytest.raises(InputError, match="one --d and one --m"):
+        scaling_table([1, 2], [1], tables="0110", verify=False)
+    with pytest.raises(InputError, match=r"--w-bits 17: expected weight widths within 1\.\.16"):
+        width_sweep([], None, [8, 17])
+    sweeps = robustness("unit", None, [8], profile="loihi")
+    assert [s.rows[0].w_bits for s in sweeps] == [8]
