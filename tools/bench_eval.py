@@ -137,7 +137,7 @@ def main(argv=None) -> int:
     from distributed import Client
 
     import neuroemu as ne
-    from neuroemu.evaluation.cluster import load_kernel, local_cluster, quiet_dask
+    from neuroemu.evaluation.cluster import warm_worker, local_cluster, quiet_dask
 
     quiet_dask()
     times = {k: {1: [], 2: []} for k in ("end_to_end", "command", "in_process",
@@ -202,7 +202,7 @@ def main(argv=None) -> int:
                 client = Client(cluster)
                 phases["start_s"].append(time.perf_counter() - t)
                 t = time.perf_counter()
-                client.run(load_kernel)
+                client.run(warm_worker)
                 phases["kernel_s"].append(time.perf_counter() - t)
                 t = time.perf_counter()
                 client.close()

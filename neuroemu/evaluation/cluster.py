@@ -7,10 +7,11 @@
 * neither: a :class:`distributed.LocalCluster` on this machine, one process per
   worker (``workers``, default: the machine's cores) with one thread each, since
   a run is single-threaded and holds the GIL; no dashboard (no port to clash).
-  It starts in a background thread (:class:`StartingCluster`) while the client
-  reads and maps the network and lists the recordings, and each worker loads the
-  event kernel from numba's disk cache as soon as it is up, so neither waits
-  for the other.
+  On Linux its workers are forked from a fork server, started first thing
+  (:func:`prepare_local`) so that it boots (imports distributed and the engine,
+  loads the event kernel) while the client reads and maps the network and lists
+  the recordings; the cluster itself starts only when there is something to run
+  (:func:`open_client`). Elsewhere workers are spawned, and each loads the kernel.
 
 Dask's own log lines below warnings are silenced, so the command line's output
 stays the summary.
@@ -146,6 +147,11 @@ def load_kernel():
     return run(net, None, ticks=1, progress=False)
 
 
+def warm_worker() -> None:
+    """On a worker: :func:`load_kernel`, returning nothing to send back."""
+    load_kernel()
+
+
 COMPILING = ("compiling the event kernel (the first run after installing or upgrading, "
              "about 15 s; cached on disk, and used from there by every worker)")
 
@@ -207,7 +213,7 @@ def open_client(client=None, workers: int | None = None, scheduler: str | None =
         own = Client(cluster)
         try:
             if warm:
-                own.run(load_kernel)  # a no-op where the fork server has loaded it
+                own.run(warm_worker)  # a no-op where the fork server has loaded it
             yield own
         finally:
             own.close()
