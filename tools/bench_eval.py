@@ -137,7 +137,7 @@ def main(argv=None) -> int:
     from distributed import Client
 
     import neuroemu as ne
-    from neuroemu.evaluation.cluster import warm_worker, local_cluster, quiet_dask
+    from neuroemu.evaluation.cluster import local_cluster, quiet_dask, warm_worker
 
     quiet_dask()
     times = {k: {1: [], 2: []} for k in ("end_to_end", "command", "in_process",
