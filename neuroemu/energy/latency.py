@@ -156,8 +156,11 @@ def core_work(trace, costs) -> tuple[np.ndarray, np.ndarray]:
     return busiest, busy
 
 
-def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
+def tick_seconds(trace, costs, work=None) -> tuple[np.ndarray, dict]:
     """Duration of every tick in seconds, float64 (T,), and the parts of the mean tick.
+
+    ``work``: :func:`core_work` of the run if the caller has it already (it is one pass
+    over every tick and core).
 
     Returns
     -------
@@ -176,7 +179,7 @@ def tick_seconds(trace, costs) -> tuple[np.ndarray, dict]:
         sec = np.full(ticks, float(trace.tick_us) * 1e-6)
         return sec, {"tick_s": float(trace.tick_us) * 1e-6}
     ns = costs.latency_ns
-    busiest, _ = core_work(trace, costs)
+    busiest, _ = core_work(trace, costs) if work is None else work
     packets = int(np.asarray(trace.counters_by_core["packets"]).sum())
     hops = int(np.asarray(trace.counters_by_core["hops"]).sum())
     chip_hops = int(np.asarray(trace.counters_by_core.get("chip_hops", 0)).sum())

@@ -199,7 +199,8 @@ def price(trace, profile, network=None, inferences: int = 1) -> dict:
     n_pop = len(names)
     core_pop = np.asarray(trace.core_population, dtype=np.int64)
 
-    sec, parts = tick_seconds(trace, costs)
+    work = core_work(trace, costs) if costs.latency_mode == "per_tick_work" else None
+    sec, parts = tick_seconds(trace, costs, work)
     cum = np.cumsum(sec)
     latency_s = float(sec.sum())
     per_core = energy_by_core(trace, costs, latency_s)
@@ -315,8 +316,7 @@ def price(trace, profile, network=None, inferences: int = 1) -> dict:
                    "min": float(sec.min()) if ticks else 0.0,
                    "max": float(sec.max()) if ticks else 0.0},
         "latency_parts_s": parts,
-        "busy_s_by_core": ([float(x) for x in core_work(trace, costs)[1] * 1e-9]
-                           if costs.latency_mode == "per_tick_work" else None),
+        "busy_s_by_core": (None if work is None else [float(x) for x in work[1] * 1e-9]),
         "first_output_tick": first,
         "time_to_first_output_s": None if first is None else float(cum[first]),
         "decision_tick": t_star, "decision_class": decided,

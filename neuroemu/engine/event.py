@@ -204,9 +204,9 @@ def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) ->
         if has_xylo(cfg):  # Xylo arithmetic has its own kernel
             return False
         knet = kernel_view(cfg)
-        if plastic:
-            knet = knet._replace(syn_w=knet.syn_w.astype(np.int64))
         types = table_types(knet)
+        if plastic:  # a plastic run's own weights are int64 (run_event)
+            types = table_types(knet._replace(syn_w=np.zeros(0, np.int64)))
     loaded = run_ticks.signatures
     if loaded and (types is None or _has_version(types, loaded)):
         return False
