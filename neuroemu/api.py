@@ -31,6 +31,7 @@ import warnings
 import weakref
 from pathlib import Path
 
+from .cores import check_count
 from .errors import InputError, InputWarning, NeuroemuError
 
 DEFAULT_PROFILE = "loihi"
@@ -226,7 +227,8 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         out=None, crop=None, downsample: int = 1, polarity: str | None = None,
         flip_x: bool = False, flip_y: bool = False, start_us: float = 0,
         duration_us: float | None = None, binning: str = "count", lenient: bool = False,
-        input_format: str | None = None, plasticity=None, progress=True):
+        input_format: str | None = None, plasticity=None, threads: int | None = None,
+        progress=True):
     """Run a network on the emulated chip (or its float twin) and return what it did.
 
     Parameters
@@ -276,6 +278,10 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         Adapt the weights during the run, as a chip that learns on-chip does
         (:mod:`neuroemu.plasticity`; the profile must have on-chip learning). The
         adapted weights: :meth:`Result.adapted_weights`, :meth:`Result.adapted_network`.
+    threads : int, optional
+        Threads the event engine spreads a tick's work over (default: the cores this
+        process may use); a tick with little work runs on one. The result is the same
+        bits for any number (:mod:`neuroemu.engine.kernels.threaded`).
     progress : bool or Progress
         A progress bar on stderr for runs longer than a second, and a note before the
         event kernel compiles (the first run after installing; cached on disk).
@@ -303,6 +309,8 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
     if input is None and ticks is None:
         ticks = _sample_ticks(net)
     _check_run(net, input, engine, on_overflow, seed, ticks, profile, out)
+    if threads is not None:
+        check_count(threads, "threads")
     chip = engine != "float"
     if plasticity is not None and not chip:
         raise InputError("plasticity adapts the chip's weights: engine 'float' does not apply")
@@ -330,7 +338,8 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
     rec = Recording(net, record, probes, out if chip else None, float_registers=not chip)
     with as_progress(progress) as bar, rec:
         if chip:
-            raw = _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn)
+            raw = _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn,
+                            threads)
         else:
             raw = simulate_float(net, stimulus, ticks, probes=rec.neurons, progress=bar)
             rec.take(raw.probe_v, raw.probe_u)
@@ -421,7 +430,8 @@ def _label(network, net) -> str:
     return str(network) if is_path(network) else f"network {net.name!r}"
 
 
-def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=None):
+def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=None,
+              threads=None):
     """The fixed-point engines, with the compile note and the records streamed."""
     from .engine import simulate
 
@@ -430,7 +440,7 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=
 
         if kernel_compiles(cfg, plastic=learn is not None):
             bar.note("compiling the event kernel (the first run after installing or "
-                     "upgrading, about 15 s; cached on disk for later runs)")
+                     "upgrading, about 30 s; cached on disk for later runs)")
         if learn is not None:
             from .plasticity.kernel import compiles
 
@@ -439,7 +449,7 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=
                          "installing; cached on disk)")
         return simulate(cfg, stimulus, ticks, engine="event", probes=rec.neurons,
                         on_overflow=on_overflow, progress=bar, drain_ticks=drain,
-                        probe_sink=rec.take, plasticity=learn)
+                        probe_sink=rec.take, plasticity=learn, threads=threads)
     raw = simulate(cfg, stimulus, ticks, engine="reference", probes=rec.neurons,
                    on_overflow=on_overflow, progress=bar, plasticity=learn)
     rec.take(raw.probe_v, raw.probe_u)

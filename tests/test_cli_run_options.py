@@ -301,3 +301,22 @@ def test_outputs_that_would_replace_an_input_or_sit_below_a_file_are_refused(cap
     blocker.write_text("x")
     _one_line_error(capsys, ["run", str(net), "--ticks", "3", "--report", str(blocker / "sub")],
                     f"{blocker} is a file, not a folder")
+
+
+@pytest.mark.parametrize("threads", ["0", "-2"])
+def test_bad_threads_is_refused(capsys, threads):
+    _one_line_error(capsys, ["run", EXAMPLE, "--input", EXAMPLE_INPUT, "--threads", threads],
+                    f"threads {int(threads)}: expected a whole number >= 1")
+
+
+def test_threads_give_the_same_run(capsys):
+    """--threads changes how the work is spread, never the result."""
+    outs = []
+    for threads in ("1", "2"):
+        assert main(["run", NMNIST_NET, "--input", NMNIST_DIGIT, "--json", "--quiet",
+                     "--threads", threads]) == 0
+        out = json.loads(capsys.readouterr().out)
+        outs.append({k: out[k] for k in ("spikes", "synaptic_ops", "neuron_updates", "packets",
+                                         "hops", "overflows", "readout")})
+    assert outs[0] == outs[1]
+    assert sum(outs[0]["spikes"].values()) > 0

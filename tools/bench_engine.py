@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neuroemu.cores import usable_cores
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.engine.event import kernel_view
 from neuroemu.hw import load_profile
@@ -158,18 +159,74 @@ def scatter_limit_rate(cfg, stim, res, ticks: int) -> float:
                       *_by_tick(stim, res, ticks))
 
 
-def timed(cfg, stim, ticks, engine="event", repeats=3):
+def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
+    """What bounds spreading a tick over threads, measured: the cost of one fork and join
+    of numba's threads (a spread step with nothing to do), and a whole update of ``n``
+    neurons (the kernel's own step) on one thread and spread, with the bytes it moves."""
+    from numba import njit
+
+    from neuroemu.engine.kernels import threaded
+
+    rng = np.random.default_rng(0)
+    v, acc = rng.integers(-3000, 3000, n), rng.integers(0, 100, n)
+    ref, bias, leak = (np.zeros(n, np.int64) for _ in range(3))
+    thr, mulv, flags = np.full(n, 4000), np.full(n, 4076), np.zeros(n, np.int8)
+    lo = np.arange(0, n, 4096)
+    hi = np.minimum(lo + 4096, n)
+    counts = np.zeros((threads, lo.size, 2), np.int64)
+    lim = 2**31
+
+    @njit(cache=False)
+    def loop(reps, parts, size, arrays, flags, counts):
+        lo, hi, thr, bias, leak, mulv, v, ref, acc = arrays
+        for _ in range(reps):
+            threaded.update_whole(parts, 0, size, 0, lo.size, lo, hi, thr, bias, leak, mulv,
+                                  v, ref, acc, flags, -lim, lim - 1, -lim, 0, 1, 0, True, counts)
+
+    arrays = (lo, hi, thr, bias, leak, mulv, v, ref, acc)
+
+    def per_call(parts, size):
+        loop(1, parts, size, arrays, flags, counts)
+        best = np.inf
+        for _ in range(3):
+            t0 = time.perf_counter()
+            loop(reps, parts, size, arrays, flags, counts)
+            best = min(best, (time.perf_counter() - t0) / reps)
+        return best
+
+    one, spread = per_call(1, n), per_call(threads, n)
+    moved = sum(a.nbytes for a in (v, acc, ref, bias, leak, thr, mulv, flags)) + 3 * v.nbytes
+    return {"fork_join_us": 1e6 * per_call(threads, 0), "update_n": n,
+            "update_1_thread_us": 1e6 * one, "update_threads_us": 1e6 * spread,
+            "update_gb_per_s": moved / one / 1e9}
+
+
+def timed(cfg, stim, ticks, engine="event", repeats=3, **threads):
+    """(result, best wall time of ``repeats`` runs); ``threads``: the event engine's
+    ``threads`` and ``thread_min`` (default one thread)."""
     best, res = np.inf, None
+    if engine == "event":
+        threads = {"threads": 1, **threads}
     for _ in range(repeats):
-        res = simulate(cfg, stim, ticks, engine=engine)
+        res = simulate(cfg, stim, ticks, engine=engine, **threads)
         best = min(best, res.wall_s)
     return res, best
 
 
-def w3(scale: float, ticks: int, max_delay: int = 15, window: int = 4096) -> dict:
+def thread_rates(cfg, stim, ticks: int, threads: int, repeats: int) -> tuple:
+    """Events/s with ``threads`` threads at the engine's thresholds, and with every tick's
+    work spread over them however small (``thread_min`` 0: the cost of spreading)."""
+    res, wall = timed(cfg, stim, ticks, repeats=repeats, threads=threads)
+    _, forced = timed(cfg, stim, ticks, repeats=repeats, threads=threads, thread_min=(0, 0))
+    syn = res.total("synaptic_ops")
+    return syn / wall, syn / forced
+
+
+def w3(scale: float, ticks: int, threads: int, max_delay: int = 15,
+       window: int = 4096) -> dict:
     """W3 in a process of its own (``tools/bench_w3.py``): its figures and peak memory."""
     cmd = [sys.executable, str(Path(__file__).with_name("bench_w3.py")), str(scale),
-           str(ticks), str(max_delay), str(window)]
+           str(ticks), str(max_delay), str(window), str(threads)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -178,10 +235,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="threads for the threaded figures (default: the cores this process "
+                         "may use)")
     ap.add_argument("--w3-scale", type=float, default=None,
                     help="W3's size as a fraction of 10^6 neurons (default 1, 0.01 with "
                          "--quick; 0 skips W3)")
     args = ap.parse_args(argv)
+    threads = args.threads or usable_cores()
     rng = np.random.default_rng(1)
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     t1 = 200 if args.quick else 1000
@@ -216,6 +277,7 @@ def main(argv=None) -> int:
     _, setup_q = timed(cfg_q, stim_q, 1, repeats=5)
     quiet_slowdown = (wall_q - setup_q) / (wall_b - setup_b)
     limit = limit_rate(cfg, stim, res, t1)
+    ev_t, ev_forced = thread_rates(cfg, stim, t1, threads, 3)
     t_ref = 50 if args.quick else 100
     ref, ref_wall = timed(cfg, stim, t_ref, engine="reference", repeats=1)
     ref_ev = ref.total("synaptic_ops") / ref_wall
@@ -223,6 +285,8 @@ def main(argv=None) -> int:
         f"hidden firing {100 * rate_hidden:.2f} % per tick")
     log(f"  event engine      {ev:10.3g} events/s  ({wall:.3f} s)")
     log(f"  numba limit       {limit:10.3g} events/s  (engine at {ev / limit:.2f} of it)")
+    log(f"  {threads} threads         {ev_t:10.3g} events/s  ({ev_t / ev:.2f}x one thread; "
+        f"every tick spread: {ev_forced:.3g}, {ev_forced / ev:.2f}x)")
     log(f"  dense reference   {ref_ev:10.3g} events/s  ({t_ref} ticks; engine {ev / ref_ev:.0f}x)")
     log(f"  {t_r} ticks: {res_f.total('synaptic_ops'):.3g} events in {wall_f:.4f} s; a tenth "
         f"of the input: {res_s.total('synaptic_ops'):.3g} events in {wall_s:.4f} s; full input "
@@ -232,6 +296,13 @@ def main(argv=None) -> int:
         f"{quiet_slowdown:.2f}x as long "
         f"({res_q.total('neuron_updates') - res_b.total('neuron_updates')} more neuron updates)")
 
+    lim = thread_limits(threads)
+    log(f"spreading over {threads} threads: a fork and join costs {lim['fork_join_us']:.1f} us; "
+        f"a whole update of {lim['update_n']:,} neurons takes {lim['update_1_thread_us']:.0f} us "
+        f"on one thread ({lim['update_gb_per_s']:.0f} GB/s read and written), "
+        f"{lim['update_threads_us']:.0f} us spread "
+        f"({lim['update_1_thread_us'] / lim['update_threads_us']:.2f}x)")
+
     cfg2, stim2 = recurrent(np.random.default_rng(2), t2)
     simulate(cfg2, stim2, 2)
     res2, wall2 = timed(cfg2, stim2, t2, repeats=2)
@@ -240,6 +311,7 @@ def main(argv=None) -> int:
     upd = res2.total("neuron_updates")
     ev2 = syn2 / wall2
     limit2 = scatter_limit_rate(cfg2, stim2, res2, t2)
+    ev2_t, ev2_forced = thread_rates(cfg2, stim2, t2, threads, 2)
     t_ref2 = 200 if args.quick else 500
     ref2, ref2_wall = timed(cfg2, stim2, t_ref2, engine="reference", repeats=1)
     ref2_ev = ref2.total("synaptic_ops") / ref2_wall
@@ -248,6 +320,8 @@ def main(argv=None) -> int:
     log(f"  event engine      {ev2:10.3g} events/s  ({wall2:.3f} s)")
     log(f"  numba limit       {limit2:10.3g} events/s  (scattered adds only; engine at "
         f"{ev2 / limit2:.2f} of it)")
+    log(f"  {threads} threads         {ev2_t:10.3g} events/s  ({ev2_t / ev2:.2f}x one thread; "
+        f"every tick spread: {ev2_forced:.3g}, {ev2_forced / ev2:.2f}x)")
     log(f"  dense reference   {ref2_ev:10.3g} events/s  ({t_ref2} ticks; engine "
         f"{ev2 / ref2_ev:.0f}x)")
     out = {
@@ -260,17 +334,26 @@ def main(argv=None) -> int:
         "w2_limit_events_per_s": limit2, "w2_reference_events_per_s": ref2_ev,
         "w2_synaptic_events": syn2, "w2_rate_hz": hz, "w2_neuron_updates": upd,
         "w2_wall_s": wall2, "w1_wall_s": wall,
+        "threads": threads, "events_per_s_threads": ev_t,
+        "events_per_s_threads_every_tick": ev_forced, "w2_events_per_s_threads": ev2_t,
+        "w2_events_per_s_threads_every_tick": ev2_forced,
+        **{f"threads_{k}": val for k, val in lim.items()},
     }
     scale = args.w3_scale if args.w3_scale is not None else (0.01 if args.quick else 1.0)
     if scale > 0:
-        r3 = w3(scale, 100 if args.quick else 1000)
+        r3 = w3(scale, 100 if args.quick else 1000, threads)
         log(f"W3 {r3['w3_neurons']:,} LIF neurons, {r3['w3_synapses']:,} synapses (scale "
             f"{scale:g}), delays up to {r3['w3_max_delay']}, {r3['w3_ticks']} ticks on "
             f"{r3['w3_cores']} cores: build {r3['w3_build_s']:.1f} s, map "
             f"{r3['w3_map_s']:.1f} s, kernel tables {r3['w3_kernel_tables_s']:.1f} s")
         log(f"  kernel tables     {r3['w3_bytes_per_synapse']:10.2f} bytes per synapse")
         log(f"  event engine      {r3['w3_events_per_s']:10.3g} events/s  "
-            f"({r3['w3_synaptic_events']:.3g} events in {r3['w3_wall_s']:.2f} s)")
+            f"({r3['w3_synaptic_events']:.3g} events in {r3['w3_wall_s']:.2f} s, "
+            f"{threads} threads)")
+        log(f"  one thread        {r3['w3_events_per_s_1_thread']:10.3g} events/s  "
+            f"({r3['w3_events_per_s'] / r3['w3_events_per_s_1_thread']:.2f}x slower; spreading "
+            f"only the delivery: {r3['w3_events_per_s_deliver_threads']:.3g}, only the "
+            f"updates: {r3['w3_events_per_s_update_threads']:.3g})")
         log(f"  peak memory       {r3['w3_peak_mb']:10.0f} MB (the process's peak resident set)")
         out.update({k: v for k, v in r3.items() if k != "w3_table_bytes"}, w3_scale=scale)
     if args.json:

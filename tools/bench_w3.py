@@ -10,10 +10,11 @@ neurons are dealt round-robin into 8 projections, each with its own delay
 drawn at random in 1..``max_delay`` (the profiles set no delay limit; a
 projection has one delay).
 
-Run as its own process (``python tools/bench_w3.py SCALE TICKS MAX_DELAY WINDOW``)
-it prints one JSON object, its peak memory included (the process's peak
-resident set, ``VmHWM``: ``ru_maxrss`` would keep the parent's peak across
-``exec``), so that the figure is the workload's alone.
+Run as its own process (``python tools/bench_w3.py SCALE TICKS MAX_DELAY WINDOW
+[THREADS]``) it prints one JSON object: events/s with THREADS threads (default 1),
+with one, and with threads for the delivery or the updates only; and its peak
+memory (the process's peak resident set, ``VmHWM``: ``ru_maxrss`` would keep the
+parent's peak across ``exec``), so that the figure is the workload's alone.
 """
 
 from __future__ import annotations
@@ -85,9 +86,9 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(scale: float, ticks: int, max_delay: int, window: int) -> dict:
+def run(scale: float, ticks: int, max_delay: int, window: int, threads: int = 1) -> dict:
     from neuroemu.engine import make_stimulus, simulate
-    from neuroemu.engine.event import kernel_view
+    from neuroemu.engine.event import THREAD_MIN, kernel_view
     from neuroemu.mapping import map_network
 
     t0 = time.perf_counter()
@@ -105,8 +106,14 @@ def run(scale: float, ticks: int, max_delay: int, window: int) -> dict:
     del hits
     stim = make_stimulus(tick, chan, n_ext)
     simulate(cfg, stim, 1)  # compile or load the kernel, and tick 0
-    res = simulate(cfg, stim, ticks)
+    res = simulate(cfg, stim, ticks, threads=threads)
     events = res.total("synaptic_ops")
+    # one thread, and threads for one of the two steps only (the other's threshold unmet)
+    never = 1 << 62
+    walls = {key: simulate(cfg, stim, ticks, threads=n, thread_min=m).wall_s
+             for key, n, m in (("1_thread", 1, THREAD_MIN),
+                               ("deliver_threads", threads, (THREAD_MIN[0], never)),
+                               ("update_threads", threads, (never, THREAD_MIN[1])))}
     return {
         "w3_neurons": int(cfg.n_neurons - n_ext), "w3_inputs": n_ext, "w3_synapses": n_syn,
         "w3_cores": int(cfg.n_cores), "w3_max_delay": int(cfg.max_delay),
@@ -115,7 +122,8 @@ def run(scale: float, ticks: int, max_delay: int, window: int) -> dict:
         "w3_bytes_per_synapse": sum(tables.values()) / n_syn,
         "w3_table_bytes": tables,
         "w3_synaptic_events": events, "w3_wall_s": res.wall_s,
-        "w3_events_per_s": events / res.wall_s if res.wall_s else 0.0,
+        "w3_events_per_s": events / res.wall_s if res.wall_s else 0.0, "w3_threads": threads,
+        **{f"w3_events_per_s_{key}": events / wall for key, wall in walls.items()},
         "w3_neuron_updates": res.total("neuron_updates"),
         "w3_per_tick_bytes": sum(c.nbytes for c in res.per_tick.values()),
         "w3_peak_mb": peak_mb(),
@@ -125,7 +133,8 @@ def run(scale: float, ticks: int, max_delay: int, window: int) -> dict:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     scale, ticks, max_delay, window = float(argv[0]), int(argv[1]), int(argv[2]), int(argv[3])
-    print(json.dumps(run(scale, ticks, max_delay, window)))
+    threads = int(argv[4]) if len(argv) > 4 else 1
+    print(json.dumps(run(scale, ticks, max_delay, window, threads)))
     return 0
 
 

@@ -66,6 +66,9 @@ def add_parser(sub) -> None:
                         "--out trace (repeatable; streamed, not held in memory)")
     p.add_argument("--report", default=None, metavar="DIR",
                    help="write an energy/latency report (report.json, report.txt, figures)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads the event engine spreads a busy tick's work over (default: "
+                        "the cores this process may use; the same results for any N)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_input_map_options(p)
@@ -145,7 +148,7 @@ def main(args) -> int:
                   polarity=args.polarity, flip_x=args.flip_x, flip_y=args.flip_y,
                   start_us=args.start_us, duration_us=args.duration_us, binning=args.binning,
                   lenient=args.lenient, input_format=args.input_format, plasticity=rule,
-                  progress=not (args.quiet or args.json))
+                  threads=args.threads, progress=not (args.quiet or args.json))
     print_warnings(caught)
     net = res.network
     energy = None

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..cores import check_count, usable_cores
 from ..errors import InputError, MappingError
 from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, TOWARD_ZERO, WRAP, register_limits
 from ..inputs.stimulus import Stimulus
@@ -24,6 +25,11 @@ QUEUE_LIMIT_BYTES = 4 << 30
 # holds their values (weights, target cores, populations and hops from int16 up, the
 # others from int32): a synapse's weight and target in 6 bytes instead of 16
 SMALL = (np.int16, np.int32, np.int64)
+#: the least work of a tick's delivery (scattered synaptic events, a dense row's counting a
+#: sixteenth: kernels.event._bucket_work) and neurons in a population updated whole that are
+#: spread over threads; below these, one thread was faster (tools/bench_engine.py: W1 and
+#: W2 are below both, W3 above)
+THREAD_MIN = (32768, 16384)
 
 
 class KernelNet(NamedTuple):
@@ -195,7 +201,7 @@ def _has_version(types: tuple, signatures) -> bool:
 def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) -> bool:
     """Whether the next event-engine run compiles the kernel: the version for ``cfg``'s
     tables (any version without ``cfg``; ``plastic``: with the int64 weights of a plastic
-    run) is neither loaded nor in numba's on-disk cache for this source (about 15 s
+    run) is neither loaded nor in numba's on-disk cache for this source (about 30 s
     once, then cached)."""
     from .kernels.event import run_ticks
 
@@ -230,6 +236,36 @@ def kernel_view(cfg: HardwareConfig) -> KernelNet:
     return view
 
 
+def check_threads(threads) -> int:
+    """``threads`` (None: the cores this process may use) as a count, and numba's threads
+    set to it (at most the threads numba started with, ``NUMBA_NUM_THREADS``).
+
+    Set even for one thread: setting them launches numba's thread pool, which the kernel
+    needs before its first call in a process when it comes from numba's disk cache (it
+    links the threaded steps' code; without the pool, the call crashes). The pool runs
+    nothing until a tick is spread over threads, so processes forked afterwards, as a
+    local cluster's workers are, run the kernel on one thread safely.
+    """
+    import numba
+
+    threads = usable_cores() if threads is None else check_count(threads, "threads")
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    return threads
+
+
+def thread_buffers(threads: int, n: int, n_cores: int, knet: KernelNet, thread_min) -> tuple:
+    """The kernel's arguments for ``threads`` (``run_ticks``'s threads ... whole_counts):
+    each part's lists are as long as the step's own (none with one thread)."""
+    size = (lambda k: k) if threads > 1 else (lambda k: 0)
+    parts = threads if threads > 1 else 0
+    return (threads, np.asarray(thread_min, np.int64),
+            np.zeros(size(n_cores), np.int64), np.zeros(size(n_cores), np.int64),
+            np.zeros(size(n_cores), np.int64), np.zeros((parts, size(n)), np.int64),
+            np.zeros((parts, size(max(knet.range_lo.size, 1))), np.int64),
+            np.zeros((parts, size(knet.ppar.shape[0])), np.int64), np.zeros((parts, 2), np.int64),
+            np.zeros((parts, size(knet.run_lo.size), 2), np.int64))
+
+
 def _record_block(size: int) -> list:
     """Arrays for ``size`` spikes: tick and neuron (int32), value (int8)."""
     return [np.zeros(size, np.int32), np.zeros(size, np.int32), np.zeros(size, np.int8)]
@@ -237,7 +273,8 @@ def _record_block(size: int) -> list:
 
 def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
-              drain_ticks: int = 0, probe_sink=None, plasticity=None) -> RunResult:
+              drain_ticks: int = 0, probe_sink=None, plasticity=None, threads: int | None = None,
+              thread_min: tuple = THREAD_MIN) -> RunResult:
     """Run ``cfg`` with the event kernel.
 
     Parameters
@@ -260,6 +297,13 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     plasticity : neuroemu.plasticity.rule.Plan, optional
         Adapt the weights (:mod:`neuroemu.plasticity`): the run works on its own copy
         of the weight table, and kernel calls end at every epoch's end.
+    threads : int, optional
+        Threads to spread a tick's work over (:mod:`.kernels.threaded`; default: the
+        cores this process may use). The result is the same bits for any number.
+    thread_min : (int, int)
+        The least work of a tick's delivery, and neurons in a population updated whole,
+        for that work to be spread over threads; less runs on one thread, where it is
+        faster (:data:`THREAD_MIN`).
     """
     from .kernels.event import run_ticks
 
@@ -275,6 +319,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         knet = knet._replace(syn_w=knet.syn_w.astype(np.int64))
         order = synapse_order(cfg)
         plastic = EventPlasticity(cfg, plasticity, order, knet.syn_w)
+    threads = check_threads(threads)
     start = time.perf_counter()
     n, n_cores = cfg.n_neurons, cfg.n_cores
     ring = cfg.max_delay + 1
@@ -326,6 +371,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     # neurons
     big = max(int(cfg.core_synapses.max(initial=0)), n) >= 2**31 - 1
     tick_dtype = np.int64 if big else np.int32
+    tbuf = thread_buffers(threads, n, n_cores, knet, thread_min)
     chunk_ticks = chunk_ticks if chunk_ticks > 0 else max(1, min(
         1000, (1 << 22) // max(probes.size, 1), (1 << 22) // max(n_cores, 1)))
     empty = np.zeros(0, np.int64)
@@ -339,7 +385,8 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         t_next = run_ticks(
             *knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, flags, p_flagged,
             p_listed, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list, record[0],
-            record[1], record[2], sp_len, counters, first_ovf, t0, t1, tick, chan, val, in_offset,
+            record[1], record[2], sp_len, counters, first_ovf, *tbuf, t0, t1, tick, chan, val,
+            in_offset,
             per_tick[0], per_tick[1], per_tick[2], probes, pv, pu, stop_on_overflow)
         return t_next, per_tick, pv, pu
 

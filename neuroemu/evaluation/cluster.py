@@ -20,10 +20,10 @@ stays the summary.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from contextlib import contextmanager
 
+from ..cores import usable_cores
 from ..errors import InputError, NeuroemuError
 
 #: seconds to wait for a scheduler to answer, and for a worker to join it
@@ -32,10 +32,7 @@ CONNECT_S = 20
 
 def default_workers() -> int:
     """Worker processes of a local cluster: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return usable_cores()
 
 
 def quiet_dask() -> None:
@@ -144,7 +141,8 @@ def load_kernel():
     from ..ir.network import Network, Population, neuron
 
     net = Network("warm", (Population("a", (1,), neuron("if", 1)),), ())
-    return run(net, None, ticks=1, progress=False)
+    # one thread: numba's thread pool is not started in a process workers fork from
+    return run(net, None, ticks=1, threads=1, progress=False)
 
 
 def warm_worker() -> None:
@@ -153,7 +151,7 @@ def warm_worker() -> None:
 
 
 COMPILING = ("compiling the event kernel (the first run after installing or upgrading, "
-             "about 15 s; cached on disk, and used from there by every worker)")
+             "about 30 s; cached on disk, and used from there by every worker)")
 
 
 def _kernel_compiles() -> bool:

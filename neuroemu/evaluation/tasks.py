@@ -118,7 +118,8 @@ def run_one(network, item, options: dict, extra_profiles=(), point=None) -> dict
         # stderr is nobody's to read
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = run(network, item.path, progress=False, **options)
+            # one thread: a worker's parallelism is its recordings
+            res = run(network, item.path, progress=False, threads=1, **options)
         c = res.counters
         row.update(pred=res.readout(), ticks=res.ticks, input_events=res.input_events,
                    synaptic_ops=c["synaptic_ops"], neuron_updates=c["neuron_updates"],

@@ -8,6 +8,8 @@ from randnet import random_case
 
 from neuroemu.engine import make_stimulus, simulate
 from neuroemu.inputs.stimulus import Stimulus
+from neuroemu.ir import Network, Population, neuron, projection
+from neuroemu.mapping import map_network
 
 FIELDS = ("spike_tick", "spike_neuron", "spike_value", "v", "u", "refractory", "count",
           "v_sum", "probe_v", "probe_u")
@@ -28,16 +30,19 @@ def assert_same(a, b):
     assert a.ticks == b.ticks
 
 
-def assert_engines_agree(seeds, **case):
+def assert_engines_agree(seeds, threads=1, **case):
+    """``threads`` > 1: the event engine spreads every tick's delivery and every whole
+    update over that many threads, however little the work (``thread_min`` 0)."""
+    spread = {"threads": 1} if threads == 1 else {"threads": threads, "thread_min": (0, 0)}
     for seed in seeds:
         cfg, stim, ticks = random_case(np.random.default_rng(seed), **case)
         probes = np.arange(cfg.n_neurons)[-3:]
         ref = simulate(cfg, stim, ticks, engine="reference", probes=probes)
-        ev = simulate(cfg, stim, ticks, engine="event", probes=probes)
+        ev = simulate(cfg, stim, ticks, engine="event", probes=probes, **spread)
         try:
             assert_same(ref, ev)
         except AssertionError as exc:
-            raise AssertionError(f"seed {seed} {case}: {exc}") from None
+            raise AssertionError(f"seed {seed} threads {threads} {case}: {exc}") from None
 
 
 @pytest.mark.parametrize("block", range(10))
@@ -53,6 +58,39 @@ def test_event_engine_equals_reference_sparse_activity(block):
     many neurons (populations whole) and a few (from a list) and must carry the neurons
     still moving from one way to the other."""
     assert_engines_agree(range(10_000 + block * 50, 10_000 + (block + 1) * 50), sparse=True)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("block", range(3))
+def test_threads_give_the_reference_bits(block, threads):
+    """The same random networks with every tick's work spread over 2 and 3 threads (3
+    parts on this machine's 2 cores): cut by core and by neuron range, merged in order."""
+    assert_engines_agree(range(block * 60, (block + 1) * 60), threads=threads)
+    assert_engines_agree(range(10_000 + block * 20, 10_000 + (block + 1) * 20),
+                         threads=threads, sparse=True)
+
+
+def test_threads_at_their_defaults_give_one_threads_bits():
+    """A network large enough for the default thresholds (a tick's delivery and its
+    populations' whole updates spread over threads), run with 1 and with 2 threads."""
+    rng = np.random.default_rng(7)
+    n, n_in, k = 40_000, 2_000, 40
+    src, tgt = np.repeat(np.arange(n_in), k), rng.integers(0, n, n_in * k)
+    rsrc, rtgt = np.repeat(np.arange(n), 4), rng.integers(0, n, 4 * n)
+    net = Network("big", (Population("in", (n_in,)),
+                          Population("lif", (n,), neuron("lif", n, threshold=900,
+                                                         decay_v=0.05, where="lif"))),
+                  (projection("a", "in", "lif", "sparse", rng.integers(-50, 400, src.size),
+                              src=src, tgt=tgt),
+                   projection("r", "lif", "lif", "sparse", rng.integers(-300, 300, rsrc.size),
+                              src=rsrc, tgt=rtgt, delay=2)), input="in")
+    cfg = map_network(net, "generic")
+    hits = rng.random((60, n_in)) < 0.5
+    stim = make_stimulus(*np.nonzero(hits), n_in)
+    one = simulate(cfg, stim, 60, threads=1)
+    two = simulate(cfg, stim, 60, threads=2)
+    assert one.spike_tick.size > 1000  # busy enough to be spread
+    assert_same(one, two)
 
 
 def test_random_cases_exercise_the_features():

@@ -46,7 +46,9 @@ function below: deliver, update, then inject the input spikes. The arithmetic mi
 import numpy as np
 
 from ...mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
+from . import threaded
 from .jit import jit
+from .threaded import whole_neuron as _whole_neuron
 
 # counters per core
 C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU, C_CHP = 0, 1, 2, 3, 4, 5, 6, 7
@@ -142,6 +144,69 @@ def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, 
                         upd_list[n_upd] = j
                         n_upd += 1
                 p_listed[seg_pop[s]] += n_upd - n0
+    q_len[b] = 0
+    return n_upd, n_rng
+
+
+@jit
+def _bucket_work(b, seg_ptr, seg_range, syn_ptr, q_grp, q_len):
+    """The work of delivering bucket ``b``, in scattered synaptic events: a synapse of a
+    dense row (added to a slice, vectorised) counts as a sixteenth of one (measured:
+    ``tools/bench_engine.py``'s W1 delivers dense rows at over 1e10 events/s, its W2
+    scatters at under 1e9)."""
+    n = 0
+    for e in range(q_len[b]):
+        g = q_grp[b, e]
+        for s in range(seg_ptr[g], seg_ptr[g + 1]):
+            k = syn_ptr[s + 1] - syn_ptr[s]
+            n += k >> 4 if seg_range[s] >= 0 else k
+    return n
+
+
+@jit
+def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
+                      range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark,
+                      range_mark, ranges, upd_list, p_listed, counters, tick_ops, owner,
+                      core_work, touched, upd_buf, rng_buf, pl_buf, n_buf):
+    """:func:`_deliver` with the additions spread over ``parts`` threads by target core
+    (:func:`.threaded.deliver`): the packets are counted here, each core's synapses
+    summed, and the cores dealt, largest first, to the part with the least work."""
+    b = t % q_len.size
+    n_touched = 0
+    for e in range(q_len[b]):
+        g = q_grp[b, e]
+        for s in range(seg_ptr[g], seg_ptr[g + 1]):
+            c = seg_core[s]
+            k = syn_ptr[s + 1] - syn_ptr[s]
+            counters[c, C_SYN] += k
+            counters[c, C_PKT] += 1
+            counters[c, C_HOP] += seg_hops[s, 0]
+            counters[c, C_CHP] += seg_hops[s, 1]
+            tick_ops[row, c] += k
+            if core_work[c] == 0:
+                touched[n_touched] = c
+                n_touched += 1
+            core_work[c] += k + 1  # + 1: a segment of no synapse is still work
+    order = np.argsort(-core_work[touched[:n_touched]])
+    load = np.zeros(parts, np.int64)
+    for i in range(n_touched):
+        c = touched[order[i]]
+        least = np.argmin(load)
+        owner[c] = least
+        load[least] += core_work[c]
+        core_work[c] = 0
+    threaded.deliver(parts, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo,
+                     range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark,
+                     range_mark, upd_buf, rng_buf, pl_buf, n_buf)
+    n_upd = 0
+    n_rng = 0
+    p_listed[:] = 0
+    for part in range(parts):
+        upd_list[n_upd:n_upd + n_buf[part, 0]] = upd_buf[part, :n_buf[part, 0]]
+        n_upd += n_buf[part, 0]
+        ranges[n_rng:n_rng + n_buf[part, 1]] = rng_buf[part, :n_buf[part, 1]]
+        n_rng += n_buf[part, 1]
+        p_listed += pl_buf[part]
     q_len[b] = 0
     return n_upd, n_rng
 
@@ -348,27 +413,24 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
 
 
 @jit
-def _whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
-                  tz):
-    """One neuron of a whole-population update, without branches: (v, refractory count,
-    flag), the flag 1 if the neuron did something, + 2 if it fired, + 4 if it overflowed."""
-    held = r0 > 0  # refractory: v holds, the input is dropped, the count goes down
-    prod = v0 * mulv
-    if tz:
-        sgn = prod >> 63
-        dec = ((((prod ^ sgn) - sgn) >> 12) ^ sgn) - sgn
-    else:
-        dec = prod >> 12
-    x = dec + a + bias - leak
-    vv = min(max(x, v_lo), v_hi)
-    ovf = (vv != x) & (not held)
-    vv = max(vv, floor_v)
-    fire = (vv >= thr + strict) & (not held)
-    after = 0 if reset == RESET_ZERO else (vv - thr if reset == RESET_SUBTRACT else vv)
-    vn = v0 if held else (after if fire else vv)
-    rn = r0 - 1 if held else (refr if fire else 0)
-    did = (a != 0) | (vn != v0) | ovf | fire | held
-    return vn, rn, did + 2 * fire + 4 * ovf
+def _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk, sp_t, sp_n, sp_v, sp_len,
+                   first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
+    """After a whole update of neurons ``lo..hi-1`` (core ``c``), in index order: count the
+    overflows and record and queue the spikes its flags note. Returns whether any
+    overflowed."""
+    overflowed = False
+    for j in range(lo, hi):
+        f = flags[j]
+        if f < 2:
+            continue
+        if f & 4:
+            overflowed = True
+            _note_overflow(t, j, c, False, True, counters, first_ovf)
+        if f & 2:
+            cnt_r[j] += 1
+            _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
+                  grp_delay, q_grp, q_val, q_len)
+    return overflowed
 
 
 @jit
@@ -417,20 +479,10 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
-        if n_evt == 0:
-            continue
-        for k in range(hi - lo):
-            f = flag[k]
-            if f < 2:
-                continue
-            j = lo + k
-            if f & 4:
-                overflowed = True
-                _note_overflow(t, j, c, False, True, counters, first_ovf)
-            if f & 2:
-                cnt_r[j] += 1
-                _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
-                      grp_delay, q_grp, q_val, q_len)
+        if n_evt > 0:
+            overflowed |= _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk,
+                                         sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
+                                         grp_delay, q_grp, q_val, q_len)
     return n_did, overflowed
 
 
@@ -480,20 +532,44 @@ def _update_whole_refractory(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
-        if n_evt == 0:
-            continue
-        for k in range(hi - lo):
-            f = flag[k]
-            if f < 2:
-                continue
-            j = lo + k
-            if f & 4:
-                overflowed = True
-                _note_overflow(t, j, c, False, True, counters, first_ovf)
-            if f & 2:
-                cnt_r[j] += 1
-                _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
-                      grp_delay, q_grp, q_val, q_len)
+        if n_evt > 0:
+            overflowed |= _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk,
+                                         sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
+                                         grp_delay, q_grp, q_val, q_len)
+    return n_did, overflowed
+
+
+@jit
+def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr,
+                           run_lo, run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags,
+                           counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
+                           grp_ptr, grp_delay, q_grp, q_val, q_len, whole_counts):
+    """:func:`_update_whole` and :func:`_update_whole_refractory` with the neurons' updates
+    spread over ``parts`` threads (:func:`.threaded.update_whole`); counted, and the
+    fired or overflowed neurons visited, here in index order, as there."""
+    v_lo, v_hi = regs[0], regs[1]
+    floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo
+    r0, r1 = run_ptr[p], run_ptr[p + 1]
+    threaded.update_whole(parts, ppar[p, Q_LO], ppar[p, Q_HI], r0, r1, run_lo, run_hi, p_thr,
+                          p_bias, p_leak, p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v,
+                          ppar[p, Q_STRICT], ppar[p, Q_RESET], ppar[p, Q_REFR], regs[6] != 0,
+                          whole_counts)
+    overflowed = False
+    n_did = 0
+    for i in range(r0, r1):
+        c = run_core[i]
+        n_run = 0
+        n_evt = 0
+        for part in range(parts):
+            n_run += whole_counts[part, i, 0]
+            n_evt += whole_counts[part, i, 1]
+        counters[c, C_UPD] += n_run
+        tick_upd[row, c] += n_run
+        n_did += n_run
+        if n_evt > 0:
+            overflowed |= _visit_flagged(t, row, run_lo[i], run_hi[i], c, flags, cnt_r, counters,
+                                         tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
+                                         grp_delay, q_grp, q_val, q_len)
     return n_did, overflowed
 
 
@@ -600,6 +676,13 @@ def run_ticks(
     v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_active, flags, p_flagged,
     p_listed, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list,
     sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
+    # threads (see kernels.threaded): how many; the least work of a tick's delivery
+    # (_bucket_work) and neurons of a population to spread over them; per core, its part
+    # and its work in a tick, and the cores with work; per part, its listed targets,
+    # ranges and populations' counts, how many of each, and its counts per core run of a
+    # whole update
+    threads, thread_min, owner, core_work, touched, upd_buf, rng_buf, pl_buf, n_buf,
+    whole_counts,
     # this call
     t0, t1, in_tick, in_chan, in_val, in_offset,
     tick_ops, tick_upd, tick_spk, probes, probe_v, probe_u, stop_on_overflow,
@@ -617,10 +700,18 @@ def run_ticks(
         ip += 1
     for t in range(t0, t1):
         row = t - t0
-        n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range,
-                                range_lo, range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len,
-                                acc, mark, range_mark, ranges, upd_list, p_listed, counters,
-                                tick_ops)
+        if threads > 1 and _bucket_work(t % q_len.size, seg_ptr, seg_range, syn_ptr, q_grp,
+                                        q_len) >= thread_min[0]:
+            n_upd, n_rng = _deliver_threaded(
+                t, row, threads, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
+                range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark,
+                ranges, upd_list, p_listed, counters, tick_ops, owner, core_work, touched,
+                upd_buf, rng_buf, pl_buf, n_buf)
+        else:
+            n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range,
+                                    range_lo, range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val,
+                                    q_len, acc, mark, range_mark, ranges, upd_list, p_listed,
+                                    counters, tick_ops)
         n_upd = _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_r,
                          last_r, mark, upd_list, p_listed, ranges, range_lo, range_hi, active,
                          n_active, flags, p_flagged, p_mode)
@@ -634,7 +725,14 @@ def run_ticks(
             mode = p_mode[p]
             if ppar[p, Q_MODEL] == MODEL_INPUT or mode == M_LIST:
                 continue
-            if mode == M_WHOLE and ppar[p, Q_REFR] != 0:
+            size = ppar[p, Q_HI] - ppar[p, Q_LO]
+            if mode == M_WHOLE and threads > 1 and size >= thread_min[1]:
+                p_flagged[p], ov = _update_whole_threaded(
+                    t, row, p, threads, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo,
+                    run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
+                    tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
+                    q_val, q_len, whole_counts)
+            elif mode == M_WHOLE and ppar[p, Q_REFR] != 0:
                 p_flagged[p], ov = _update_whole_refractory(
                     t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
                     run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
