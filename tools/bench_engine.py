@@ -169,8 +169,11 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
 
     rng = np.random.default_rng(0)
     v, acc = rng.integers(-3000, 3000, n), rng.integers(0, 100, n)
-    ref, bias, leak = (np.zeros(n, np.int64) for _ in range(3))
-    thr, mulv, flags = np.full(n, 4000), np.full(n, 4076), np.zeros(n, np.int8)
+    # as the kernel's tables: int64 registers, int32 parameters, int8 flags
+    ref = np.zeros(n, np.int64)
+    bias, leak = np.zeros(n, np.int32), np.zeros(n, np.int32)
+    thr, mulv = np.full(n, 4000, np.int32), np.full(n, 4076, np.int32)
+    flags = np.zeros(n, np.int8)
     lo = np.arange(0, n, 4096)
     hi = np.minimum(lo + 4096, n)
     counts = np.zeros((threads, lo.size, 2), np.int64)
@@ -195,7 +198,9 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
         return best
 
     one, spread = per_call(1, n), per_call(threads, n)
-    moved = sum(a.nbytes for a in (v, acc, ref, bias, leak, thr, mulv, flags)) + 3 * v.nbytes
+    # v and the accumulator read and written, the parameters read, the flags written (no
+    # refractory period: its counts are not touched)
+    moved = 2 * (v.nbytes + acc.nbytes) + sum(a.nbytes for a in (bias, leak, thr, mulv, flags))
     return {"fork_join_us": 1e6 * per_call(threads, 0), "update_n": n,
             "update_1_thread_us": 1e6 * one, "update_threads_us": 1e6 * spread,
             "update_gb_per_s": moved / one / 1e9}

@@ -32,8 +32,8 @@ def simulate(cfg, stimulus, ticks: int | None, engine: str = "event", probes=(),
         'warn' issues a :class:`~neuroemu.errors.OverflowWarning`.
     **kwargs
         ``plasticity`` (a :class:`neuroemu.plasticity.rule.Plan`, both engines); event
-        engine only: ``chunk_ticks``, ``drain_ticks``, ``probe_sink``
-        (:func:`.event.run_event`).
+        engine only: ``chunk_ticks``, ``drain_ticks``, ``probe_sink``, ``threads``,
+        ``thread_min`` (:func:`.event.run_event`).
     """
     import warnings
 

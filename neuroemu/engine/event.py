@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 import weakref
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -56,7 +58,8 @@ class KernelNet(NamedTuple):
     Arrays are int64, except ``syn_tgt``, ``syn_w``, ``syn_ptr`` and ``seg_*``
     (but ``seg_ptr``): the narrowest integer type that holds their values
     (:func:`narrow`; int32 for targets, pointers and ranges, int16 for weights,
-    cores, populations and hops when they fit).
+    cores, populations and hops when they fit), and the per-neuron parameters
+    ``p_thr`` ... ``p_mulk``: int32 when all of them fit (:func:`narrow_together`).
     """
 
     ppar: np.ndarray
@@ -99,6 +102,17 @@ def narrow(a, dtypes=(np.int32, np.int64)) -> np.ndarray:
         if info.min <= lo and hi <= info.max:
             return np.require(a, dt, ["C", "W"])
     raise MappingError(f"kernel table values {lo}..{hi} do not fit {np.dtype(dtypes[-1])}")
+
+
+def narrow_together(arrays, dtypes=(np.int32, np.int64)) -> list:
+    """``arrays`` (:func:`narrow`) all as the first of ``dtypes`` that holds every value of
+    every one of them."""
+    for dt in dtypes[:-1]:
+        info = np.iinfo(dt)
+        if all(a.size == 0 or (info.min <= int(a.min()) and int(a.max()) <= info.max)
+               for a in map(np.asarray, arrays)):
+            return [narrow(a, (dt,)) for a in arrays]
+    return [narrow(a, dtypes[-1:]) for a in arrays]
 
 
 def synapse_order(cfg: HardwareConfig) -> np.ndarray:
@@ -169,9 +183,14 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     run_start = np.union1d(run_start, cfg.pop_offset[:-1][cfg.pop_offset[:-1] < cfg.n_neurons])
     run_end = np.append(run_start[1:], cfg.n_neurons)
     run_ptr = np.searchsorted(run_start, cfg.pop_offset)
+    # per-neuron parameters in one type: int32 unless a value needs int64 (one version of
+    # the kernel for them, not one per combination); a whole update reads four of them
+    # for every neuron, so their width is a third of the bytes it moves
+    p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk = narrow_together(
+        (cfg.thr, cfg.bias, cfg.leak, cfg.mul_v, cfg.mul_u, cfg.mul_k))
     return KernelNet(
-        ppar=i64(ppar), p_thr=i64(cfg.thr), p_bias=i64(cfg.bias), p_leak=i64(cfg.leak),
-        p_mulv=i64(cfg.mul_v), p_mulu=i64(cfg.mul_u), p_mulk=i64(cfg.mul_k),
+        ppar=i64(ppar), p_thr=p_thr, p_bias=p_bias, p_leak=p_leak,
+        p_mulv=p_mulv, p_mulu=p_mulu, p_mulk=p_mulk,
         p_pop=i64(cfg.pop_of), v_init=i64(cfg.v_init), core_of=i64(core),
         grp_ptr=i64(grp_ptr), grp_delay=i64(delay[grp_start]), seg_ptr=i64(seg_ptr),
         seg_core=narrow(tcore[seg_start], SMALL), seg_pop=narrow(cfg.pop_of[tgt[seg_start]], SMALL),
@@ -236,21 +255,44 @@ def kernel_view(cfg: HardwareConfig) -> KernelNet:
     return view
 
 
-def check_threads(threads) -> int:
-    """``threads`` (None: the cores this process may use) as a count, and numba's threads
-    set to it (at most the threads numba started with, ``NUMBA_NUM_THREADS``).
+#: the process in which the kernel launched numba's thread pool: a process forked from it
+#: inherits the pool's state but not its threads, and GNU OpenMP's pool ends a forked
+#: process that uses it
+_POOL_PID = None
 
-    Set even for one thread: setting them launches numba's thread pool, which the kernel
-    needs before its first call in a process when it comes from numba's disk cache (it
-    links the threaded steps' code; without the pool, the call crashes). The pool runs
-    nothing until a tick is spread over threads, so processes forked afterwards, as a
-    local cluster's workers are, run the kernel on one thread safely.
-    """
+
+def check_threads(threads) -> int:
+    """``threads`` (None: the cores this process may use) as the number of parts a busy
+    tick is cut into: at most the threads numba started with (``NUMBA_NUM_THREADS``),
+    and 1 in a process forked from one where the kernel started numba's thread pool
+    (:data:`_POOL_PID`), where the pool cannot run. Any number gives the same results."""
     import numba
 
     threads = usable_cores() if threads is None else check_count(threads, "threads")
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    return threads
+    if _POOL_PID is not None and _POOL_PID != os.getpid():
+        return 1
+    return min(threads, numba.config.NUMBA_NUM_THREADS)
+
+
+@contextmanager
+def thread_pool(threads: int):
+    """numba's threads set to ``threads`` for a run, and put back after it.
+
+    Launches numba's thread pool first if it is not running: a kernel loaded from
+    numba's disk cache links the threaded steps' code and crashes if called before the
+    pool exists, even on one thread. The pool runs nothing until a tick is spread.
+    """
+    global _POOL_PID
+    import numba
+
+    before = numba.get_num_threads()  # launches the pool
+    if _POOL_PID is None:
+        _POOL_PID = os.getpid()
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def thread_buffers(threads: int, n: int, n_cores: int, knet: KernelNet, thread_min) -> tuple:
@@ -299,19 +341,19 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         of the weight table, and kernel calls end at every epoch's end.
     threads : int, optional
         Threads to spread a tick's work over (:mod:`.kernels.threaded`; default: the
-        cores this process may use). The result is the same bits for any number.
+        cores this process may use; at most numba's threads, and one in a forked
+        process: :func:`check_threads`). The result is the same bits for any number.
+        Xylo networks run on their own kernel, on one thread.
     thread_min : (int, int)
         The least work of a tick's delivery, and neurons in a population updated whole,
         for that work to be spread over threads; less runs on one thread, where it is
         faster (:data:`THREAD_MIN`).
     """
-    from .kernels.event import run_ticks
-
     if has_xylo(cfg):  # Xylo arithmetic has its own kernel
         return run_event_xylo(cfg, stimulus, ticks, probes, stop_on_overflow, progress,
                               chunk_ticks, drain_ticks, probe_sink)
     knet = kernel_view(cfg)  # built once per configuration, before the clock starts
-    plastic = None
+    plastic = order = None
     if plasticity is not None:
         from ..plasticity.kernel import EventPlasticity
 
@@ -320,6 +362,18 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         order = synapse_order(cfg)
         plastic = EventPlasticity(cfg, plasticity, order, knet.syn_w)
     threads = check_threads(threads)
+    with thread_pool(threads):
+        return _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress,
+                          chunk_ticks, drain_ticks, probe_sink, plasticity, plastic, order,
+                          threads, thread_min)
+
+
+def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, chunk_ticks,
+               drain_ticks, probe_sink, plasticity, plastic, order, threads,
+               thread_min) -> RunResult:
+    """:func:`run_event` once the kernel's tables and the threads are set."""
+    from .kernels.event import run_ticks
+
     start = time.perf_counter()
     n, n_cores = cfg.n_neurons, cfg.n_cores
     ring = cfg.max_delay + 1
@@ -352,8 +406,10 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
     # many neurons it flagged as active (0 unless it was updated whole at the last tick)
     flags = np.zeros(n, np.int8)
     p_flagged = np.zeros(len(cfg.pop_model), np.int64)
-    # per tick: neurons of each population in the update list, and how each one updates
+    # per tick: neurons of each population in the update list, synapses that reached it
+    # unlisted (kernels.event._deliver), and how each one updates
     p_listed = np.zeros(len(cfg.pop_model), np.int64)
+    p_unlisted = np.zeros(len(cfg.pop_model), np.int64)
     p_mode = np.zeros(len(cfg.pop_model), np.int64)
     # the spike record grows in blocks (no copy of what is recorded until the end)
     blocks_done = []
@@ -384,10 +440,10 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         pu = np.zeros((t1 - t0, probes.size), np.int64)
         t_next = run_ticks(
             *knet, v, u, ref, cnt, v_sum, last_t, acc, mark, active, n_active, flags, p_flagged,
-            p_listed, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list, record[0],
-            record[1], record[2], sp_len, counters, first_ovf, *tbuf, t0, t1, tick, chan, val,
-            in_offset,
-            per_tick[0], per_tick[1], per_tick[2], probes, pv, pu, stop_on_overflow)
+            p_listed, p_unlisted, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list,
+            record[0], record[1], record[2], sp_len, counters, first_ovf, *tbuf, t0, t1, tick,
+            chan, val, in_offset, per_tick[0], per_tick[1], per_tick[2], probes, pv, pu,
+            stop_on_overflow)
         return t_next, per_tick, pv, pu
 
     compile_s = 0.0

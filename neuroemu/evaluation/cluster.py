@@ -141,7 +141,8 @@ def load_kernel():
     from ..ir.network import Network, Population, neuron
 
     net = Network("warm", (Population("a", (1,), neuron("if", 1)),), ())
-    # one thread: numba's thread pool is not started in a process workers fork from
+    # one thread: the pool started here cannot run in the workers forked from this
+    # process (they run on one thread whatever they ask: engine.event.check_threads)
     return run(net, None, ticks=1, threads=1, progress=False)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from randnet import random_case
@@ -91,6 +93,58 @@ def test_threads_at_their_defaults_give_one_threads_bits():
     two = simulate(cfg, stim, 60, threads=2)
     assert one.spike_tick.size > 1000  # busy enough to be spread
     assert_same(one, two)
+
+
+@pytest.mark.parametrize("leak", [0, 0.02])
+def test_a_population_updated_whole_then_listed_gets_its_scattered_input(leak):
+    """A population updated whole at one tick and by a list at the next: its scattered
+    input of that next tick is added without a list (it was whole) and must still be
+    found. Tick 0 looks at every neuron (whole); input then comes now and then to a few."""
+    rng = np.random.default_rng(3)
+    n, n_in = 640, 8
+    src = np.repeat(np.arange(n_in), 3)
+    tgt = rng.choice(n, src.size, replace=False)
+    kind = "lif" if leak else "if"
+    extra = {"decay_v": leak} if leak else {}
+    net = Network("quiet", (Population("in", (n_in,)),
+                            Population("h", (n,), neuron(kind, n, threshold=5, where="h",
+                                                         **extra))),
+                  (projection("a", "in", "h", "sparse", np.full(src.size, 2), src=src,
+                              tgt=tgt),), input="in")
+    cfg = map_network(net, "generic")
+    tick = np.array([0, 0, 1, 5, 5, 6, 9, 20, 21, 22])
+    stim = make_stimulus(tick, rng.integers(0, n_in, tick.size), n_in)
+    ev = simulate(cfg, stim, 30, threads=1)
+    assert ev.total("neuron_updates") > 0
+    assert_same(simulate(cfg, stim, 30, engine="reference"), ev)
+
+
+def _forked_run(queue, seed):
+    cfg, stim, ticks = random_case(np.random.default_rng(seed))
+    res = simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0))
+    queue.put((res.spike_tick.tolist(), res.spike_neuron.tolist(), res.v.tolist()))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork")
+def test_a_process_forked_after_a_run_runs_on_one_thread():
+    """numba's thread pool, started by a run, cannot run in a process forked from this
+    one (GNU OpenMP ends it): a forked process asking for threads runs on one, and gives
+    the same bits."""
+    import multiprocessing
+
+    seed = 5
+    cfg, stim, ticks = random_case(np.random.default_rng(seed))
+    here = simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0))
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_forked_run, args=(queue, seed))
+    proc.start()
+    try:
+        got = queue.get(timeout=120)
+    finally:
+        proc.join(timeout=30)
+    assert proc.exitcode == 0
+    assert got == (here.spike_tick.tolist(), here.spike_neuron.tolist(), here.v.tolist())
 
 
 def test_random_cases_exercise_the_features():

@@ -32,7 +32,10 @@ Updates
     neurons that did something; only those that fired or overflowed are
     visited again, and the flags are read back into the list only if the
     population has few neurons due at the next tick. Neurons updated the other
-    ways that did something are listed in ``active``.
+    ways that did something are listed in ``active``. Likewise, scattered input
+    to a population updated whole at the previous tick is added without listing
+    its targets; if the population turns out to have few neurons due, those with
+    a non-zero accumulator are listed then.
 
 Arrays are passed one by one, not gathered in NamedTuples: with tuples the
 feed-forward workload of ``tools/bench_engine.py`` took 72 ms instead of 57 ms
@@ -96,17 +99,21 @@ def _push(t, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
 @jit
 def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, range_hi,
              syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, ranges,
-             upd_list, p_listed, counters, tick_ops):
+             upd_list, p_listed, p_unlisted, p_mode, counters, tick_ops):
     """Step 1: add every spike due at t into its targets' accumulators.
 
     Returns (n_upd, n_rng): scattered targets listed in ``upd_list`` (how many of
     each population in ``p_listed``) and target ranges of dense rows listed in
-    ``ranges``.
+    ``ranges``. Scattered targets in a population updated whole at t - 1 (``p_mode``)
+    are not listed, since it is likely to be updated whole again: how many synapses
+    reached each such population is left in ``p_unlisted`` (:func:`_collect` finds
+    their targets if it is not).
     """
     b = t % q_len.size
     n_upd = 0
     n_rng = 0
     p_listed[:] = 0
+    p_unlisted[:] = 0
     for e in range(q_len[b]):
         g = q_grp[b, e]
         val = q_val[b, e]
@@ -134,6 +141,10 @@ def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, 
                     range_mark[r] = t
                     ranges[n_rng] = r
                     n_rng += 1
+            elif p_mode[seg_pop[s]] == M_WHOLE:
+                for k in range(k0, k1):
+                    acc[syn_tgt[k]] += syn_w[k] * val
+                p_unlisted[seg_pop[s]] += k1 - k0
             else:
                 n0 = n_upd
                 for k in range(k0, k1):
@@ -166,7 +177,7 @@ def _bucket_work(b, seg_ptr, seg_range, syn_ptr, q_grp, q_len):
 @jit
 def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
                       range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark,
-                      range_mark, ranges, upd_list, p_listed, counters, tick_ops, owner,
+                      range_mark, ranges, upd_list, p_listed, p_unlisted, counters, tick_ops, owner,
                       core_work, touched, upd_buf, rng_buf, pl_buf, n_buf):
     """:func:`_deliver` with the additions spread over ``parts`` threads by target core
     (:func:`.threaded.deliver`): the packets are counted here, each core's synapses
@@ -201,6 +212,7 @@ def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_r
     n_upd = 0
     n_rng = 0
     p_listed[:] = 0
+    p_unlisted[:] = 0  # every target is listed here
     for part in range(parts):
         upd_list[n_upd:n_upd + n_buf[part, 0]] = upd_buf[part, :n_buf[part, 0]]
         n_upd += n_buf[part, 0]
@@ -213,8 +225,8 @@ def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_r
 
 @jit
 def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, mark,
-             upd_list, p_listed, ranges, range_lo, range_hi, active, n_active, flags, p_flagged,
-             p_mode):
+             upd_list, p_listed, p_unlisted, ranges, range_lo, range_hi, active, n_active, flags,
+             p_flagged, p_mode, acc):
     """Reset the populations due at t, choose how each population is updated at t, and
     mark or list its due neurons accordingly.
 
@@ -243,7 +255,7 @@ def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_
     # due neurons per population (an upper bound: the sources may overlap), counted in
     # p_mode until each population's mode replaces its count
     for p in range(ppar.shape[0]):
-        p_mode[p] = p_flagged[p] + p_listed[p]
+        p_mode[p] = p_flagged[p] + p_listed[p] + p_unlisted[p]
     for i in range(n_rng):
         r = ranges[i]
         p_mode[p_pop[range_lo[r]]] += range_hi[r] - range_lo[r]
@@ -293,6 +305,17 @@ def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_
         if p_flagged[p] > 0 and p_mode[p] == M_LIST:
             for j in range(ppar[p, Q_LO], ppar[p, Q_HI]):
                 if flags[j] != 0 and mark[j] != t:
+                    mark[j] = t
+                    upd_list[n_upd] = j
+                    n_upd += 1
+    # a population whose scattered targets were not listed (_deliver), listed after all
+    # (it can be updated whole, so it is whole or listed): its neurons with input are those
+    # whose accumulator is not 0 (one whose inputs cancel is at a fixed point, unless it is
+    # due for another reason above)
+    for p in range(ppar.shape[0]):
+        if p_unlisted[p] > 0 and p_mode[p] == M_LIST:
+            for j in range(ppar[p, Q_LO], ppar[p, Q_HI]):
+                if acc[j] != 0 and mark[j] != t:
                     mark[j] = t
                     upd_list[n_upd] = j
                     n_upd += 1
@@ -674,7 +697,7 @@ def run_ticks(
     # over ticks and the tick of the last update (mean-membrane readout); the neurons to
     # look at next tick (a list, and the flags of populations updated whole); work arrays
     v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_active, flags, p_flagged,
-    p_listed, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list,
+    p_listed, p_unlisted, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list,
     sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
     # threads (see kernels.threaded): how many; the least work of a tick's delivery
     # (_bucket_work) and neurons of a population to spread over them; per core, its part
@@ -705,16 +728,17 @@ def run_ticks(
             n_upd, n_rng = _deliver_threaded(
                 t, row, threads, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
                 range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark,
-                ranges, upd_list, p_listed, counters, tick_ops, owner, core_work, touched,
+                ranges, upd_list, p_listed, p_unlisted, counters, tick_ops, owner, core_work,
+                touched,
                 upd_buf, rng_buf, pl_buf, n_buf)
         else:
             n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range,
                                     range_lo, range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val,
                                     q_len, acc, mark, range_mark, ranges, upd_list, p_listed,
-                                    counters, tick_ops)
+                                    p_unlisted, p_mode, counters, tick_ops)
         n_upd = _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_r,
-                         last_r, mark, upd_list, p_listed, ranges, range_lo, range_hi, active,
-                         n_active, flags, p_flagged, p_mode)
+                         last_r, mark, upd_list, p_listed, p_unlisted, ranges, range_lo,
+                         range_hi, active, n_active, flags, p_flagged, p_mode, acc)
         k0 = sp_len[0]
         # step 2: update the due neurons, busy populations whole or by their marks, in index
         # order, then the listed ones (a call passes tens of arrays: none when idle)

@@ -11,6 +11,10 @@ per population or core run), and the kernel merges the parts in thread order.
 Integer sums do not depend on their order, and the kernel reads every list
 merged here as a set (the spike record is sorted by neuron each tick), so a run
 gives the same bits with any number of threads.
+
+numba's disk cache of the kernel (``run_ticks``) is checked against
+``kernels/event.py`` only: after editing this module alone, touch that file too,
+or the cached kernel keeps the old code.
 """
 
 from numba import prange
