@@ -300,14 +300,22 @@ def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_
             mark[j] = t
             upd_list[n_upd] = j
             n_upd += 1
-    # a population updated whole at t - 1 flagged the neurons that moved
+    # a population updated whole at t - 1 flagged the neurons that moved (read eight
+    # flags at a time: few are set)
+    words = flags.view(np.uint64)
     for p in range(ppar.shape[0]):
         if p_flagged[p] > 0 and p_mode[p] == M_LIST:
-            for j in range(ppar[p, Q_LO], ppar[p, Q_HI]):
+            j = ppar[p, Q_LO]
+            hi = ppar[p, Q_HI]
+            while j < hi:
+                if j & 7 == 0 and j + 8 <= hi and words[j >> 3] == 0:
+                    j += 8
+                    continue
                 if flags[j] != 0 and mark[j] != t:
                     mark[j] = t
                     upd_list[n_upd] = j
                     n_upd += 1
+                j += 1
     # a population whose scattered targets were not listed (_deliver), listed after all
     # (it can be updated whole, so it is whole or listed): its neurons with input are those
     # whose accumulator is not 0 (one whose inputs cancel is at a fixed point, unless it is
@@ -435,24 +443,41 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
     return n_next, overflowed
 
 
+#: the fired (2) and overflowed (4) bits of eight int8 flags read as one word
+EVENT_BITS = 0x0606060606060606
+
+
 @jit
 def _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk, sp_t, sp_n, sp_v, sp_len,
                    first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """After a whole update of neurons ``lo..hi-1`` (core ``c``), in index order: count the
     overflows and record and queue the spikes its flags note. Returns whether any
-    overflowed."""
+    overflowed.
+
+    Few neurons fire in a tick, so the flags are read eight at a time (``flags`` is
+    padded to a multiple of eight), and only words with an event are looked into."""
+    words = flags.view(np.uint64)
     overflowed = False
-    for j in range(lo, hi):
-        f = flags[j]
-        if f < 2:
-            continue
-        if f & 4:
-            overflowed = True
-            _note_overflow(t, j, c, False, True, counters, first_ovf)
-        if f & 2:
-            cnt_r[j] += 1
-            _emit(t, row, j, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
-                  grp_delay, q_grp, q_val, q_len)
+    j = lo
+    while j < hi:
+        stop = j + 1
+        if j & 7 == 0 and j + 8 <= hi:
+            if words[j >> 3] & EVENT_BITS == 0:
+                j += 8
+                continue
+            stop = j + 8
+        for k in range(j, stop):
+            f = flags[k]
+            if f < 2:
+                continue
+            if f & 4:
+                overflowed = True
+                _note_overflow(t, k, c, False, True, counters, first_ovf)
+            if f & 2:
+                cnt_r[k] += 1
+                _emit(t, row, k, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
+                      grp_delay, q_grp, q_val, q_len)
+        j = stop
     return overflowed
 
 
