@@ -28,5 +28,5 @@ def check_count(value, name: str) -> int:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise InputError(f"{name} {value!r}: expected a whole number >= 1")
+        raise InputError(f"{name} {value}: expected a whole number >= 1")
     return int(value)

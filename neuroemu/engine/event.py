@@ -298,14 +298,14 @@ def thread_pool(threads: int):
 def thread_buffers(threads: int, n: int, n_cores: int, knet: KernelNet, thread_min) -> tuple:
     """The kernel's arguments for ``threads`` (``run_ticks``'s threads ... whole_counts):
     each part's lists are as long as the step's own (none with one thread)."""
-    size = (lambda k: k) if threads > 1 else (lambda k: 0)
-    parts = threads if threads > 1 else 0
-    return (threads, np.asarray(thread_min, np.int64),
-            np.zeros(size(n_cores), np.int64), np.zeros(size(n_cores), np.int64),
-            np.zeros(size(n_cores), np.int64), np.zeros((parts, size(n)), np.int64),
-            np.zeros((parts, size(max(knet.range_lo.size, 1))), np.int64),
-            np.zeros((parts, size(knet.ppar.shape[0])), np.int64), np.zeros((parts, 2), np.int64),
-            np.zeros((parts, size(knet.run_lo.size), 2), np.int64))
+    on = threads > 1  # one thread: empty arrays
+    parts, cores, neurons = threads * on, n_cores * on, n * on
+    ranges, pops, runs = (k * on for k in (max(knet.range_lo.size, 1), knet.ppar.shape[0],
+                                           knet.run_lo.size))
+    zeros = lambda *shape: np.zeros(shape, np.int64)
+    return (threads, np.asarray(thread_min, np.int64), zeros(cores), zeros(cores), zeros(cores),
+            zeros(parts, neurons), zeros(parts, ranges), zeros(parts, pops), zeros(parts, 2),
+            zeros(parts, runs, 2))
 
 
 def _record_block(size: int) -> list:

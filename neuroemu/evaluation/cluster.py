@@ -23,7 +23,7 @@ import logging
 import threading
 from contextlib import contextmanager
 
-from ..cores import usable_cores
+from ..cores import check_count, usable_cores
 from ..errors import InputError, NeuroemuError
 
 #: seconds to wait for a scheduler to answer, and for a worker to join it
@@ -51,9 +51,8 @@ def describe(client, local: bool) -> str:
 
 def check_choice(client=None, workers: int | None = None, scheduler: str | None = None):
     """Refuse, before any work, a cluster asked for in two ways or ``workers`` below 1."""
-    if workers is not None and (isinstance(workers, bool) or int(workers) != workers
-                                or workers < 1):
-        raise InputError(f"--workers {workers}: expected a whole number >= 1")
+    if workers is not None:
+        check_count(workers, "--workers")
     if client is not None and (workers is not None or scheduler is not None):
         raise InputError("client: give a client, or workers / scheduler, not both")
     if workers is not None and scheduler is not None:

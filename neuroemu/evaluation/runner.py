@@ -58,6 +58,7 @@ import pickle
 import time
 from dataclasses import dataclass
 
+from ..cores import check_count
 from ..errors import InputError, MappingError, NeuroemuError
 
 #: the smallest batch, when the batch size is left to the evaluation, is the whole
@@ -378,8 +379,8 @@ def _evaluate(network, inputs, labels, grid_points, options, *, client=None, wor
         raise InputError("--resume continues the rows of --out; give --out FILE.parquet")
     if limit is not None and (int(limit) != limit or limit < 1):
         raise InputError(f"--limit {limit}: expected a number of recordings >= 1")
-    if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
-        raise InputError(f"--batch-size {batch_size}: expected a whole number >= 1")
+    if batch_size is not None:
+        check_count(batch_size, "--batch-size")
     sweeping = grid_points is not None
     bar = as_progress(progress, desc="sweeping" if sweeping else "evaluating",
                       unit="recording")
