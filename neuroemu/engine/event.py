@@ -14,6 +14,7 @@ from ..cores import check_count, usable_cores
 from ..errors import InputError, MappingError
 from ..hw.fixed import OVERFLOW_RULES, ROUNDINGS, TOWARD_ZERO, WRAP, register_limits
 from ..inputs.stimulus import Stimulus
+from ..ir.connectivity import lex_order
 from ..mapping.codes import MODEL_INPUT, MODEL_SINGLE
 from ..mapping.config import HardwareConfig
 from ..mapping.xylo import has_xylo
@@ -118,17 +119,24 @@ def narrow_together(arrays, dtypes=(np.int32, np.int64)) -> list:
 def synapse_order(cfg: HardwareConfig) -> np.ndarray:
     """The kernel's order of the synapses: kernel position -> index in ``cfg``'s arrays
     (by source, delay, projection, target core, target)."""
-    tgt_core = cfg.core_of[cfg.syn_tgt]
-    return np.lexsort((cfg.syn_tgt, tgt_core, cfg.syn_proj, cfg.syn_delay, cfg.syn_src))
+    if cfg.core_of.size < 2 or np.all(cfg.core_of[1:] >= cfg.core_of[:-1]):
+        # cores hold runs of consecutive neurons (mapping.partition): by target is by core
+        return lex_order(cfg.syn_src, cfg.syn_delay, cfg.syn_proj, cfg.syn_tgt)
+    return lex_order(cfg.syn_src, cfg.syn_delay, cfg.syn_proj, cfg.core_of[cfg.syn_tgt],
+                     cfg.syn_tgt)
 
 
 def kernel_net(cfg: HardwareConfig) -> KernelNet:
     """Sort the synapses into fan-out groups and segments (see :class:`KernelNet`)."""
     core = cfg.core_of
-    tgt_core = core[cfg.syn_tgt]
     order = synapse_order(cfg)
+    # the synapses' columns in the kernel's order; the weights narrowed before they are
+    # put in order (a large network's peak memory)
     src, delay, proj = cfg.syn_src[order], cfg.syn_delay[order], cfg.syn_proj[order]
-    tgt, w, tcore = cfg.syn_tgt[order], cfg.syn_w[order], tgt_core[order]
+    tgt = cfg.syn_tgt[order]
+    w = narrow(cfg.syn_w, SMALL)[order]
+    del order
+    tcore = core[tgt]
     n_syn = src.size
 
     def changes(*keys):
@@ -147,10 +155,12 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     seg_ptr = np.append(np.searchsorted(seg_start, grp_start), seg_start.size)
     grp_ptr = np.searchsorted(src[grp_start], np.arange(cfg.n_neurons + 1))
     # a segment is contiguous when its targets are consecutive neurons
-    broken = np.zeros(n_syn, dtype=np.int64)
+    broken = np.zeros(n_syn, dtype=bool)
     if n_syn:
         broken[1:] = (~new_seg[1:]) & (tgt[1:] - tgt[:-1] != 1)
-    seg_contig = (np.add.reduceat(broken, seg_start) == 0) if seg_start.size else np.zeros(0, bool)
+    seg_contig = (~np.logical_or.reduceat(broken, seg_start) if seg_start.size
+                  else np.zeros(0, bool))
+    del broken, new_seg, new_grp, proj
     lo = tgt[seg_start]
     hi = lo + np.diff(syn_ptr)
     keys = np.stack([lo[seg_contig], hi[seg_contig]], axis=1)
@@ -198,7 +208,7 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
                                   cfg.chip_hops(core[src[seg_start]], tcore[seg_start])],
                                  axis=1).reshape(-1, 2), SMALL),
         seg_range=narrow(seg_range), range_lo=i64(uniq[:, 0]), range_hi=i64(uniq[:, 1]),
-        syn_ptr=narrow(syn_ptr), syn_tgt=narrow(tgt), syn_w=narrow(w, SMALL),
+        syn_ptr=narrow(syn_ptr), syn_tgt=narrow(tgt), syn_w=w,
         run_ptr=i64(run_ptr),
         run_lo=i64(run_start), run_hi=i64(run_end), run_core=i64(core[run_start]), regs=regs,
     )

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..inputs.stimulus import Stimulus
+from ..ir.connectivity import lex_order
 from ..mapping.codes import MODEL_INPUT
 from .result import COUNTERS, PER_TICK, RunResult
 from .tick_counts import TickCounts
@@ -22,7 +23,7 @@ def xylo_arrays(cfg) -> tuple:
     segments (one packet each: one source, projection and target core)."""
     core = cfg.core_of
     tcore = core[cfg.syn_tgt]
-    order = np.lexsort((cfg.syn_tgt, tcore, cfg.syn_proj, cfg.syn_src))
+    order = lex_order(cfg.syn_src, cfg.syn_proj, tcore, cfg.syn_tgt)
     src, proj, tgt, tc = cfg.syn_src[order], cfg.syn_proj[order], cfg.syn_tgt[order], tcore[order]
     new = np.ones(src.size, bool)
     if src.size:

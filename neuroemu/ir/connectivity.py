@@ -29,6 +29,28 @@ def conv_output_shape(
     return (channels, out[0], out[1])
 
 
+def lex_order(*keys) -> np.ndarray:
+    """The stable order that sorts by ``keys[0]``, then ``keys[1]``, ... (integer arrays of
+    one length): ``np.lexsort(keys[::-1])``. Where the keys' ranges multiply to less
+    than 2**63 it is one stable sort of them packed into one int64 key, many times
+    faster than a sort per key, and faster still on arrays mostly in order already
+    (the runs of a concatenation of sorted parts)."""
+    keys = [np.asarray(k) for k in keys]
+    if not keys[0].size:
+        return np.zeros(0, np.int64)
+    lows = [int(k.min()) for k in keys]
+    spans = [int(k.max()) - lo + 1 for k, lo in zip(keys, lows)]
+    if np.prod(spans, dtype=object) >= 2**63:
+        return np.lexsort(keys[::-1])
+    packed = np.zeros(keys[0].size, np.int64)
+    for k, lo, span in zip(keys, lows, spans):
+        packed *= span
+        packed += k.astype(np.int64, copy=False)
+        if lo:
+            packed -= lo
+    return np.argsort(packed, kind="stable")
+
+
 def _window_pairs(in_hw, out_hw, kernel, stride, padding, dilation):
     """For each kernel offset (ky, kx): the (input, output) spatial index pairs it joins.
 
@@ -113,5 +135,5 @@ def synapses(proj, source, target, sort: bool = True):
     w = np.asarray(w).astype(proj.weight.dtype)
     if not sort:
         return src, tgt, w
-    order = np.lexsort((tgt, src))
+    order = lex_order(src, tgt)
     return src[order], tgt[order], w[order]

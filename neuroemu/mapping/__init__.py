@@ -43,7 +43,12 @@ def map_network(net: Network, profile: Profile | str = "loihi", scale=None,
         pidx.append(np.full(s.size, k, np.int64))
 
     def cat(parts):
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+        """``parts`` as one int64 array, emptying the list (one array's parts and
+        its whole at a time: a large network's peak memory)."""
+        whole = (np.concatenate(parts).astype(np.int64, copy=False) if parts
+                 else np.zeros(0, np.int64))
+        parts.clear()
+        return whole
 
     syn_src, syn_tgt, syn_w, syn_delay, syn_proj = map(cat, (src, tgt, w, delay, pidx))
 

@@ -39,7 +39,6 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
     in_ptr = np.searchsorted(syn_tgt[order], np.arange(n + 1))
     mem, w_bits, state_bits = profile.synapse_memory_bits, profile.w_bits, profile.state_bits
     max_syn = profile.synapses_per_core
-    stamp = np.full(n, -1, dtype=np.int64)
     core_of = np.empty(n, dtype=np.int64)
     core_pop, core_syn, core_ax = [], [], []
     for p, name in enumerate(pop_names):
@@ -59,39 +58,25 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
                 core_syn.append(int(in_ptr[stop] - in_ptr[start]))
                 core_ax.append(np.unique(in_src[in_ptr[start]:in_ptr[stop]]).size)
             continue
-        c = -1
-        count = syn = axons = 0
-        for i in range(lo, hi):
-            srcs = in_src[in_ptr[i]:in_ptr[i + 1]]
-            new = np.unique(srcs[stamp[srcs] != c]) if c >= 0 else np.unique(srcs)
-            k = srcs.size
-            if c < 0 or count + 1 > profile.neurons_per_core \
-                    or (syn + k) * w_bits + (count + 1) * state_bits > mem \
-                    or axons + new.size > profile.axons_per_core:
-                if c >= 0:
-                    core_syn.append(syn)
-                    core_ax.append(axons)
-                c = len(core_pop)
-                core_pop.append(p)
-                count = syn = axons = 0
-                new = np.unique(srcs)
-                if k > max_syn or new.size > profile.axons_per_core:
-                    need, limit, what = (
-                        (k * w_bits + state_bits, mem, "synapse memory bits")
-                        if k > max_syn else (new.size, profile.axons_per_core, "input axons")
-                    )
-                    raise MappingError(
-                        f"core {c} (population {name!r}, neuron {i - lo}): {what} needed "
-                        f"{need}, limit {limit} in profile {profile.name!r}; one neuron's "
-                        "fan-in does not fit a core — split the layer or choose a larger profile"
-                    )
-            stamp[new] = c
-            core_of[i] = c
-            count += 1
-            syn += k
-            axons += new.size
-        core_syn.append(syn)
-        core_ax.append(axons)
+        i = lo
+        while i < hi:
+            c, take, syn, axons = len(core_pop), *_fill_core(i, hi, in_ptr, in_src, profile)
+            if take == 0:
+                k = int(in_ptr[i + 1] - in_ptr[i])
+                need, limit, what = (
+                    (k * w_bits + state_bits, mem, "synapse memory bits") if k > max_syn
+                    else (axons, profile.axons_per_core, "input axons")
+                )
+                raise MappingError(
+                    f"core {c} (population {name!r}, neuron {i - lo}): {what} needed "
+                    f"{need}, limit {limit} in profile {profile.name!r}; one neuron's "
+                    "fan-in does not fit a core — split the layer or choose a larger profile"
+                )
+            core_of[i:i + take] = c
+            core_pop.append(p)
+            core_syn.append(syn)
+            core_ax.append(axons)
+            i += take
     if len(core_pop) > profile.cores:
         board = (f"{profile.chips} chips of {profile.mesh_width} x {profile.mesh_height}"
                  if profile.chips > 1 else f"{profile.mesh_width} x {profile.mesh_height} mesh")
@@ -101,6 +86,36 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
         )
     return (core_of, np.array(core_pop, np.int64), np.array(core_syn, np.int64),
             np.array(core_ax, np.int64))
+
+
+def _fill_core(i: int, hi: int, in_ptr, in_src, profile) -> tuple[int, int, int]:
+    """How many of neurons ``i..hi-1`` a new core takes, greedily in order (each while the
+    core's neurons, synapse memory and distinct input axons stay within the profile's),
+    with the synapses and the axons of those it takes: ``(taken, synapses, axons)``.
+    0 taken when neuron ``i`` alone does not fit (more synapses than
+    ``synapses_per_core`` or more distinct sources than ``axons_per_core``); then
+    ``axons`` are its own."""
+    mem, w_bits, state_bits = profile.synapse_memory_bits, profile.w_bits, profile.state_bits
+    stop = min(hi, i + profile.neurons_per_core)
+    if state_bits:
+        stop = min(stop, i + max(mem // state_bits, 1))
+    # no more neurons than the memory holds synapses of (the exact test is below)
+    base = int(in_ptr[i])
+    stop = i + max(int(np.searchsorted(in_ptr[i + 1:stop + 1], base + mem // w_bits,
+                                       side="right")), 1)
+    syn = in_ptr[i + 1:stop + 1] - base  # synapses of neurons i..j, for each j
+    srcs = in_src[base:in_ptr[stop]]
+    # distinct sources of neurons i..j: the sources seen for the first time, counted
+    first = np.zeros(srcs.size + 1, np.int64)
+    first[1 + np.unique(srcs, return_index=True)[1]] = 1
+    axons = np.cumsum(first)[syn]
+    if syn[0] > profile.synapses_per_core or axons[0] > profile.axons_per_core:
+        return 0, 0, int(axons[0])
+    fits = ((syn * w_bits + np.arange(1, syn.size + 1) * state_bits <= mem)
+            & (axons <= profile.axons_per_core))
+    fits[0] = True
+    take = int(np.argmin(fits)) if not fits.all() else fits.size
+    return take, int(syn[take - 1]), int(axons[take - 1])
 
 
 def place(n_cores: int, profile) -> np.ndarray:

@@ -37,6 +37,58 @@ def test_cores_respect_every_limit(rng):
     assert np.all(np.diff(cfg.core_pop) >= 0)
 
 
+def greedy_cores(net, prof):
+    """The partition's rule, one neuron at a time: a core takes the next neuron of its
+    population while its neurons, synapse memory (synapses x w_bits + neurons x
+    state_bits) and distinct sources stay within the profile's (an input population's:
+    its neurons)."""
+    cfg_src, cfg_tgt = [], []
+    offset = np.cumsum([0] + [p.size for p in net.populations])
+    index = {p.name: i for i, p in enumerate(net.populations)}
+    for proj in net.projections:
+        cfg_src += list(proj.src + offset[index[proj.source]])
+        cfg_tgt += list(proj.tgt + offset[index[proj.target]])
+    fan_in = [[] for _ in range(offset[-1])]
+    for s, t in zip(cfg_src, cfg_tgt):
+        fan_in[t].append(s)
+    core_of = []
+    for p in range(len(net.populations)):
+        core = None
+        for i in range(offset[p], offset[p + 1]):
+            if core is not None:
+                n, syn, axons = core[1] + 1, core[2] + len(fan_in[i]), core[3] | set(fan_in[i])
+                if n <= prof.neurons_per_core and (net.populations[p].is_input or (
+                        len(axons) <= prof.axons_per_core and
+                        syn * prof.w_bits + n * prof.state_bits <= prof.synapse_memory_bits)):
+                    core = (core[0], n, syn, axons)
+                    core_of.append(core[0])
+                    continue
+            number = core_of[-1] + 1 if core_of else 0
+            core = (number, 1, len(fan_in[i]), set(fan_in[i]))
+            core_of.append(number)
+    return core_of
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cores_take_neurons_greedily_until_one_limit_binds(seed):
+    """Whichever limit binds first (neurons, memory with or without neuron state, axons),
+    each core takes every neuron it can before the next core starts."""
+    rng = np.random.default_rng(seed)
+    n_in, n_out = int(rng.integers(5, 60)), int(rng.integers(1, 200))
+    fan = rng.integers(0, 12, n_out)
+    tgt = np.repeat(np.arange(n_out), fan)
+    src = rng.integers(0, n_in, tgt.size)
+    net = Network("s", (Population("in", (n_in,)), Population("o", (n_out,), neuron("if", n_out))),
+                  (projection("w", "in", "o", "sparse", np.ones(tgt.size, np.int64), src=src,
+                              tgt=tgt),), input="in")
+    state = int(rng.choice([0, 8, 64]))
+    prof = load_profile("loihi").with_registers(
+        neurons_per_core=int(rng.integers(1, 40)), axons_per_core=int(rng.integers(11, 40)),
+        w_bits=8, state_bits=state, synapse_memory_bits=8 * int(rng.integers(12, 120)) + state)
+    cfg = map_network(net, prof)
+    assert cfg.core_of.tolist() == greedy_cores(net, prof)
+
+
 def test_a_neuron_that_cannot_fit_is_named():
     prof = load_profile("loihi").with_registers(axons_per_core=50)
     with pytest.raises(MappingError, match=r"core 1 \(population 'o', neuron 0\): input axons "
