@@ -130,13 +130,13 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     """Sort the synapses into fan-out groups and segments (see :class:`KernelNet`)."""
     core = cfg.core_of
     order = synapse_order(cfg)
-    # the synapses' columns in the kernel's order; the weights narrowed before they are
-    # put in order (a large network's peak memory)
-    src, delay, proj = cfg.syn_src[order], cfg.syn_delay[order], cfg.syn_proj[order]
-    tgt = cfg.syn_tgt[order]
+    # the synapses' columns in the kernel's order, each narrowed to its values before it
+    # is put in order (a large network's peak memory)
+    src, tgt = narrow(cfg.syn_src)[order], narrow(cfg.syn_tgt)[order]
+    delay, proj = narrow(cfg.syn_delay, SMALL)[order], narrow(cfg.syn_proj, SMALL)[order]
     w = narrow(cfg.syn_w, SMALL)[order]
     del order
-    tcore = core[tgt]
+    tcore = narrow(core, SMALL)[tgt]
     n_syn = src.size
 
     def changes(*keys):

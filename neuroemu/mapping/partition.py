@@ -34,9 +34,12 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
     core_synapses, core_axons : int64 arrays (C,)
     """
     n = int(pop_offset[-1])
+    # each neuron's sources, by target (int32 where they fit: a large network's memory)
     order = np.argsort(syn_tgt, kind="stable")
-    in_src = syn_src[order]
-    in_ptr = np.searchsorted(syn_tgt[order], np.arange(n + 1))
+    in_src = (syn_src.astype(np.int32) if n <= np.iinfo(np.int32).max else syn_src)[order]
+    del order
+    in_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(syn_tgt, minlength=n), out=in_ptr[1:])
     mem, w_bits, state_bits = profile.synapse_memory_bits, profile.w_bits, profile.state_bits
     max_syn = profile.synapses_per_core
     core_of = np.empty(n, dtype=np.int64)
