@@ -515,19 +515,19 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
         mulv = p_mulv[lo:hi]
         flag = flags[lo:hi]
         n_run = 0
-        n_evt = 0
+        n_evt = False  # any fired or overflowed
         for k in range(hi - lo):
-            vn, _, f = _whole_neuron(v[k], a_in[k], 0, mulv[k], bias[k], leak[k], thr[k], v_lo,
-                                     v_hi, floor_v, strict, reset, 0, tz)
+            vn, _, f, did, evt = _whole_neuron(v[k], a_in[k], 0, mulv[k], bias[k], leak[k],
+                                               thr[k], v_lo, v_hi, floor_v, strict, reset, 0, tz)
             v[k] = vn
             a_in[k] = 0
             flag[k] = f
-            n_run += f & 1
-            n_evt += f >> 1
+            n_run += did
+            n_evt |= evt
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
-        if n_evt > 0:
+        if n_evt:
             overflowed |= _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk,
                                          sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
                                          grp_delay, q_grp, q_val, q_len)
@@ -567,20 +567,21 @@ def _update_whole_refractory(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run
         mulv = p_mulv[lo:hi]
         flag = flags[lo:hi]
         n_run = 0
-        n_evt = 0
+        n_evt = False  # any fired or overflowed
         for k in range(hi - lo):
-            vn, rn, f = _whole_neuron(v[k], a_in[k], ref[k], mulv[k], bias[k], leak[k],
-                                      thr[k], v_lo, v_hi, floor_v, strict, reset, refr, tz)
+            vn, rn, f, did, evt = _whole_neuron(v[k], a_in[k], ref[k], mulv[k], bias[k],
+                                                leak[k], thr[k], v_lo, v_hi, floor_v, strict,
+                                                reset, refr, tz)
             v[k] = vn
             ref[k] = rn
             a_in[k] = 0
             flag[k] = f
-            n_run += f & 1
-            n_evt += f >> 1
+            n_run += did
+            n_evt |= evt
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
-        if n_evt > 0:
+        if n_evt:
             overflowed |= _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk,
                                          sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
                                          grp_delay, q_grp, q_val, q_len)

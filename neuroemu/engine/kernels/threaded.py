@@ -13,10 +13,12 @@ merged here as a set (the spike record is sorted by neuron each tick), so a run
 gives the same bits with any number of threads.
 
 numba's disk cache of the kernel (``run_ticks``) is checked against
-``kernels/event.py`` only: after editing this module alone, touch that file too,
-or the cached kernel keeps the old code.
+``kernels/event.py`` only, by its content (numba 0.68 hashes the file; a new time
+stamp is not enough): after editing this module alone, delete the cached kernel
+(``kernels/__pycache__/event.run_ticks-*``), or it keeps the old code.
 """
 
+import numpy as np
 from numba import prange
 
 from ...mapping.codes import RESET_SUBTRACT, RESET_ZERO
@@ -27,24 +29,32 @@ from .jit import jit, pjit
 def whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
                  tz):
     """One neuron of a whole-population update, without branches: (v, refractory count,
-    flag), the flag 1 if the neuron did something, + 2 if it fired, + 4 if it overflowed."""
+    flag, did, event), the flag 1 if the neuron did something, + 2 if it fired, + 4 if it
+    overflowed; did and event (fired or overflowed) as booleans, which are cheaper to count
+    than the flag's bits.
+
+    Written for few vector instructions (it runs for every neuron of a busy population
+    at every tick): the decay rounds toward zero as ``(p + 4095) >> 12`` for a negative
+    product ``p`` (the same value as ``-(-p >> 12)``), and whether the neuron did
+    something is one test of the bits of what it could have changed."""
     held = r0 > 0  # refractory: v holds, the input is dropped, the count goes down
     prod = v0 * mulv
     if tz:
-        sgn = prod >> 63
-        dec = ((((prod ^ sgn) - sgn) >> 12) ^ sgn) - sgn
+        dec = (prod + ((prod >> 63) & 4095)) >> 12
     else:
         dec = prod >> 12
     x = dec + a + bias - leak
-    vv = min(max(x, v_lo), v_hi)
-    ovf = (vv != x) & (not held)
-    vv = max(vv, floor_v)
+    vc = min(max(x, v_lo), v_hi)
+    vv = max(vc, floor_v)
     fire = (vv >= thr + strict) & (not held)
     after = 0 if reset == RESET_ZERO else (vv - thr if reset == RESET_SUBTRACT else vv)
     vn = v0 if held else (after if fire else vv)
     rn = r0 - 1 if held else (refr if fire else 0)
-    did = (a != 0) | (vn != v0) | ovf | fire | held
-    return vn, rn, did + 2 * fire + 4 * ovf
+    ovf = (vc != x) & (not held)
+    # input, a register that moved, or the register's bound reached (held: the count moved)
+    did = ((a | (vn ^ v0) | (rn ^ r0) | (vc ^ x)) != 0) | fire
+    flag = np.int8(did) | (np.int8(fire) << 1) | (np.int8(ovf) << 2)
+    return vn, rn, flag, did, fire | ovf
 
 
 @jit
@@ -113,7 +123,7 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, 
                 v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz, counts):
     """Part ``part`` of ``parts`` of a whole update of the population of neurons
     ``p_lo..p_hi-1`` (core runs ``r0..r1-1``); ``counts[part, i]``: run ``i``'s neurons
-    that did something, and that fired or overflowed, in this part."""
+    that did something, and whether any fired or overflowed (not 0), in this part."""
     n = p_hi - p_lo
     lo_part = p_lo + n * part // parts
     hi_part = p_lo + n * (part + 1) // parts
@@ -121,7 +131,7 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, 
         lo = max(run_lo[i], lo_part)
         hi = min(run_hi[i], hi_part)
         n_run = 0
-        n_evt = 0
+        n_evt = False
         if lo < hi:
             v = v_r[lo:hi]
             ref = ref_r[lo:hi]
@@ -133,24 +143,25 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, 
             flag = flags[lo:hi]
             if refr == 0:
                 for k in range(hi - lo):
-                    vn, _, f = whole_neuron(v[k], a_in[k], 0, mulv[k], bias[k], leak[k],
-                                            thr[k], v_lo, v_hi, floor_v, strict, reset, 0, tz)
+                    vn, _, f, did, evt = whole_neuron(v[k], a_in[k], 0, mulv[k], bias[k],
+                                                      leak[k], thr[k], v_lo, v_hi, floor_v,
+                                                      strict, reset, 0, tz)
                     v[k] = vn
                     a_in[k] = 0
                     flag[k] = f
-                    n_run += f & 1
-                    n_evt += f >> 1
+                    n_run += did
+                    n_evt |= evt
             else:
                 for k in range(hi - lo):
-                    vn, rn, f = whole_neuron(v[k], a_in[k], ref[k], mulv[k], bias[k], leak[k],
-                                             thr[k], v_lo, v_hi, floor_v, strict, reset, refr,
-                                             tz)
+                    vn, rn, f, did, evt = whole_neuron(v[k], a_in[k], ref[k], mulv[k],
+                                                       bias[k], leak[k], thr[k], v_lo, v_hi,
+                                                       floor_v, strict, reset, refr, tz)
                     v[k] = vn
                     ref[k] = rn
                     a_in[k] = 0
                     flag[k] = f
-                    n_run += f & 1
-                    n_evt += f >> 1
+                    n_run += did
+                    n_evt |= evt
         counts[part, i, 0] = n_run
         counts[part, i, 1] = n_evt
 
