@@ -49,7 +49,7 @@ function below: deliver, update, then inject the input spikes. The arithmetic mi
 import numpy as np
 
 from ...mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
-from . import threaded
+from . import check_cache, threaded
 from .jit import jit
 from .threaded import whole_neuron as _whole_neuron
 
@@ -836,3 +836,7 @@ def run_ticks(
         if sp_len[0] + n > sp_t.size or (stop_on_overflow and overflowed):
             return t + 1
     return t1
+
+
+# before any kernel of this module is loaded from numba's cache (package docstring)
+check_cache(run_ticks)

@@ -12,10 +12,9 @@ Integer sums do not depend on their order, and the kernel reads every list
 merged here as a set (the spike record is sorted by neuron each tick), so a run
 gives the same bits with any number of threads.
 
-numba's disk cache of the kernel (``run_ticks``) is checked against
-``kernels/event.py`` only, by its content (numba 0.68 hashes the file; a new time
-stamp is not enough): after editing this module alone, delete the cached kernel
-(``kernels/__pycache__/event.run_ticks-*``), or it keeps the old code.
+numba checks its disk cache of the kernel (``run_ticks``) against the content of
+``kernels/event.py`` only; the kernels' cache is dropped when this module changes
+(:func:`neuroemu.engine.kernels.check_cache`).
 """
 
 import numpy as np

@@ -13,6 +13,7 @@ Counters, the spike record and the probes are those of :mod:`.event`.
 
 import numpy as np
 
+from . import check_cache
 from .jit import jit
 
 # counters per core (as kernels.event)
@@ -192,3 +193,7 @@ def run_xylo_ticks(
         if stop_on_overflow and overflowed:
             return t + 1
     return t1
+
+
+# before any kernel of this module is loaded from numba's cache (package docstring)
+check_cache(run_xylo_ticks)

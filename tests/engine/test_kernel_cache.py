@@ -1,0 +1,77 @@
+"""numba's cached kernels are dropped when any source they are compiled from changes, not
+only the file that defines them (engine.kernels.check_cache)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from neuroemu.engine import kernels
+from neuroemu.engine.kernels import STAMP, drop_stale_cache, sources_digest
+
+
+def _cache(folder: Path) -> list[str]:
+    for name in ("event.run_ticks-700.py311.nbi", "event.run_ticks-700.py311.1.nbc"):
+        (folder / name).write_bytes(b"kernel")
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_kernels_cached_from_other_sources_are_dropped_and_the_same_ones_kept(tmp_path):
+    (tmp_path / "notes.txt").write_text("not numba's")
+    _cache(tmp_path)
+    assert drop_stale_cache(tmp_path, "digest-1")  # no stamp: cached by an unknown source
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kernels.sources", "notes.txt"]
+    assert (tmp_path / STAMP).read_text() == "digest-1"
+    kept = _cache(tmp_path)
+    assert not drop_stale_cache(tmp_path, "digest-1")
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept
+    assert drop_stale_cache(tmp_path, "digest-2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kernels.sources", "notes.txt"]
+
+
+def test_a_cache_folder_not_made_yet_is_made_with_its_stamp(tmp_path):
+    folder = tmp_path / "__pycache__"
+    assert not drop_stale_cache(folder, "digest-1")
+    assert (folder / STAMP).read_text() == "digest-1"
+
+
+def test_the_digest_covers_every_module_the_kernels_use(tmp_path):
+    names = {Path(p).name for p in kernels.SOURCES}
+    assert {"event.py", "threaded.py", "xylo.py", "jit.py", "codes.py"} <= names
+    copies = []
+    for i, path in enumerate(kernels.SOURCES):
+        copy = tmp_path / f"{i}_{Path(path).name}"
+        copy.write_bytes(Path(path).read_bytes())
+        copies.append(copy)
+    assert sources_digest(copies) == sources_digest()
+    threaded = next(c for c in copies if c.name.endswith("_threaded.py"))
+    threaded.write_text(threaded.read_text() + "\n# an edit\n")
+    assert sources_digest(copies) != sources_digest()
+
+
+def test_importing_the_kernels_drops_what_other_sources_cached(tmp_path):
+    """In a process with numba's cache in a folder of the test's own (NUMBA_CACHE_DIR):
+    importing the kernel modules stamps their cache folder, and drops kernels cached
+    there under another stamp."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from neuroemu.engine.kernels import event, xylo\n"
+            "print(event.run_ticks._cache._cache_path)\n"
+            "print(xylo.run_xylo_ticks._cache._cache_path)")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+
+    def folders():
+        out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        return {Path(line) for line in out}
+
+    made = folders()
+    assert len(made) == 1 and tmp_path in next(iter(made)).parents
+    folder = next(iter(made))
+    assert (folder / STAMP).read_text() == sources_digest()
+    (folder / STAMP).write_text("an older version")
+    stale = _cache(folder)
+    assert folders() == made
+    assert sorted(p.name for p in folder.iterdir()) == [STAMP]
+    assert len(stale) == 3 and (folder / STAMP).read_text() == sources_digest()
