@@ -88,9 +88,19 @@ def _register(x, lo, hi, wrap):
 @jit
 def _push(t, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """Queue neuron j's spike (value val, fired at t) for each of its fan-out groups."""
+    _push_at(t % q_len.size, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len)
+
+
+@jit
+def _push_at(tb, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
+    """:func:`_push` given ``tb``, the ring's bucket of the tick the spike fired in
+    (``t % q_len.size``, found once for many spikes: a division per spike is a fair part
+    of queueing it). Delays are below the ring's size, so a bucket wraps at most once."""
     ring = q_len.size
     for g in range(grp_ptr[j], grp_ptr[j + 1]):
-        b = (t + grp_delay[g]) % ring
+        b = tb + grp_delay[g]
+        if b >= ring:
+            b -= ring
         q_grp[b, q_len[b]] = g
         q_val[b, q_len[b]] = val
         q_len[b] += 1
@@ -458,6 +468,9 @@ def _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk, sp_t, sp
     padded to a multiple of eight), and only words with an event are looked into."""
     words = flags.view(np.uint64)
     overflowed = False
+    tb = t % q_len.size
+    k0 = sp_len[0]
+    n_spk = 0
     j = lo
     while j < hi:
         stop = j + 1
@@ -473,11 +486,17 @@ def _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk, sp_t, sp
             if f & 4:
                 overflowed = True
                 _note_overflow(t, k, c, False, True, counters, first_ovf)
-            if f & 2:
+            if f & 2:  # as _emit, the core's counts added once for the run
                 cnt_r[k] += 1
-                _emit(t, row, k, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
-                      grp_delay, q_grp, q_val, q_len)
+                sp_t[k0 + n_spk] = t
+                sp_n[k0 + n_spk] = k
+                sp_v[k0 + n_spk] = 1
+                n_spk += 1
+                _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
         j = stop
+    sp_len[0] = k0 + n_spk
+    counters[c, C_SPK] += n_spk
+    tick_spk[row, c] += n_spk
     return overflowed
 
 
@@ -823,12 +842,13 @@ def run_ticks(
             sp_n[k0:sp_len[0]] = sp_n[k0:sp_len[0]][order]
             sp_v[k0:sp_len[0]] = sp_v[k0:sp_len[0]][order]
         # step 3: the input spikes of tick t leave with the neurons' spikes
+        tb = t % q_len.size
         while ip < in_tick.size and in_tick[ip] == t:
             j = in_offset + in_chan[ip]
             c = core_of[j]
             counters[c, C_SPK] += 1
             tick_spk[row, c] += 1
-            _push(t, j, in_val[ip], grp_ptr, grp_delay, q_grp, q_val, q_len)
+            _push_at(tb, j, in_val[ip], grp_ptr, grp_delay, q_grp, q_val, q_len)
             ip += 1
         for i in range(probes.size):
             probe_v[row, i] = v_r[probes[i]]
