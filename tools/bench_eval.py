@@ -161,7 +161,10 @@ def main(argv=None) -> int:
 
         net = ne.load(NET)
         # first with no other cluster or pool alive: their idle processes' heartbeats and
-        # monitors take CPU from a new evaluation's workers (0.3-0.5 s of a 4 s run)
+        # monitors take CPU from a new evaluation's workers (0.3-0.5 s of a 4 s run); an
+        # evaluation here first, untimed, so that the fork server runs when this process's
+        # are timed (an idle fork server takes no CPU)
+        same(ne.evaluate(NET, folder, workers=1, progress=False))
         for turn in range(args.repeat):
             for kind, how in (("end_to_end", _fresh_process), ("command", _command)):
                 for n in (1, 2):

@@ -61,9 +61,10 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
                 core_syn.append(int(in_ptr[stop] - in_ptr[start]))
                 core_ax.append(np.unique(in_src[in_ptr[start]:in_ptr[stop]]).size)
             continue
-        i = lo
+        i, take = lo, 64
         while i < hi:
-            c, take, syn, axons = len(core_pop), *_fill_core(i, hi, in_ptr, in_src, profile)
+            c, take, syn, axons = len(core_pop), *_fill_core(i, hi, in_ptr, in_src, profile,
+                                                             2 * take)
             if take == 0:
                 k = int(in_ptr[i + 1] - in_ptr[i])
                 need, limit, what = (
@@ -91,13 +92,16 @@ def partition(pop_names, pop_offset, pop_is_input, syn_src, syn_tgt, profile):
             np.array(core_ax, np.int64))
 
 
-def _fill_core(i: int, hi: int, in_ptr, in_src, profile) -> tuple[int, int, int]:
+def _fill_core(i: int, hi: int, in_ptr, in_src, profile, guess: int) -> tuple[int, int, int]:
     """How many of neurons ``i..hi-1`` a new core takes, greedily in order (each while the
     core's neurons, synapse memory and distinct input axons stay within the profile's),
     with the synapses and the axons of those it takes: ``(taken, synapses, axons)``.
     0 taken when neuron ``i`` alone does not fit (more synapses than
     ``synapses_per_core`` or more distinct sources than ``axons_per_core``); then
-    ``axons`` are its own."""
+    ``axons`` are its own.
+
+    The neurons are looked at in a window of ``guess`` (the last core's take), doubled
+    while the core takes all of it, so that the work follows the neurons taken."""
     mem, w_bits, state_bits = profile.synapse_memory_bits, profile.w_bits, profile.state_bits
     stop = min(hi, i + profile.neurons_per_core)
     if state_bits:
@@ -106,18 +110,27 @@ def _fill_core(i: int, hi: int, in_ptr, in_src, profile) -> tuple[int, int, int]
     base = int(in_ptr[i])
     stop = i + max(int(np.searchsorted(in_ptr[i + 1:stop + 1], base + mem // w_bits,
                                        side="right")), 1)
-    syn = in_ptr[i + 1:stop + 1] - base  # synapses of neurons i..j, for each j
-    srcs = in_src[base:in_ptr[stop]]
-    # distinct sources of neurons i..j: the sources seen for the first time, counted
-    first = np.zeros(srcs.size + 1, np.int64)
-    first[1 + np.unique(srcs, return_index=True)[1]] = 1
-    axons = np.cumsum(first)[syn]
-    if syn[0] > profile.synapses_per_core or axons[0] > profile.axons_per_core:
-        return 0, 0, int(axons[0])
-    fits = ((syn * w_bits + np.arange(1, syn.size + 1) * state_bits <= mem)
-            & (axons <= profile.axons_per_core))
-    fits[0] = True
-    take = int(np.argmin(fits)) if not fits.all() else fits.size
+    span = max(guess, 8)
+    while True:
+        end = min(stop, i + span)
+        syn = in_ptr[i + 1:end + 1] - base  # synapses of neurons i..j, for each j
+        srcs = in_src[base:in_ptr[end]]
+        # distinct sources of neurons i..j: the sources seen for the first time, counted
+        first = np.zeros(srcs.size + 1, np.int64)
+        first[1 + np.unique(srcs, return_index=True)[1]] = 1
+        axons = np.cumsum(first)[syn]
+        if syn[0] > profile.synapses_per_core or axons[0] > profile.axons_per_core:
+            return 0, 0, int(axons[0])
+        fits = ((syn * w_bits + np.arange(1, syn.size + 1) * state_bits <= mem)
+                & (axons <= profile.axons_per_core))
+        fits[0] = True
+        if not fits.all():
+            take = int(np.argmin(fits))
+            break
+        take = fits.size
+        if end == stop:
+            break
+        span *= 2
     return take, int(syn[take - 1]), int(axons[take - 1])
 
 

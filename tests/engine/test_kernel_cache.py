@@ -75,3 +75,24 @@ def test_importing_the_kernels_drops_what_other_sources_cached(tmp_path):
     assert folders() == made
     assert sorted(p.name for p in folder.iterdir()) == [STAMP]
     assert len(stale) == 3 and (folder / STAMP).read_text() == sources_digest()
+
+
+def test_every_module_a_kernel_imports_from_the_package_is_a_source():
+    """A kernel module that starts using another module of the package (its functions or
+    constants are compiled into the kernel) must add it to SOURCES."""
+    import ast
+
+    root = Path(kernels.__file__).resolve().parents[2]  # the folder holding neuroemu/
+    sources = {Path(p).resolve() for p in kernels.SOURCES}
+    for path in Path(kernels.__file__).parent.glob("*.py"):
+        package = path.resolve().relative_to(root).parent.parts
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package[:len(package) - node.level + 1]
+                parts = (*base, *(node.module or "").split(".")) if node.module else base
+                module = root.joinpath(*parts)
+                names = [module / f"{a.name}.py" for a in node.names] if not node.module \
+                    else [module.with_suffix(".py")]
+                for name in names:
+                    if name.exists():
+                        assert name.resolve() in sources, (path.name, name)

@@ -44,6 +44,8 @@ def test_keys_far_from_zero_with_small_ranges_are_packed_from_their_lowest_value
     near = -(1 << 50) + rng.integers(0, 1 << 20, size=300)
     keys = (far, near, far[::-1].copy())
     np.testing.assert_array_equal(lex_order(*keys), np.lexsort(keys[::-1]))
-    high = (1 << 62) + rng.integers(0, 1 << 42, size=300)  # packed from 0, no wrap past 2**63
+    # packed from their lowest values, these stay below 2**63; packed as they are, a sum
+    # passes 2**63 and wraps
+    high = (1 << 62) + rng.integers(0, 1 << 42, size=300)
     keys = (far, high)
     np.testing.assert_array_equal(lex_order(*keys), np.lexsort(keys[::-1]))

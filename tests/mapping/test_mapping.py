@@ -41,7 +41,8 @@ def greedy_cores(net, prof):
     """The partition's rule, one neuron at a time: a core takes the next neuron of its
     population while its neurons, synapse memory (synapses x w_bits + neurons x
     state_bits) and distinct sources stay within the profile's (an input population's:
-    its neurons)."""
+    its neurons). Returns the core of each neuron, or (core, population, neuron, limit)
+    of the first neuron that does not fit a core alone."""
     cfg_src, cfg_tgt = [], []
     offset = np.cumsum([0] + [p.size for p in net.populations])
     index = {p.name: i for i, p in enumerate(net.populations)}
@@ -52,41 +53,62 @@ def greedy_cores(net, prof):
     for s, t in zip(cfg_src, cfg_tgt):
         fan_in[t].append(s)
     core_of = []
-    for p in range(len(net.populations)):
+    for p, pop in enumerate(net.populations):
         core = None
         for i in range(offset[p], offset[p + 1]):
             if core is not None:
                 n, syn, axons = core[1] + 1, core[2] + len(fan_in[i]), core[3] | set(fan_in[i])
-                if n <= prof.neurons_per_core and (net.populations[p].is_input or (
+                if n <= prof.neurons_per_core and (pop.is_input or (
                         len(axons) <= prof.axons_per_core and
                         syn * prof.w_bits + n * prof.state_bits <= prof.synapse_memory_bits)):
                     core = (core[0], n, syn, axons)
                     core_of.append(core[0])
                     continue
             number = core_of[-1] + 1 if core_of else 0
+            if not pop.is_input:
+                if len(fan_in[i]) > prof.synapses_per_core:
+                    return number, pop.name, i - offset[p], "synapse memory bits"
+                if len(set(fan_in[i])) > prof.axons_per_core:
+                    return number, pop.name, i - offset[p], "input axons"
             core = (number, 1, len(fan_in[i]), set(fan_in[i]))
             core_of.append(number)
     return core_of
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_cores_take_neurons_greedily_until_one_limit_binds(seed):
     """Whichever limit binds first (neurons, memory with or without neuron state, axons),
-    each core takes every neuron it can before the next core starts."""
+    each core takes every neuron it can before the next core starts; a neuron that does
+    not fit a core alone, anywhere in its population, is named with the limit."""
     rng = np.random.default_rng(seed)
-    n_in, n_out = int(rng.integers(5, 60)), int(rng.integers(1, 200))
-    fan = rng.integers(0, 12, n_out)
+    n_in, n_out = int(rng.integers(5, 60)), int(rng.integers(1, 400))
+    # runs of neurons without input among heavier ones: cores of very different sizes
+    fan = rng.integers(0, 12, n_out) * (rng.random(n_out) < rng.choice([0.2, 1.0]))
+    heavy = int(rng.integers(0, n_out))
+    if seed % 4 == 3:  # one neuron with more synapses than a core holds
+        fan[heavy] = 200
+    if seed % 4 == 1:  # one neuron with more distinct sources than a core has axons
+        n_in, fan[heavy] = max(n_in, 45), 45
     tgt = np.repeat(np.arange(n_out), fan)
     src = rng.integers(0, n_in, tgt.size)
+    if seed % 4 == 1:
+        src[tgt == heavy] = np.arange(45)
     net = Network("s", (Population("in", (n_in,)), Population("o", (n_out,), neuron("if", n_out))),
                   (projection("w", "in", "o", "sparse", np.ones(tgt.size, np.int64), src=src,
                               tgt=tgt),), input="in")
     state = int(rng.choice([0, 8, 64]))
     prof = load_profile("loihi").with_registers(
-        neurons_per_core=int(rng.integers(1, 40)), axons_per_core=int(rng.integers(11, 40)),
-        w_bits=8, state_bits=state, synapse_memory_bits=8 * int(rng.integers(12, 120)) + state)
-    cfg = map_network(net, prof)
-    assert cfg.core_of.tolist() == greedy_cores(net, prof)
+        neurons_per_core=int(rng.integers(1, 300)), axons_per_core=int(rng.integers(11, 40)),
+        w_bits=8, state_bits=state, synapse_memory_bits=8 * int(rng.integers(12, 120)) + state,
+        mesh_width=32, mesh_height=32)
+    want = greedy_cores(net, prof)
+    if isinstance(want, tuple):
+        core, pop, i, what = want
+        with pytest.raises(MappingError, match=rf"core {core} \(population '{pop}', neuron "
+                                               rf"{i}\): {what} needed"):
+            map_network(net, prof)
+    else:
+        assert map_network(net, prof).core_of.tolist() == want
 
 
 def test_a_neuron_that_cannot_fit_is_named():

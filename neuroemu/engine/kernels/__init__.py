@@ -7,10 +7,14 @@ edit or an upgrade that changed only that file. So each kernel module, once its
 kernels are defined, calls :func:`check_cache`, which keeps beside numba's cache a
 digest of every source the kernels are compiled from (:data:`SOURCES`) and drops
 the cached kernels wherever the digest differs (they are compiled again, once).
+A process still running the old sources when another drops the cache may cache a
+kernel of the old code again under the new digest; a process started after an edit
+or an upgrade never does.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -53,10 +57,16 @@ def drop_stale_cache(folder, digest: str) -> bool:
     return dropped
 
 
+@functools.cache
+def _digest() -> str:
+    """:func:`sources_digest` of :data:`SOURCES`, once per process."""
+    return sources_digest()
+
+
 def check_cache(dispatcher) -> None:
     """Drop the cached kernels of ``dispatcher``'s cache folder if they were compiled
     from other sources (module docstring); before any of them is loaded."""
     cache = getattr(dispatcher, "_cache", None)
     folder = getattr(cache, "_cache_path", None)
     if folder is not None:
-        drop_stale_cache(folder, sources_digest())
+        drop_stale_cache(folder, _digest())
