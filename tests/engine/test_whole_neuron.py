@@ -1,0 +1,55 @@
+"""The whole update's one-neuron step (kernels.threaded.whole_neuron), written without
+branches so that it vectorises, against the same step written plainly."""
+
+from __future__ import annotations
+
+from neuroemu.engine.kernels.threaded import whole_neuron
+from neuroemu.mapping.codes import RESET_NONE, RESET_SUBTRACT, RESET_ZERO
+
+
+def plain_step(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
+               tz):
+    """(v, refractory count, flag, did, event): the flag 1 if the neuron did something,
+    + 2 if it fired, + 4 if its register overflowed."""
+    held = r0 > 0
+    prod = v0 * mulv
+    if tz:  # toward zero
+        dec = -((-prod) // 4096) if prod < 0 else prod // 4096
+    else:  # toward minus infinity
+        dec = prod // 4096
+    x = dec + a + bias - leak
+    vv = min(max(x, v_lo), v_hi)
+    ovf = vv != x and not held
+    vv = max(vv, floor_v)
+    fire = vv >= thr + strict and not held
+    after = {RESET_ZERO: 0, RESET_SUBTRACT: vv - thr, RESET_NONE: vv}[reset]
+    vn = v0 if held else (after if fire else vv)
+    rn = r0 - 1 if held else (refr if fire else 0)
+    did = a != 0 or vn != v0 or ovf or fire or held
+    return vn, rn, did + 2 * fire + 4 * ovf, did, fire or ovf
+
+
+def test_the_branch_free_step_is_the_plain_one(rng):
+    """On registers of 8 to 24 bits at and near their bounds, decays next to a rounding
+    step, any input, held or not, every reset and both roundings."""
+    for _ in range(20_000):
+        bits = int(rng.choice([8, 12, 16, 24]))
+        v_hi = (1 << (bits - 1)) - 1
+        v_lo = -v_hi - int(rng.integers(0, 2))
+        edge = [v_lo, v_lo + 1, -1, 0, 1, v_hi - 1, v_hi]
+        v0 = int(rng.choice(edge)) if rng.random() < 0.3 else int(rng.integers(v_lo, v_hi + 1))
+        a = int(rng.choice([0, 0, 1, -1, 2 * v_hi, -2 * v_hi, int(rng.integers(-v_hi, v_hi))]))
+        thr = int(rng.integers(1, v_hi + 1))
+        floor_v = int(rng.choice([v_lo, int(rng.integers(v_lo, 1))]))
+        args = (v0, a, int(rng.integers(0, 4)), int(rng.integers(0, 4097)),
+                int(rng.integers(-v_hi // 4, v_hi // 4 + 1)), int(rng.integers(0, 50)), thr,
+                v_lo, v_hi, floor_v, int(rng.integers(0, 2)),
+                int(rng.choice([RESET_ZERO, RESET_SUBTRACT, RESET_NONE])),
+                int(rng.integers(0, 4)), bool(rng.integers(0, 2)))
+        if bits >= 16 and rng.random() < 0.2:  # products next to a multiple of 4096
+            args = (int(rng.choice([-8193, -4097, -4096, -4095, -1, 1, 4095, 4096, 4097])),
+                    *args[1:3], 1, *args[4:])
+        got = whole_neuron(*args)
+        want = plain_step(*args)
+        assert (int(got[0]), int(got[1]), int(got[2]), bool(got[3]), bool(got[4])) == \
+            (want[0], want[1], int(want[2]), bool(want[3]), bool(want[4])), args
