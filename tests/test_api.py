@@ -249,6 +249,16 @@ def test_import_neuroemu_loads_no_engine_plotting_or_readers():
     assert out.strip() == "False"
 
 
+def test_a_run_loads_no_graph_library():
+    """networkx takes longer to import than a small run takes: a run (and every worker
+    of an evaluation) does without it."""
+    code = ("import sys, neuroemu as ne; ne.run(ne.load(sys.argv[1]), None, ticks=3, "
+            "progress=False); print('networkx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE)], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
 def test_the_public_names_are_documented():
     for name in ne.__all__:
         obj = getattr(ne, name)

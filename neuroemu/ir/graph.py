@@ -1,12 +1,14 @@
-"""The population graph (networkx): depth and latency in ticks."""
+"""The population graph (networkx, imported when a graph is built: a run that needs no
+depth does not load it): depth and latency in ticks."""
 
 from __future__ import annotations
 
-import networkx as nx
 
+def population_graph(net):
+    """Populations as nodes, projections as edges carrying their delay (a
+    :class:`networkx.DiGraph`)."""
+    import networkx as nx
 
-def population_graph(net) -> nx.DiGraph:
-    """Populations as nodes, projections as edges carrying their delay."""
     g = nx.DiGraph()
     g.add_nodes_from(p.name for p in net.populations)
     for pr in net.projections:
@@ -23,23 +25,42 @@ def depth_ticks(net) -> int:
     Recurrent loops are collapsed: a strongly connected component counts as one
     node weighted by the sum of the delays inside it (the longest a simple path
     through it can take), so the value is finite and, for recurrent networks,
-    an upper bound.
+    an upper bound. (Plain Python on the population graph, which is small: every run
+    asks for it, and networkx takes longer to import than this takes to run.)
     """
-    g = population_graph(net)
-    cond = nx.condensation(g)
-    members = cond.graph["mapping"]
-    inside = {c: 0 for c in cond.nodes}
-    for a, b, d in g.edges(data="delay"):
-        if members[a] == members[b]:
-            inside[members[a]] += d
-    # split each component into an entry and an exit joined by its internal delays
-    dag = nx.DiGraph()
-    for c in cond.nodes:
-        dag.add_edge(("in", c), ("out", c), weight=inside[c])
-    for a, b, d in g.edges(data="delay"):
-        ca, cb = members[a], members[b]
-        if ca != cb:
-            w = max(d, dag[("out", ca)][("in", cb)]["weight"]) if dag.has_edge(
-                ("out", ca), ("in", cb)) else d
-            dag.add_edge(("out", ca), ("in", cb), weight=w)
-    return int(nx.dag_longest_path_length(dag, weight="weight"))
+    delay: dict = {}  # (source, target) -> the longest delay of their projections
+    for pr in net.projections:
+        key = (pr.source, pr.target)
+        delay[key] = max(delay.get(key, pr.delay), pr.delay)
+    nodes = [p.name for p in net.populations]
+    after = {a: [] for a in nodes}
+    for a, b in delay:
+        after[a].append(b)
+
+    def reach(a) -> set:
+        seen, todo = {a}, [a]
+        while todo:
+            for b in after[todo.pop()]:
+                if b not in seen:
+                    seen.add(b)
+                    todo.append(b)
+        return seen
+
+    reached = {a: reach(a) for a in nodes}
+    # a component: the populations each reaches and is reached from
+    comp = {a: frozenset(b for b in reached[a] if a in reached[b]) for a in nodes}
+    inside = dict.fromkeys(comp.values(), 0)
+    between: dict = {}  # (component, component) -> the longest delay from one to the other
+    for (a, b), d in delay.items():
+        if comp[a] == comp[b]:
+            inside[comp[a]] += d
+        else:
+            key = (comp[a], comp[b])
+            between[key] = max(between.get(key, d), d)
+    # the longest path ending in each component, components in an order where every
+    # component comes after those that reach it (fewer components reached first)
+    best: dict = {}
+    for c in sorted(inside, key=lambda c: -len(reached[next(iter(c))])):
+        best[c] = inside[c] + max((best[p] + d for (p, q), d in between.items() if q == c),
+                                  default=0)
+    return max(best.values(), default=0)

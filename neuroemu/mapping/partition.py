@@ -18,7 +18,6 @@ router hops on a chip (``hops``).
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 
 from ..errors import MappingError
@@ -143,10 +142,12 @@ def place(n_cores: int, profile) -> np.ndarray:
     return np.stack([x, y], axis=1)
 
 
-def core_graph(config) -> nx.DiGraph:
-    """The cores as a directed graph: nodes carry population, position and load;
-    an edge carries the number of synapses from the source core's neurons to the
-    target core's neurons."""
+def core_graph(config):
+    """The cores as a directed graph (a :class:`networkx.DiGraph`): nodes carry
+    population, position and load; an edge carries the number of synapses from the
+    source core's neurons to the target core's neurons."""
+    import networkx as nx
+
     g = nx.DiGraph()
     names = config.pop_names
     for c in range(config.n_cores):

@@ -130,3 +130,47 @@ def test_depth_of_a_recurrent_chain_bounds_its_latency():
     assert depth_ticks(Network("loop", tuple(pops), projs, input="in")) == 5
     chain = tuple(p for p in projs if p.name != "ca")
     assert depth_ticks(Network("chain", tuple(pops), chain, input="in")) == 4
+
+
+def _depth_by_networkx(net) -> int:
+    """depth_ticks as networkx computes it: the condensation of the population graph, each
+    component split into an entry and an exit joined by its internal delays, and the
+    longest path of that DAG."""
+    import networkx as nx
+
+    from neuroemu.ir.graph import population_graph
+
+    g = population_graph(net)
+    cond = nx.condensation(g)
+    members = cond.graph["mapping"]
+    dag = nx.DiGraph()
+    for c in cond.nodes:
+        dag.add_edge(("in", c), ("out", c), weight=sum(
+            d for a, b, d in g.edges(data="delay") if members[a] == members[b] == c))
+    for a, b, d in g.edges(data="delay"):
+        ca, cb = members[a], members[b]
+        if ca != cb:
+            old = dag.get_edge_data(("out", ca), ("in", cb), {"weight": d})["weight"]
+            dag.add_edge(("out", ca), ("in", cb), weight=max(d, old))
+    return int(nx.dag_longest_path_length(dag, weight="weight"))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_depth_is_networkxs_longest_path_over_loops_collapsed(seed):
+    """On random population graphs: chains, loops, self-loops, projections in parallel,
+    populations nothing reaches."""
+    from neuroemu.ir.graph import depth_ticks
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 9))
+    pops = [Population("in", (2,))] + [Population(f"p{i}", (2,), neuron("if", 2))
+                                       for i in range(1, n)]
+    projs = []
+    for k in range(int(rng.integers(0, 3 * n))):
+        a, b = rng.integers(0, n, 2)
+        if b == 0:
+            continue
+        projs.append(projection(f"w{k}", pops[a].name, pops[b].name, "dense",
+                                np.ones((2, 2), np.int64), delay=int(rng.integers(1, 6))))
+    net = Network("g", tuple(pops), tuple(projs), input="in")
+    assert depth_ticks(net) == _depth_by_networkx(net)
