@@ -32,35 +32,62 @@ def depth_ticks(net) -> int:
     for pr in net.projections:
         key = (pr.source, pr.target)
         delay[key] = max(delay.get(key, pr.delay), pr.delay)
-    nodes = [p.name for p in net.populations]
-    after = {a: [] for a in nodes}
+    after = {p.name: [] for p in net.populations}
     for a, b in delay:
         after[a].append(b)
-
-    def reach(a) -> set:
-        seen, todo = {a}, [a]
-        while todo:
-            for b in after[todo.pop()]:
-                if b not in seen:
-                    seen.add(b)
-                    todo.append(b)
-        return seen
-
-    reached = {a: reach(a) for a in nodes}
-    # a component: the populations each reaches and is reached from
-    comp = {a: frozenset(b for b in reached[a] if a in reached[b]) for a in nodes}
-    inside = dict.fromkeys(comp.values(), 0)
-    between: dict = {}  # (component, component) -> the longest delay from one to the other
+    comps = _components(after)
+    comp = {a: i for i, members in enumerate(comps) for a in members}
+    inside = [0] * len(comps)
+    before: list = [[] for _ in comps]  # per component: (component, delay) of edges into it
     for (a, b), d in delay.items():
         if comp[a] == comp[b]:
             inside[comp[a]] += d
         else:
-            key = (comp[a], comp[b])
-            between[key] = max(between.get(key, d), d)
-    # the longest path ending in each component, components in an order where every
-    # component comes after those that reach it (fewer components reached first)
-    best: dict = {}
-    for c in sorted(inside, key=lambda c: -len(reached[next(iter(c))])):
-        best[c] = inside[c] + max((best[p] + d for (p, q), d in between.items() if q == c),
-                                  default=0)
-    return max(best.values(), default=0)
+            before[comp[b]].append((comp[a], d))
+    # the longest path ending in each component, those that reach it first
+    best = [0] * len(comps)
+    for c in reversed(range(len(comps))):
+        best[c] = inside[c] + max((best[p] + d for p, d in before[c]), default=0)
+    return max(best, default=0)
+
+
+def _components(after: dict) -> list:
+    """The strongly connected components of the graph ``after`` (node -> its successors),
+    each a list of nodes, every component before those that reach it (Tarjan's
+    algorithm, without recursion)."""
+    index: dict = {}
+    low: dict = {}
+    stack, on_stack, comps = [], set(), []
+    for root in after:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(after[root]))]
+        while work:
+            v, successors = work[-1]
+            for w in successors:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(after[w])))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    low[u] = min(low[u], low[v])
+                if low[v] == index[v]:
+                    members = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        members.append(w)
+                        if w == v:
+                            break
+                    comps.append(members)
+    return comps

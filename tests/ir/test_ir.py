@@ -174,3 +174,17 @@ def test_depth_is_networkxs_longest_path_over_loops_collapsed(seed):
                                 np.ones((2, 2), np.int64), delay=int(rng.integers(1, 6))))
     net = Network("g", tuple(pops), tuple(projs), input="in")
     assert depth_ticks(net) == _depth_by_networkx(net)
+
+
+def test_depth_of_a_long_chain_with_a_loop_back():
+    """2,000 populations in a chain, the last feeding the second: no recursion limit, and
+    the loop's delays counted once (1 from the input, then 1,999 around the loop)."""
+    from neuroemu.ir.graph import depth_ticks
+
+    n = 2000
+    pops = [Population("in", (1,))] + [Population(f"p{i}", (1,), neuron("if", 1))
+                                       for i in range(1, n)]
+    projs = [projection(f"w{i}", pops[i - 1].name, pops[i].name, "dense", [[1]])
+             for i in range(1, n)]
+    projs.append(projection("back", pops[-1].name, pops[1].name, "dense", [[1]]))
+    assert depth_ticks(Network("chain", tuple(pops), tuple(projs), input="in")) == n
