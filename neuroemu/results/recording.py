@@ -85,13 +85,13 @@ class Recording:
         self._h5 = self._writer = self._tmp = None
 
     def __enter__(self):
-        import h5py
-
-        from ..h5io import atomic_h5
-
         if self.out is not None:
+            from ..h5io import atomic_h5
+
             self._h5 = self._stack.enter_context(atomic_h5(self.out))
         elif self.items:
+            import h5py  # only here: a run that writes no trace does not load it
+
             self._tmp = temporary_file()
             self._h5 = self._stack.enter_context(h5py.File(self._tmp, "w"))
         if self.items:
