@@ -7,13 +7,12 @@ input and options give the same counts, class and energy through both.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from loaded import loaded_after
 
 import neuroemu as ne
 from neuroemu.cli import main
@@ -237,29 +236,20 @@ def test_profiles_and_descriptions():
 def test_import_neuroemu_loads_no_engine_plotting_or_readers():
     heavy = ("numba", "matplotlib", "h5py", "nir", "neuroemu.engine", "neuroemu.recordings",
              "neuroemu.networks")
-    code = ("import sys, neuroemu as ne; ne.__version__; ne.run; ne.Result; "
-            f"print([m for m in {heavy!r} if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == "[]"
-    code = ("import sys, neuroemu as ne; ne.describe(ne.load(sys.argv[1])); "
-            "print('numba' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE)], capture_output=True,
-                         text=True, check=True).stdout
-    assert out.strip() == "False"
+    assert loaded_after("import neuroemu as ne; ne.__version__; ne.run; ne.Result", heavy) == []
+    assert loaded_after("import sys, neuroemu as ne; ne.describe(ne.load(sys.argv[1]))",
+                        ["numba"], EXAMPLE) == []
 
 
 def test_a_run_loads_no_graph_library_and_no_hdf5_it_does_not_write():
     """networkx and h5py take longer to import than a small run takes: a run of a network
     built in Python (as an evaluation's workers get theirs) that writes no trace does
     without them."""
-    code = ("import sys, neuroemu as ne; net = ne.Network('n', (ne.Population('a', (2,)), "
+    code = ("import neuroemu as ne; net = ne.Network('n', (ne.Population('a', (2,)), "
             "ne.Population('b', (2,), ne.neuron('if', 2))), (ne.projection('w', 'a', 'b', "
             "'dense', [[1, 2], [3, 4]]),), input='a'); ne.run(net, None, ticks=3, "
-            "progress=False); print([m for m in ('networkx', 'h5py') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == "[]"
+            "progress=False)")
+    assert loaded_after(code, ["networkx", "h5py"]) == []
 
 
 def test_the_public_names_are_documented():

@@ -182,16 +182,11 @@ def test_the_builder_writes_real_events_with_their_labels(tmp_path):
 
 
 def test_the_evaluation_api_loads_dask_and_pyarrow_only_when_it_runs():
-    import subprocess
-    import sys
+    from loaded import loaded_after
 
-    code = ("import sys, neuroemu as ne; ne.evaluate; ne.sweep; ne.Evaluation; "
-            "from neuroemu.cli import build_parser; build_parser(); "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'dask', 'distributed', 'pyarrow', 'numba', 'matplotlib'}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == "[]"
+    code = ("import neuroemu as ne; ne.evaluate; ne.sweep; ne.Evaluation; "
+            "from neuroemu.cli import build_parser; build_parser()")
+    assert loaded_after(code, ["dask", "distributed", "pyarrow", "numba", "matplotlib"]) == []
 
 
 def test_pricing_on_a_chip_that_cannot_hold_the_network_is_refused_first(folder, capsys):
