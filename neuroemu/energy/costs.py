@@ -212,11 +212,11 @@ def convention_of(tables: dict, path: str) -> tuple[float, float, dict]:
     """(E_AC pJ, E_MAC pJ, sources) from ``tables`` if it has ``[convention]``, else from
     the shipped ``models/horowitz45nm.toml``."""
     if "convention" not in tables:
-        from ..hw.profile import shipped_models_dir
+        from ..hw.profile import read_toml, shipped_models_dir
 
         conv = shipped_models_dir() / CONVENTION_PROFILE
         try:
-            tables = tomllib.loads(conv.read_text())
+            tables = read_toml(conv)
         except FileNotFoundError:
             raise ProfileError(f"{conv}: no such file; it holds the E_AC / E_MAC "
                                "convention ([convention] ac_pj, mac_pj)") from None

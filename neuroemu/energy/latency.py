@@ -220,6 +220,10 @@ def first_output_tick(trace) -> int | None:
     return int(tick.min()) if tick.size else None
 
 
+#: classes x ticks of running state :func:`decision_history` holds at once
+BLOCK_CELLS = 1 << 20
+
+
 def decision_history(trace) -> list[tuple[int, int | None]]:
     """``[(tick, running decision)]`` at every tick where the readout population spiked.
 
@@ -232,23 +236,36 @@ def decision_history(trace) -> list[tuple[int, int | None]]:
     tick, who, val = readout_spikes(trace)
     p = list(trace.pop_names).index(trace.readout_population)
     n = int(trace.pop_offset[p + 1] - trace.pop_offset[p])
+    if not tick.size or not n:
+        return []
+    starts = np.flatnonzero(np.r_[True, tick[1:] != tick[:-1]])
+    group = np.cumsum(np.r_[True, tick[1:] != tick[:-1]]) - 1
+    none = np.iinfo(np.int64).max
+    # the running state after each group of spikes, a block of groups at a time
+    state = np.zeros(n, np.int64) if kind == "count" else np.full(n, none, np.int64)
+    block = max(1, BLOCK_CELLS // n)
     history = []
-    if kind == "count":
-        counts = np.zeros(n, np.int64)
-    else:
-        first = np.full(n, np.iinfo(np.int64).max, np.int64)
-    starts = np.flatnonzero(np.r_[True, tick[1:] != tick[:-1]]) if tick.size else []
-    ends = list(starts[1:]) + [tick.size]
-    for s, e in zip(starts, ends):
-        t = int(tick[s])
+    for g0 in range(0, starts.size, block):
+        g1 = min(starts.size, g0 + block)
+        lo = starts[g0]
+        hi = starts[g1] if g1 < starts.size else tick.size
+        rows, cols = group[lo:hi] - g0, who[lo:hi]
         if kind == "count":
-            np.add.at(counts, who[s:e], val[s:e])
-            d = int(np.argmax(counts)) if np.any(counts != 0) else None
+            step = np.zeros((g1 - g0, n), np.int64)
+            np.add.at(step, (rows, cols), val[lo:hi])
+            run = np.cumsum(step, axis=0) + state
+            made = np.any(run != 0, axis=1)
+            choice = np.argmax(run, axis=1)
         else:
-            pos = val[s:e] > 0
-            np.minimum.at(first, who[s:e][pos], t)
-            d = int(np.argmin(first)) if np.any(first < np.iinfo(np.int64).max) else None
-        history.append((t, d))
+            pos = val[lo:hi] > 0
+            step = np.full((g1 - g0, n), none, np.int64)
+            np.minimum.at(step, (rows[pos], cols[pos]), tick[lo:hi][pos])
+            run = np.minimum(np.minimum.accumulate(step, axis=0), state)
+            made = np.any(run < none, axis=1)
+            choice = np.argmin(run, axis=1)
+        state = run[-1]
+        history.extend((int(t), int(c) if m else None)
+                       for t, c, m in zip(tick[starts[g0:g1]], choice, made))
     return history
 
 

@@ -83,8 +83,9 @@ class LogicalLayer:
     projection, source : str
         The network's projection it belongs to, and the population feeding it.
     pool : tuple of arrays or None
-        ``(src, unit, weight)``: source neuron -> pooled unit, for a layer fed by
-        pooled activations; None when fed by the source's spikes directly.
+        ``(ptr, unit, weight)``: source neuron ``i`` -> pooled units
+        ``unit[ptr[i]:ptr[i + 1]]`` (``weight`` each), for a layer fed by pooled
+        activations; None when fed by the source's spikes directly.
     fanout : int64 array (inputs,)
         Non-zero connections of each input (source neuron, or pooled unit).
     connections : int
@@ -128,7 +129,8 @@ def _composed(path) -> tuple[dict, dict] | None:
 
 
 def _pool_map(pool: dict, src_pop) -> tuple:
-    """(src, unit, weight) of a pooling node over ``src_pop`` (shape (C, H, W))."""
+    """(ptr, unit, weight) of a pooling node over ``src_pop`` (shape (C, H, W)): source
+    neuron ``i`` feeds pooled units ``unit[ptr[i]:ptr[i + 1]]`` (:class:`LogicalLayer`)."""
     kernel = tuple(pool.get("kernel_size") or pool.get("kernel"))
     out_shape = tuple(pool["out_shape"])
     weight = _POOLS[pool["type"]] or 1.0 / (kernel[0] * kernel[1])
@@ -136,7 +138,10 @@ def _pool_map(pool: dict, src_pop) -> tuple:
                       stride=tuple(pool.get("stride") or kernel),
                       padding=tuple(pool.get("padding") or (0, 0)))
     s, u, _ = synapses(proj, src_pop, Population("pooled", out_shape))
-    return s, u, float(weight)
+    order = np.argsort(s, kind="stable")
+    ptr = np.zeros(src_pop.size + 1, np.int64)
+    np.cumsum(np.bincount(s, minlength=src_pop.size), out=ptr[1:])
+    return ptr, np.asarray(u, np.int64)[order], float(weight)
 
 
 def _layer_of_node(node: dict) -> tuple[np.ndarray, int, int]:
@@ -257,12 +262,9 @@ def _source_spikes(trace, population: str):
 def _effective(layer: LogicalLayer, tick, who, val) -> tuple[int, int]:
     """(ACs, MACs) of ``layer`` fed by the spikes ``(tick, who, val)`` of its source."""
     if layer.pool is not None:
-        src, unit, weight = layer.pool
-        order = np.argsort(src, kind="stable")
-        src, unit = src[order], unit[order]
-        lo = np.searchsorted(src, who, "left")
-        hi = np.searchsorted(src, who, "right")
-        reps = hi - lo
+        ptr, unit, weight = layer.pool
+        lo = ptr[who]
+        reps = ptr[who + 1] - lo
         idx = np.repeat(lo, reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps,
                                                                        reps))
         tick = np.repeat(tick, reps)

@@ -87,6 +87,22 @@ class HardwareConfig:
         return out
 
     @cached_property
+    def core_neurons(self) -> np.ndarray:
+        """(C,) int64 read-only: neurons on each core."""
+        out = np.bincount(self.core_of, minlength=self.n_cores).astype(np.int64)
+        out.flags.writeable = False
+        return out
+
+    @cached_property
+    def proj_synapses(self) -> np.ndarray:
+        """(J,) int64 read-only: synapses stored for each projection (every run's result
+        carries them; counted once per configuration)."""
+        out = np.bincount(self.syn_proj, minlength=len(self.network.projections))
+        out = out.astype(np.int64)
+        out.flags.writeable = False
+        return out
+
+    @cached_property
     def max_delay(self) -> int:
         return int(self.syn_delay.max()) if self.syn_delay.size else 1
 

@@ -16,7 +16,6 @@ def from_chip_run(raw, tick_us: float = 1000.0, settings: dict | None = None,
     cfg = raw.config
     cls_, values = raw.readout()
     ro = cfg.network.readout
-    proj_syn = np.bincount(cfg.syn_proj, minlength=len(cfg.network.projections))
     profile_path = Path(cfg.profile.path) if cfg.profile.path else None
     return Result(
         network_name=cfg.network.name, profile_name=cfg.profile.name, engine=raw.engine,
@@ -28,7 +27,7 @@ def from_chip_run(raw, tick_us: float = 1000.0, settings: dict | None = None,
         counters_by_core=dict(raw.counters), per_tick=dict(raw.per_tick),
         v=raw.v, u=raw.u, count=raw.count,
         core_population=cfg.core_pop, core_xy=cfg.core_xy,
-        core_neurons=np.bincount(cfg.core_of, minlength=cfg.n_cores),
+        core_neurons=cfg.core_neurons,
         core_synapses=cfg.core_synapses, core_axons=cfg.core_axons,
         pop_names=cfg.pop_names, pop_offset=cfg.pop_offset, pop_model=cfg.pop_model,
         readout_population=ro.population if ro else "",
@@ -36,7 +35,7 @@ def from_chip_run(raw, tick_us: float = 1000.0, settings: dict | None = None,
         proj_sources=[p.source for p in cfg.network.projections],
         proj_targets=[p.target for p in cfg.network.projections],
         proj_kinds=[p.kind for p in cfg.network.projections],
-        proj_synapses=proj_syn.astype(np.int64),
+        proj_synapses=cfg.proj_synapses,
         probe_neurons=raw.probe_neurons, probe_v=raw.probe_v, probe_u=raw.probe_u,
         profile_toml=profile_path.read_text() if profile_path and profile_path.exists() else "",
         input_events=int(input_events), input_kind=input_kind,

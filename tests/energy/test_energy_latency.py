@@ -168,3 +168,54 @@ def test_per_tick_figures_in_blocks_equal_one_dense_computation(rng, monkeypatch
         injected, _ = io_spikes_per_tick(trace)
         np.testing.assert_array_equal(injected, dense["spikes"][:, ~neuron_core_mask(trace)]
                                       .sum(axis=1))
+
+
+def _history_tick_by_tick(kind, tick, who, val, n):
+    """The running decision after each tick with readout spikes, one tick at a time."""
+    state = np.zeros(n, np.int64) if kind == "count" else np.full(n, np.iinfo(np.int64).max)
+    out = []
+    for t in np.unique(tick):
+        m = tick == t
+        for w, v in zip(who[m], val[m]):
+            if kind == "count":
+                state[w] += v
+            elif v > 0:
+                state[w] = min(state[w], t)
+        if kind == "count":
+            out.append((int(t), int(np.argmax(state)) if state.any() else None))
+        else:
+            made = state < np.iinfo(np.int64).max
+            out.append((int(t), int(np.argmin(state)) if made.any() else None))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["count", "first_spike"])
+@pytest.mark.parametrize("block", [1, 7, 1 << 20])
+def test_decision_history_matches_a_tick_by_tick_count(kind, block, monkeypatch):
+    from types import SimpleNamespace
+
+    import neuroemu.energy.latency as latency
+
+    monkeypatch.setattr(latency, "BLOCK_CELLS", block)
+    rng = np.random.default_rng(block)
+    for case in range(60):
+        n = int(rng.integers(1, 6))
+        spikes = int(rng.integers(0, 40))
+        tick = np.sort(rng.integers(0, 25, spikes))
+        who = rng.integers(0, n, spikes)
+        val = rng.choice([-2, -1, 1, 1, 2], spikes)  # counts return to zero: no decision
+        other = 3  # a population before the readout's, whose spikes are not counted
+        trace = SimpleNamespace(
+            readout_kind=kind, readout_population="out", pop_names=["hid", "out"],
+            pop_offset=np.array([0, other, other + n]),
+            spike_tick=tick, spike_neuron=who + other, spike_value=val)
+        expected = _history_tick_by_tick(kind, tick, who, val, n)
+        assert latency.decision_history(trace) == expected, case
+        if case == 0:
+            # another population's spikes interleaved change nothing
+            extra = rng.integers(0, 25, 5)
+            order = np.argsort(np.r_[tick, extra], kind="stable")
+            trace.spike_tick = np.r_[tick, extra][order]
+            trace.spike_neuron = np.r_[who + other, rng.integers(0, other, 5)][order]
+            trace.spike_value = np.r_[val, np.ones(5, np.int64)][order]
+            assert latency.decision_history(trace) == expected
