@@ -9,6 +9,7 @@ User errors print one line on stderr and exit 1; usage errors exit 2.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import importlib.util
 import os
@@ -79,5 +80,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def entry() -> int:
+    """The ``neuroemu`` program (and ``python -m neuroemu``): :func:`main`, then every
+    object it made is moved out of the garbage collector's reach (:func:`gc.freeze`), so
+    that the interpreter's exit does not walk them all once more: that walk over numba,
+    Dask and the run's own objects took 0.2-0.4 s after a command had finished. Files
+    are closed and exit handlers run as before."""
+    status = main()
+    gc.freeze()
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

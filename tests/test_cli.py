@@ -378,3 +378,26 @@ def test_plot_of_a_recording_without_events(capsys, shared_data, tmp_path):
     assert main(["events", "info", str(src), "--plot", str(tmp_path / "e.png")]) == 0
     assert "holds no events" in capsys.readouterr().out
     assert (tmp_path / "e.png").stat().st_size > 1000
+
+
+def test_the_program_returns_mains_status_and_leaves_nothing_for_the_collector_at_exit():
+    """``neuroemu`` (and ``python -m neuroemu``) is cli.entry: main's exit status, and every
+    object made moved out of the collector's reach, so that exit does not walk them."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["neuroemu"] == "neuroemu.cli:entry"
+    probe = ("import gc, sys\nfrom neuroemu import cli\n"
+             "sys.argv = ['neuroemu', *sys.argv[1:]]\nstatus = cli.entry()\n"
+             "print(status, gc.get_freeze_count())")
+    for argv, status in (([str(ROOT / "missing.h5")], 1), ([EXAMPLE], 0)):
+        out = subprocess.run([sys.executable, "-c", probe, "info", *argv], capture_output=True,
+                             text=True, check=True).stdout.split()
+        assert int(out[-2]) == status
+        assert int(out[-1]) > 1000
+    proc = subprocess.run([sys.executable, "-m", "neuroemu", "info", str(ROOT / "missing.h5")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "missing.h5" in proc.stderr

@@ -178,3 +178,13 @@ def test_a_script_without_a_main_guard_is_told_why_its_workers_did_not_start(tmp
     assert proc.returncode != 0
     assert "could not start 1 local Dask worker" in proc.stderr
     assert "if __name__ == \"__main__\":" in proc.stderr
+
+
+def test_the_fork_server_leaves_what_it_preloaded_out_of_the_collectors_reach():
+    """Its workers inherit the engine and kernel frozen (the collector does not walk them,
+    there or at their exit), and the fork server itself exits without walking them."""
+    probe = ("import gc, sys\nimport neuroemu.evaluation.preload\n"
+             "print(gc.get_freeze_count(), 'neuroemu.engine.kernels.event' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, timeout=300).stdout.split()
+    assert int(out[-2]) > 1000 and out[-1] == "True"
