@@ -17,12 +17,12 @@ For each of W1 and W2 it counts the synaptic events (accumulates) the run delive
 prints events per second for the event engine, the dense reference engine
 (on fewer ticks: it is slow by design) and a numba loop doing the same
 accumulate work with nothing else, the practical limit: for W1 adding the same
-weight rows, of the engine's weight type (int16), for the same spikes, for W2 scattering
-each spike's weights into its targets. Also the ratio of run time at full
-input to run time at a tenth of the input events (cost follows events), on
-runs of 5,000 ticks so that the set-up of a run is small beside them, and
-how much longer that run's ticks after tick 0 take beside a million neurons
-that receive nothing (cost does not follow neurons).
+weight rows for the same spikes (the engine's own int16 weight table, each row into
+its targets' accumulators), for W2 scattering each spike's weights into its targets.
+Also the ratio of run time at full input to run time at a tenth of the input
+events (cost follows events), on runs of 5,000 ticks so that the set-up of a run
+is small beside them, and how much longer that run's ticks after tick 0 take
+beside a million neurons that receive nothing (cost does not follow neurons).
 
     python tools/bench_engine.py [--json] [--quick] [--w3-scale S]
 """
@@ -109,29 +109,42 @@ def _best_rate(loop, *args) -> float:
 
 
 def limit_rate(cfg, stim, res, ticks: int) -> float:
-    """Events/s of a bare numba loop adding the same weight rows for the same spikes."""
+    """Events/s of a bare numba loop adding the same weight rows for the same spikes: each
+    spike's rows as the engine stores them (its table of weights, each row as long as
+    the synapses it holds), each into its targets' slice of the accumulators."""
     from numba import njit
 
     @njit(cache=False)
-    def accumulate(rows, acc, spikes_ptr, spikes_src):
+    def accumulate(syn_w, row_ptr, row_k0, row_k1, row_dst, acc, spikes_ptr, spikes_src):
         total = 0
         for t in range(spikes_ptr.size - 1):
             for i in range(spikes_ptr[t], spikes_ptr[t + 1]):
-                r = rows[spikes_src[i]]
-                for k in range(r.size):
-                    acc[k] += r[k]
-                total += r.size
+                j = spikes_src[i]
+                for r in range(row_ptr[j], row_ptr[j + 1]):
+                    k0 = row_k0[r]
+                    k1 = row_k1[r]
+                    dst = acc[row_dst[r]:row_dst[r] + k1 - k0]
+                    w = syn_w[k0:k1]
+                    for k in range(w.size):
+                        dst[k] += w[k]
+                    total += k1 - k0
         return total
 
-    # the three dense layers' weight rows, by source neuron, as the engine stores them
+    # each neuron's rows: the dense segments of its fan-out groups, where they start in
+    # the weight table and in the accumulators
     knet = kernel_view(cfg)
-    rows = np.zeros((cfg.n_neurons, 1024), knet.syn_w.dtype)
-    for j in range(cfg.n_neurons):
-        s0, s1 = knet.seg_ptr[knet.grp_ptr[j]], knet.seg_ptr[knet.grp_ptr[j + 1]]
-        if s1 > s0:
-            k0, k1 = knet.syn_ptr[s0], knet.syn_ptr[s1]
-            rows[j, :k1 - k0] = knet.syn_w[k0:k1]
-    return _best_rate(accumulate, rows, np.zeros(1024, np.int64), *_by_tick(stim, res, ticks))
+    segs = [np.arange(knet.seg_ptr[knet.grp_ptr[j]], knet.seg_ptr[knet.grp_ptr[j + 1]])
+            for j in range(cfg.n_neurons)]
+    row_ptr = np.zeros(cfg.n_neurons + 1, np.int64)
+    np.cumsum([s.size for s in segs], out=row_ptr[1:])
+    seg = np.concatenate(segs).astype(np.int64)
+    if np.any(knet.seg_range[seg] < 0):
+        raise SystemExit("limit_rate: the workload has scattered synapses; it measures rows")
+    row_k0 = knet.syn_ptr[seg].astype(np.int64)
+    row_k1 = knet.syn_ptr[seg + 1].astype(np.int64)
+    row_dst = knet.range_lo[knet.seg_range[seg]].astype(np.int64)
+    return _best_rate(accumulate, np.asarray(knet.syn_w), row_ptr, row_k0, row_k1, row_dst,
+                      np.zeros(cfg.n_neurons, np.int64), *_by_tick(stim, res, ticks))
 
 
 def scatter_limit_rate(cfg, stim, res, ticks: int) -> float:
