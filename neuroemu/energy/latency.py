@@ -238,8 +238,9 @@ def decision_history(trace) -> list[tuple[int, int | None]]:
     n = int(trace.pop_offset[p + 1] - trace.pop_offset[p])
     if not tick.size or not n:
         return []
-    starts = np.flatnonzero(np.r_[True, tick[1:] != tick[:-1]])
-    group = np.cumsum(np.r_[True, tick[1:] != tick[:-1]]) - 1
+    new = np.r_[True, tick[1:] != tick[:-1]]  # the first spike of each tick's group
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
     none = np.iinfo(np.int64).max
     # the running state after each group of spikes, a block of groups at a time
     state = np.zeros(n, np.int64) if kind == "count" else np.full(n, none, np.int64)
