@@ -124,11 +124,11 @@ def in_turns(rounds: int, *timers) -> list:
     return best
 
 
-def limit_rate(cfg, stim, res, ticks: int) -> tuple:
+def limit_loop(cfg, stim, res, ticks: int) -> tuple:
     """(events, timer) (:func:`_loop_timer`) of a bare numba loop adding the same weight
-    rows for the same spikes: each
-    spike's rows as the engine stores them (its table of weights, each row as long as
-    the synapses it holds), each into its targets' slice of the accumulators."""
+    rows for the same spikes: each spike's rows as the engine stores them (its table of
+    weights, each row as long as the synapses it holds), each into its targets' slice of
+    the accumulators."""
     from numba import njit
 
     @njit(cache=False)
@@ -156,7 +156,7 @@ def limit_rate(cfg, stim, res, ticks: int) -> tuple:
     np.cumsum([s.size for s in segs], out=row_ptr[1:])
     seg = np.concatenate(segs).astype(np.int64)
     if np.any(knet.seg_range[seg] < 0):
-        raise SystemExit("limit_rate: the workload has scattered synapses; it measures rows")
+        raise SystemExit("limit_loop: the workload has scattered synapses; it measures rows")
     row_k0 = knet.syn_ptr[seg].astype(np.int64)
     row_k1 = knet.syn_ptr[seg + 1].astype(np.int64)
     row_dst = knet.range_lo[knet.seg_range[seg]].astype(np.int64)
@@ -164,7 +164,7 @@ def limit_rate(cfg, stim, res, ticks: int) -> tuple:
                        np.zeros(cfg.n_neurons, np.int64), *_by_tick(stim, res, ticks))
 
 
-def scatter_limit_rate(cfg, stim, res, ticks: int) -> tuple:
+def scatter_limit_loop(cfg, stim, res, ticks: int) -> tuple:
     """(events, timer) (:func:`_loop_timer`) of a bare numba loop adding each spike's
     synaptic weights into its targets' accumulators (the sparse workload's accumulate
     work, nothing else)."""
@@ -288,7 +288,7 @@ def main(argv=None) -> int:
     simulate(cfg, stim, 2)  # compile or load the kernel
     res, _ = timed(cfg, stim, t1, repeats=1)
     syn = res.total("synaptic_ops")
-    lim_events, lim_timer = limit_rate(cfg, stim, res, t1)
+    lim_events, lim_timer = limit_loop(cfg, stim, res, t1)
     wall, lim_s = in_turns(3 if args.quick else 7,
                            lambda: simulate(cfg, stim, t1, threads=1).wall_s, lim_timer)
     ev = syn / wall
@@ -345,7 +345,7 @@ def main(argv=None) -> int:
     cfg2, stim2 = recurrent(np.random.default_rng(2), t2)
     simulate(cfg2, stim2, 2)
     res2, _ = timed(cfg2, stim2, t2, repeats=1)
-    lim2_events, lim2_timer = scatter_limit_rate(cfg2, stim2, res2, t2)
+    lim2_events, lim2_timer = scatter_limit_loop(cfg2, stim2, res2, t2)
     wall2, lim2_s = in_turns(2 if args.quick else 4,
                              lambda: simulate(cfg2, stim2, t2, threads=1).wall_s, lim2_timer)
     syn2 = res2.total("synaptic_ops")
