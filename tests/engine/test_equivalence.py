@@ -300,3 +300,33 @@ def test_weights_of_every_width_give_the_reference_bits(rng, shift, dtype):
     assert kernel_view(cfg).syn_w.dtype == dtype
     stim = make_stimulus(rng.integers(0, 30, 60), rng.integers(0, n_in, 60), n_in)
     assert_same(simulate(cfg, stim, 30, engine="reference"), simulate(cfg, stim, 30))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_spikes_and_overflows_found_after_a_whole_update(seed):
+    """After a whole update the kernel finds the neurons that fired or overflowed from
+    their flags: a word of eight at a time, 64 at a time where there are few, and stops
+    at the last. A population of 1,000 on cores of 500 (runs that start and end inside
+    a word), with ticks where a few neurons fire and ticks where many do, and neurons
+    that overflow an 8-bit register without ever firing: the same bits as the
+    reference, on one thread and spread over two."""
+    rng = np.random.default_rng(seed)
+    n, n_in, ticks = 1000, 5, 60
+    threshold = np.full(n, 100)
+    weight = rng.integers(-20, 40, (n, n_in))
+    never = rng.choice(n, 9, replace=False)  # driven past the register, cannot fire
+    threshold[never], weight[never] = 127, rng.integers(70, 121, (never.size, n_in))
+    net = Network("flags", (Population("in", (n_in,)),
+                            Population("h", (n,), neuron("lif", n, threshold=threshold,
+                                                         decay_v=0.3, fire_on=">", where="h"))),
+                  (projection("a", "in", "h", "dense", weight),), input="in")
+    cfg = map_network(net, load_profile("generic").with_registers(
+        v_bits=8, v_overflow="saturate", neurons_per_core=500))
+    rate = np.where(np.arange(ticks) % 10 < 7, 0.1, 0.9)[:, None]  # few fire, then many
+    stim = make_stimulus(*np.nonzero(rng.random((ticks, n_in)) < rate), n_in)
+    ref = simulate(cfg, stim, ticks, engine="reference")
+    fired = np.bincount(ref.spike_tick, minlength=ticks)
+    assert (fired[1:] <= 14).sum() > 10 and fired.max() > 200  # sparse ticks and busy ones
+    assert ref.total("overflow_v") > 50 and not np.isin(ref.spike_neuron, never + n_in).any()
+    assert_same(ref, simulate(cfg, stim, ticks, threads=1))
+    assert_same(ref, simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0)))

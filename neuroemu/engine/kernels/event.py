@@ -47,6 +47,7 @@ function below: deliver, update, then inject the input spikes. The arithmetic mi
 """
 
 import numpy as np
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from ...mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
 from . import check_cache, threaded
@@ -101,9 +102,10 @@ def _push_at(tb, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
         b = tb + grp_delay[g]
         if b >= ring:
             b -= ring
-        q_grp[b, q_len[b]] = g
-        q_val[b, q_len[b]] = val
-        q_len[b] += 1
+        e = q_len[b]  # read once: reading it again after the stores made a spike's push
+        q_grp[b, e] = g  # two to three times as long
+        q_val[b, e] = val
+        q_len[b] = e + 1
 
 
 @jit
@@ -453,36 +455,53 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
     return n_next, overflowed
 
 
-#: the fired (2) and overflowed (4) bits of eight int8 flags read as one word
-EVENT_BITS = 0x0606060606060606
+#: the fired (2) and overflowed (4) bits of eight int8 flags read as one word, the low bit
+#: of each of the eight, and all bits
+EVENT_BITS = np.uint64(0x0606060606060606)
+BYTE_LOW_BITS = np.uint64(0x0101010101010101)
+ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @jit
-def _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk, sp_t, sp_n, sp_v, sp_len,
-                   first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
-    """After a whole update of neurons ``lo..hi-1`` (core ``c``), in index order: count the
-    overflows and record and queue the spikes its flags note. Returns whether any
-    overflowed.
+def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, sp_t, sp_n, sp_v,
+                   sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
+    """After a whole update of neurons ``lo..hi-1`` (core ``c``) in which ``n_evt`` fired or
+    overflowed, in index order: count the overflows and record and queue the spikes its
+    flags note. Returns whether any overflowed.
 
     Few neurons fire in a tick, so the flags are read eight at a time (``flags`` is
-    padded to a multiple of eight), and only words with an event are looked into."""
+    padded to a multiple of eight) and a word's neurons with an event are found by
+    counting trailing zeros, not by testing each flag (in a bare loop over 2,048 flags,
+    7 % of them set, that took a fifth of the time); where events are sparse, eight
+    words are tested at once; the scan stops at the last event."""
     words = flags.view(np.uint64)
     overflowed = False
     tb = t % q_len.size
     k0 = sp_len[0]
     n_spk = 0
-    j = lo
-    while j < hi:
-        stop = j + 1
-        if j & 7 == 0 and j + 8 <= hi:
-            if words[j >> 3] & EVENT_BITS == 0:
-                j += 8
+    w0 = lo >> 3
+    w1 = (hi + 7) >> 3
+    sparse = 64 * n_evt < hi - lo  # under one in 64: skip 64 flags at a time where none is
+    found = 0
+    w = w0
+    while found < n_evt and w < w1:
+        if sparse and w & 7 == 0 and w + 8 <= w1:
+            m = words[w] | words[w + 1] | words[w + 2] | words[w + 3]
+            m |= words[w + 4] | words[w + 5] | words[w + 6] | words[w + 7]
+            if m & EVENT_BITS == 0:
+                w += 8
                 continue
-            stop = j + 8
-        for k in range(j, stop):
+        m = words[w] & EVENT_BITS
+        if w == w0:  # the first and last words' flags outside lo..hi-1 are not this run's
+            m &= ALL_BITS << np.uint64(8 * (lo & 7))
+        if w == w1 - 1 and hi & 7 != 0:
+            m &= ~(ALL_BITS << np.uint64(8 * (hi & 7)))
+        m = ((m >> np.uint64(1)) | (m >> np.uint64(2))) & BYTE_LOW_BITS  # a bit per event
+        while m != 0:
+            k = (w << 3) + (trailing_zeros(m) >> 3)
+            m &= m - np.uint64(1)
+            found += 1
             f = flags[k]
-            if f < 2:
-                continue
             if f & 4:
                 overflowed = True
                 _note_overflow(t, k, c, False, True, counters, first_ovf)
@@ -493,7 +512,7 @@ def _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk, sp_t, sp
                 sp_v[k0 + n_spk] = 1
                 n_spk += 1
                 _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
-        j = stop
+        w += 1
     sp_len[0] = k0 + n_spk
     counters[c, C_SPK] += n_spk
     tick_spk[row, c] += n_spk
@@ -534,7 +553,7 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
         mulv = p_mulv[lo:hi]
         flag = flags[lo:hi]
         n_run = 0
-        n_evt = False  # any fired or overflowed
+        n_evt = 0  # fired or overflowed
         for k in range(hi - lo):
             vn, _, f, did, evt = _whole_neuron(v[k], a_in[k], 0, mulv[k], bias[k], leak[k],
                                                thr[k], v_lo, v_hi, floor_v, strict, reset, 0, tz)
@@ -542,14 +561,14 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
             a_in[k] = 0
             flag[k] = f
             n_run += did
-            n_evt |= evt
+            n_evt += evt
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
-        if n_evt:
-            overflowed |= _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk,
-                                         sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-                                         grp_delay, q_grp, q_val, q_len)
+        if n_evt > 0:
+            overflowed |= _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters,
+                                         tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
+                                         grp_ptr, grp_delay, q_grp, q_val, q_len)
     return n_did, overflowed
 
 
@@ -586,7 +605,7 @@ def _update_whole_refractory(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run
         mulv = p_mulv[lo:hi]
         flag = flags[lo:hi]
         n_run = 0
-        n_evt = False  # any fired or overflowed
+        n_evt = 0  # fired or overflowed
         for k in range(hi - lo):
             vn, rn, f, did, evt = _whole_neuron(v[k], a_in[k], ref[k], mulv[k], bias[k],
                                                 leak[k], thr[k], v_lo, v_hi, floor_v, strict,
@@ -596,14 +615,14 @@ def _update_whole_refractory(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run
             a_in[k] = 0
             flag[k] = f
             n_run += did
-            n_evt |= evt
+            n_evt += evt
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
-        if n_evt:
-            overflowed |= _visit_flagged(t, row, lo, hi, c, flags, cnt_r, counters, tick_spk,
-                                         sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-                                         grp_delay, q_grp, q_val, q_len)
+        if n_evt > 0:
+            overflowed |= _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters,
+                                         tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
+                                         grp_ptr, grp_delay, q_grp, q_val, q_len)
     return n_did, overflowed
 
 
@@ -635,9 +654,9 @@ def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv
         tick_upd[row, c] += n_run
         n_did += n_run
         if n_evt > 0:
-            overflowed |= _visit_flagged(t, row, run_lo[i], run_hi[i], c, flags, cnt_r, counters,
-                                         tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-                                         grp_delay, q_grp, q_val, q_len)
+            overflowed |= _visit_flagged(t, row, run_lo[i], run_hi[i], n_evt, c, flags, cnt_r,
+                                         counters, tick_spk, sp_t, sp_n, sp_v, sp_len,
+                                         first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
     return n_did, overflowed
 
 

@@ -122,7 +122,7 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, 
                 v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz, counts):
     """Part ``part`` of ``parts`` of a whole update of the population of neurons
     ``p_lo..p_hi-1`` (core runs ``r0..r1-1``); ``counts[part, i]``: run ``i``'s neurons
-    that did something, and whether any fired or overflowed (not 0), in this part."""
+    that did something, and those that fired or overflowed, in this part."""
     n = p_hi - p_lo
     lo_part = p_lo + n * part // parts
     hi_part = p_lo + n * (part + 1) // parts
@@ -130,7 +130,7 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, 
         lo = max(run_lo[i], lo_part)
         hi = min(run_hi[i], hi_part)
         n_run = 0
-        n_evt = False
+        n_evt = 0
         if lo < hi:
             v = v_r[lo:hi]
             ref = ref_r[lo:hi]
@@ -149,7 +149,7 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, 
                     a_in[k] = 0
                     flag[k] = f
                     n_run += did
-                    n_evt |= evt
+                    n_evt += evt
             else:
                 for k in range(hi - lo):
                     vn, rn, f, did, evt = whole_neuron(v[k], a_in[k], ref[k], mulv[k],
@@ -160,7 +160,7 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, 
                     a_in[k] = 0
                     flag[k] = f
                     n_run += did
-                    n_evt |= evt
+                    n_evt += evt
         counts[part, i, 0] = n_run
         counts[part, i, 1] = n_evt
 
