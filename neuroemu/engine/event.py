@@ -38,9 +38,10 @@ THREAD_MIN = (32768, 16384)
 class KernelNet(NamedTuple):
     """Contiguous arrays the kernel reads; built once per configuration.
 
-    ``ppar`` (P, 15) holds each population's model code, reset, strict, floor,
+    ``ppar`` (P, 17) holds each population's model code, reset, strict, floor,
     v_min, refractory, signed, negative threshold, count cap, mean tracking,
-    reset interval and offset, neuron range and whether it is *plain* (see
+    reset interval and offset, neuron range, whether it is *plain* and *whole*, and
+    whether its neurons share their threshold, bias, leak and decay (see
     ``kernels.event``'s Q_* columns); ``p_*`` (N,) each neuron's threshold,
     bias, leak, v, u and KLIF fractions and population.
 
@@ -184,10 +185,15 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
              & unscaled)
     # whole: plain, saturating, no mean readout (updated whole when busy)
     whole = plain & (cfg.pop_track_mean == 0) & (OVERFLOW_RULES[prof.v_overflow] != WRAP)
+    # shared: the parameters a whole update reads are the same for all the population's
+    # neurons (read once, not for each neuron)
+    shared = np.array([all(np.all(a[lo:hi] == a[lo]) for a in (cfg.thr, cfg.bias, cfg.leak,
+                                                                  cfg.mul_v)) if hi > lo else True
+                       for lo, hi in zip(cfg.pop_offset[:-1], cfg.pop_offset[1:])], bool)
     ppar = np.stack([cfg.pop_model, cfg.pop_reset, cfg.pop_strict, cfg.pop_floor, cfg.pop_vmin,
                      cfg.pop_refractory, cfg.pop_signed, cfg.pop_negthr, cfg.pop_maxcount,
                      cfg.pop_track_mean, cfg.pop_reset_interval, cfg.pop_reset_offset,
-                     cfg.pop_offset[:-1], cfg.pop_offset[1:], plain, whole], axis=1)
+                     cfg.pop_offset[:-1], cfg.pop_offset[1:], plain, whole, shared], axis=1)
     # core runs: a new run wherever the core or the population changes
     run_start = np.flatnonzero(np.diff(core, prepend=-1) != 0)
     run_start = np.union1d(run_start, cfg.pop_offset[:-1][cfg.pop_offset[:-1] < cfg.n_neurons])

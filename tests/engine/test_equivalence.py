@@ -279,6 +279,31 @@ def test_kernel_tables_take_the_narrowest_type_that_holds_them():
     assert narrow(np.zeros(0, np.int64)).dtype == np.int32
 
 
+def test_a_population_whose_neurons_share_their_parameters_is_marked_so():
+    """A whole update reads one threshold, bias, leak and decay for a population whose
+    neurons share them (``Q_SHARED``), each neuron's otherwise; one neuron apart in any
+    of them is enough to read them all. (That both ways give the reference's bits is
+    checked on the random networks above.)"""
+    from neuroemu.engine.event import kernel_view
+    from neuroemu.engine.kernels.event import Q_SHARED
+
+    def shared(**one_apart):
+        params = {"threshold": np.full(64, 40), "bias": np.zeros(64, int),
+                  "decay_v": np.full(64, 0.1)}
+        for name, value in one_apart.items():
+            params[name][17] = value
+        net = Network("s", (Population("in", (4,)),
+                            Population("h", (64,), neuron("lif", 64, where="h", **params))),
+                      (projection("a", "in", "h", "dense", np.ones((64, 4), int)),),
+                      input="in")
+        return kernel_view(map_network(net, "generic")).ppar[1, Q_SHARED]
+
+    assert shared() == 1
+    assert shared(threshold=41) == 0
+    assert shared(bias=3) == 0
+    assert shared(decay_v=0.2) == 0
+
+
 @pytest.mark.parametrize(("shift", "dtype"), [(0, np.int16), (8, np.int32), (24, np.int64)])
 def test_weights_of_every_width_give_the_reference_bits(rng, shift, dtype):
     """Weights stored in 2, 4 and 8 bytes (16-bit mantissas shifted by 0, 8 and 24 bits):

@@ -52,13 +52,12 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 from ...mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
 from . import check_cache, threaded
 from .jit import jit
-from .threaded import whole_neuron as _whole_neuron
 
 # counters per core
 C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU, C_CHP = 0, 1, 2, 3, 4, 5, 6, 7
-# per-population parameters (P, 16)
+# per-population parameters (P, 17)
 (Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
- Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE) = range(16)
+ Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE, Q_SHARED) = range(17)
 # how a population is updated at a tick (see _collect)
 M_LIST, M_SCAN, M_WHOLE = 0, 1, 2
 
@@ -521,101 +520,35 @@ def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, s
 
 @jit
 def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
-                  run_core, regs, v_r, cnt_r, acc, flags, counters, tick_upd, tick_spk, sp_t,
-                  sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
-    """Step 2 for a *whole* population (plain, saturating, no mean readout) without
-    refractory period, when many neurons are due: every neuron is updated.
+                  run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd, tick_spk,
+                  sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
+    """Step 2 for a *whole* population (plain, saturating, no mean readout) when many
+    neurons are due: every neuron is updated.
 
     A neuron that is not due is at a fixed point of its update with no input (see
     the module docstring), so updating it changes nothing and it is not counted;
     this lets the update run over each core run of the population without
-    branches (it vectorises), writing a flag per neuron (1 did something, 2
-    fired, 4 overflowed) and counting the flagged ones. Only fired or overflowed
-    neurons are visited again. The flags stand for the population's active
-    neurons until its next update. Returns (neurons flagged, overflowed).
+    branches (it vectorises; :func:`.threaded.whole_range`), writing a flag per neuron
+    (1 did something, 2 fired, 4 overflowed) and counting the flagged ones. Only fired
+    or overflowed neurons are visited again. The flags stand for the population's
+    active neurons until its next update. Returns (neurons flagged, overflowed).
     """
     v_lo, v_hi = regs[0], regs[1]
     tz = regs[6] != 0
     floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo  # v_lo: no floor
     strict = ppar[p, Q_STRICT]  # fire when v >= threshold + strict
     reset = ppar[p, Q_RESET]
-    overflowed = False
-    n_did = 0
-    for i in range(run_ptr[p], run_ptr[p + 1]):
-        lo = run_lo[i]
-        hi = run_hi[i]
-        c = run_core[i]
-        v = v_r[lo:hi]
-        a_in = acc[lo:hi]
-        thr = p_thr[lo:hi]
-        bias = p_bias[lo:hi]
-        leak = p_leak[lo:hi]
-        mulv = p_mulv[lo:hi]
-        flag = flags[lo:hi]
-        n_run = 0
-        n_evt = 0  # fired or overflowed
-        for k in range(hi - lo):
-            vn, _, f, did, evt = _whole_neuron(v[k], a_in[k], 0, mulv[k], bias[k], leak[k],
-                                               thr[k], v_lo, v_hi, floor_v, strict, reset, 0, tz)
-            v[k] = vn
-            a_in[k] = 0
-            flag[k] = f
-            n_run += did
-            n_evt += evt
-        counters[c, C_UPD] += n_run
-        tick_upd[row, c] += n_run
-        n_did += n_run
-        if n_evt > 0:
-            overflowed |= _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters,
-                                         tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
-                                         grp_ptr, grp_delay, q_grp, q_val, q_len)
-    return n_did, overflowed
-
-
-@jit
-def _update_whole_refractory(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo,
-                             run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters,
-                             tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-                             grp_delay, q_grp, q_val, q_len):
-    """:func:`_update_whole` for a population with a refractory period.
-
-    A copy with the refractory count rather than one function for both: passing
-    the refractory array to :func:`_update_whole`, or moving its loops into helpers,
-    made the feed-forward workload at a tenth of the input 8-12 % slower (measured
-    side by side with ``tools/bench_engine.py``'s W1).
-    """
-    v_lo, v_hi = regs[0], regs[1]
-    tz = regs[6] != 0
-    floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo
-    strict = ppar[p, Q_STRICT]
-    reset = ppar[p, Q_RESET]
     refr = ppar[p, Q_REFR]
+    shared = ppar[p, Q_SHARED] != 0
     overflowed = False
     n_did = 0
     for i in range(run_ptr[p], run_ptr[p + 1]):
         lo = run_lo[i]
         hi = run_hi[i]
         c = run_core[i]
-        v = v_r[lo:hi]
-        ref = ref_r[lo:hi]
-        a_in = acc[lo:hi]
-        thr = p_thr[lo:hi]
-        bias = p_bias[lo:hi]
-        leak = p_leak[lo:hi]
-        mulv = p_mulv[lo:hi]
-        flag = flags[lo:hi]
-        n_run = 0
-        n_evt = 0  # fired or overflowed
-        for k in range(hi - lo):
-            vn, rn, f, did, evt = _whole_neuron(v[k], a_in[k], ref[k], mulv[k], bias[k],
-                                                leak[k], thr[k], v_lo, v_hi, floor_v, strict,
-                                                reset, refr, tz)
-            v[k] = vn
-            ref[k] = rn
-            a_in[k] = 0
-            flag[k] = f
-            n_run += did
-            n_evt += evt
+        n_run, n_evt = threaded.whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr,
+                                            p_bias, p_leak, p_mulv, v_lo, v_hi, floor_v,
+                                            strict, reset, refr, tz)
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
@@ -631,16 +564,16 @@ def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv
                            run_lo, run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags,
                            counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
                            grp_ptr, grp_delay, q_grp, q_val, q_len, whole_counts):
-    """:func:`_update_whole` and :func:`_update_whole_refractory` with the neurons' updates
-    spread over ``parts`` threads (:func:`.threaded.update_whole`); counted, and the
-    fired or overflowed neurons visited, here in index order, as there."""
+    """:func:`_update_whole` with the neurons' updates spread over ``parts`` threads
+    (:func:`.threaded.update_whole`); counted, and the fired or overflowed neurons
+    visited, here in index order, as there."""
     v_lo, v_hi = regs[0], regs[1]
     floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo
     r0, r1 = run_ptr[p], run_ptr[p + 1]
-    threaded.update_whole(parts, ppar[p, Q_LO], ppar[p, Q_HI], r0, r1, run_lo, run_hi, p_thr,
-                          p_bias, p_leak, p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v,
-                          ppar[p, Q_STRICT], ppar[p, Q_RESET], ppar[p, Q_REFR], regs[6] != 0,
-                          whole_counts)
+    threaded.update_whole(parts, ppar[p, Q_LO], ppar[p, Q_HI], r0, r1, run_lo, run_hi,
+                          ppar[p, Q_SHARED] != 0, p_thr, p_bias, p_leak, p_mulv, v_r, ref_r, acc,
+                          flags, v_lo, v_hi, floor_v, ppar[p, Q_STRICT], ppar[p, Q_RESET],
+                          ppar[p, Q_REFR], regs[6] != 0, whole_counts)
     overflowed = False
     n_did = 0
     for i in range(r0, r1):
@@ -820,18 +753,12 @@ def run_ticks(
                     run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
                     tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
                     q_val, q_len, whole_counts)
-            elif mode == M_WHOLE and ppar[p, Q_REFR] != 0:
-                p_flagged[p], ov = _update_whole_refractory(
+            elif mode == M_WHOLE:
+                p_flagged[p], ov = _update_whole(
                     t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
                     run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
                     tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
                     q_val, q_len)
-            elif mode == M_WHOLE:
-                p_flagged[p], ov = _update_whole(
-                    t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
-                    run_core, regs, v_r, cnt_r, acc, flags, counters, tick_upd, tick_spk,
-                    sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val,
-                    q_len)
             elif ppar[p, Q_PLAIN] != 0:
                 n_next, ov = _update_plain(
                     t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop,

@@ -18,7 +18,8 @@ numba checks its disk cache of the kernel (``run_ticks``) against the content of
 """
 
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.extending import overload
 
 from ...mapping.codes import RESET_SUBTRACT, RESET_ZERO
 from .jit import jit, pjit
@@ -54,6 +55,82 @@ def whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, 
     did = ((a | (vn ^ v0) | (rn ^ r0) | (vc ^ x)) != 0) | fire
     flag = np.int8(did) | (np.int8(fire) << 1) | (np.int8(ovf) << 2)
     return vn, rn, flag, did, fire | ovf
+
+
+def each(x, k):
+    """``x[k]`` of an array, ``x`` itself of a number (one value for every neuron)."""
+    return x[k] if isinstance(x, np.ndarray) else x
+
+
+@overload(each)
+def _each(x, k):
+    if isinstance(x, types.Array):
+        return lambda x, k: x[k]
+    return lambda x, k: x
+
+
+def keep(x, k, value):
+    """``x[k] = value`` in an array; nothing for a number (a register the update does not
+    keep)."""
+    if isinstance(x, np.ndarray):
+        x[k] = value
+
+
+@overload(keep)
+def _keep(x, k, value):
+    if isinstance(x, types.Array):
+        def store(x, k, value):
+            x[k] = value
+        return store
+    return lambda x, k, value: None
+
+
+@jit
+def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, strict, reset,
+              refr, tz):
+    """:func:`whole_neuron` over ``v.size`` neurons (slices of their registers and flags);
+    ``ref`` is their refractory counts or 0 (no refractory period), and each parameter is
+    one per neuron or one value for all. Returns (neurons that did something, neurons
+    that fired or overflowed).
+
+    numba compiles one loop for each combination of arrays and numbers: a value shared by
+    a population is not read for every neuron (W2 updated its 10,000 neurons in 13 % fewer
+    cycles), and without a refractory period nothing is read or kept for it."""
+    n_did = 0
+    n_evt = 0
+    for k in range(v.size):
+        vn, rn, f, did, evt = whole_neuron(v[k], a_in[k], each(ref, k), each(mulv, k),
+                                           each(bias, k), each(leak, k), each(thr, k), v_lo,
+                                           v_hi, floor_v, strict, reset, refr, tz)
+        v[k] = vn
+        keep(ref, k, rn)
+        a_in[k] = 0
+        flag[k] = f
+        n_did += did
+        n_evt += evt
+    return n_did, n_evt
+
+
+@jit
+def whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr, p_bias, p_leak, p_mulv, v_lo,
+                v_hi, floor_v, strict, reset, refr, tz):
+    """:func:`whole_run` on neurons ``lo..hi-1``, with the parameters of neuron ``lo`` for
+    all when ``shared`` (its population's are all equal)."""
+    v = v_r[lo:hi]
+    a_in = acc[lo:hi]
+    flag = flags[lo:hi]
+    if shared:
+        if refr != 0:
+            return whole_run(v, a_in, ref_r[lo:hi], flag, p_thr[lo], p_bias[lo], p_leak[lo],
+                             p_mulv[lo], v_lo, v_hi, floor_v, strict, reset, refr, tz)
+        return whole_run(v, a_in, 0, flag, p_thr[lo], p_bias[lo], p_leak[lo], p_mulv[lo],
+                         v_lo, v_hi, floor_v, strict, reset, 0, tz)
+    if refr != 0:
+        return whole_run(v, a_in, ref_r[lo:hi], flag, p_thr[lo:hi], p_bias[lo:hi],
+                         p_leak[lo:hi], p_mulv[lo:hi], v_lo, v_hi, floor_v, strict, reset,
+                         refr, tz)
+    return whole_run(v, a_in, 0, flag, p_thr[lo:hi], p_bias[lo:hi], p_leak[lo:hi],
+                     p_mulv[lo:hi], v_lo, v_hi, floor_v, strict, reset, 0, tz)
 
 
 @jit
@@ -118,59 +195,35 @@ def deliver(parts, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo,
 
 
 @jit
-def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, p_leak, p_mulv,
-                v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz, counts):
+def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bias, p_leak,
+                p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz,
+                counts):
     """Part ``part`` of ``parts`` of a whole update of the population of neurons
-    ``p_lo..p_hi-1`` (core runs ``r0..r1-1``); ``counts[part, i]``: run ``i``'s neurons
-    that did something, and those that fired or overflowed, in this part."""
+    ``p_lo..p_hi-1`` (core runs ``r0..r1-1``; :func:`whole_range`); ``counts[part, i]``:
+    run ``i``'s neurons that did something, and those that fired or overflowed, in this
+    part."""
     n = p_hi - p_lo
     lo_part = p_lo + n * part // parts
     hi_part = p_lo + n * (part + 1) // parts
     for i in range(r0, r1):
         lo = max(run_lo[i], lo_part)
         hi = min(run_hi[i], hi_part)
-        n_run = 0
-        n_evt = 0
+        n_did, n_evt = 0, 0
         if lo < hi:
-            v = v_r[lo:hi]
-            ref = ref_r[lo:hi]
-            a_in = acc[lo:hi]
-            thr = p_thr[lo:hi]
-            bias = p_bias[lo:hi]
-            leak = p_leak[lo:hi]
-            mulv = p_mulv[lo:hi]
-            flag = flags[lo:hi]
-            if refr == 0:
-                for k in range(hi - lo):
-                    vn, _, f, did, evt = whole_neuron(v[k], a_in[k], 0, mulv[k], bias[k],
-                                                      leak[k], thr[k], v_lo, v_hi, floor_v,
-                                                      strict, reset, 0, tz)
-                    v[k] = vn
-                    a_in[k] = 0
-                    flag[k] = f
-                    n_run += did
-                    n_evt += evt
-            else:
-                for k in range(hi - lo):
-                    vn, rn, f, did, evt = whole_neuron(v[k], a_in[k], ref[k], mulv[k],
-                                                       bias[k], leak[k], thr[k], v_lo, v_hi,
-                                                       floor_v, strict, reset, refr, tz)
-                    v[k] = vn
-                    ref[k] = rn
-                    a_in[k] = 0
-                    flag[k] = f
-                    n_run += did
-                    n_evt += evt
-        counts[part, i, 0] = n_run
+            n_did, n_evt = whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr, p_bias,
+                                       p_leak, p_mulv, v_lo, v_hi, floor_v, strict, reset,
+                                       refr, tz)
+        counts[part, i, 0] = n_did
         counts[part, i, 1] = n_evt
 
 
 @pjit
-def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, p_leak, p_mulv, v_r,
-                 ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz, counts):
+def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bias, p_leak,
+                 p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz,
+                 counts):
     """Step 2's whole update of a population, its neurons cut into ``parts`` equal ranges,
     one per thread (:func:`_whole_part`)."""
     for part in prange(parts):
-        _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, p_thr, p_bias, p_leak,
-                    p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr,
-                    tz, counts)
+        _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bias,
+                    p_leak, p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset,
+                    refr, tz, counts)
