@@ -311,10 +311,17 @@ def main(argv=None) -> int:
     cfg_b, stim_b = feedforward(np.random.default_rng(1), 0.005, t_q, profile=big)
     cfg_q, stim_q = feedforward(np.random.default_rng(1), 0.005, t_q, quiet=1_000_000,
                                 profile=big)
-    res_b, wall_b = timed(cfg_b, stim_b, t_q)
-    res_q, wall_q = timed(cfg_q, stim_q, t_q)
-    _, setup_b = timed(cfg_b, stim_b, 1, repeats=5)
-    _, setup_q = timed(cfg_q, stim_q, 1, repeats=5)
+    # a run's first passes over a million neurons' new arrays fault their pages in: the
+    # first runs beside them took 1.5-3.5x as long as later ones, so both are run once
+    # before, then all four timed in turns
+    res_b = simulate(cfg_b, stim_b, t_q, threads=1)
+    res_q = simulate(cfg_q, stim_q, t_q, threads=1)
+    def run(c, s, n):
+        return lambda: simulate(c, s, n, threads=1).wall_s
+
+    wall_b, wall_q, setup_b, setup_q = in_turns(
+        3 if args.quick else 5, run(cfg_b, stim_b, t_q), run(cfg_q, stim_q, t_q),
+        run(cfg_b, stim_b, 1), run(cfg_q, stim_q, 1))
     quiet_slowdown = (wall_q - setup_q) / (wall_b - setup_b)
     ev_t, ev_forced = thread_rates(cfg, stim, t1, threads, 3)
     t_ref = 50 if args.quick else 100
