@@ -214,7 +214,7 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
     def loop(reps, parts, size, arrays, flags, counts):
         lo, hi, thr, bias, leak, mulv, v, ref, acc = arrays
         for _ in range(reps):
-            threaded.update_whole(parts, 0, size, 0, lo.size, lo, hi, thr, bias, leak, mulv,
+            threaded.update_whole(parts, 0, size, 0, lo.size, lo, hi, False, thr, bias, leak, mulv,
                                   v, ref, acc, flags, -lim, lim - 1, -lim, 0, 1, 0, True, counts)
 
     arrays = (lo, hi, thr, bias, leak, mulv, v, ref, acc)

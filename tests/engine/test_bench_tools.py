@@ -1,0 +1,62 @@
+"""tools/bench_engine.py's measuring loops run on the kernel's own steps and tables: they
+must keep up with the kernel's signatures, and its limits must add the events the engine
+delivered (else the ratios it prints compare different work)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neuroemu.engine import simulate
+from neuroemu.engine.event import kernel_view
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_engine",
+                                                  ROOT / "tools" / "bench_engine.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def last_tick_fan_out(cfg, stim, res, ticks: int) -> int:
+    """The synapses of the spikes of the run's last tick (inputs and neurons), which the
+    engine queued but did not deliver (every delay here is one tick)."""
+    k = kernel_view(cfg)
+    first = k.syn_ptr[k.seg_ptr[k.grp_ptr]].astype(np.int64)
+    fan_out = np.diff(first)
+    src = np.concatenate([stim.channel[stim.tick == ticks - 1],
+                          res.spike_neuron[res.spike_tick == ticks - 1]])
+    return int(fan_out[src].sum())
+
+
+def test_the_spread_update_it_times_is_the_kernels(bench):
+    lim = bench.thread_limits(2, n=8192, reps=2)
+    assert lim["update_n"] == 8192
+    assert lim["update_1_thread_us"] > 0 and lim["update_threads_us"] > 0
+
+
+def test_the_w1_limit_adds_the_rows_the_engine_delivered(bench):
+    ticks = 30
+    cfg, stim = bench.feedforward(np.random.default_rng(1), 0.05, ticks)
+    res = simulate(cfg, stim, ticks, threads=1)
+    events, timer = bench.limit_loop(cfg, stim, res, ticks)
+    assert events == res.total("synaptic_ops") + last_tick_fan_out(cfg, stim, res, ticks)
+    assert timer() > 0
+
+
+def test_the_w2_limit_scatters_the_synapses_the_engine_delivered(bench):
+    ticks = 40
+    cfg, stim = bench.recurrent(np.random.default_rng(2), ticks, n=1000, k=20, n_ext=100,
+                                ext_rate=0.2)
+    res = simulate(cfg, stim, ticks, threads=1)
+    events, timer = bench.scatter_limit_loop(cfg, stim, res, ticks)
+    assert res.spike_tick.size > 100
+    assert events == res.total("synaptic_ops") + last_tick_fan_out(cfg, stim, res, ticks)
+    assert timer() > 0
