@@ -25,9 +25,10 @@ Updates
     visited in index order: a *whole* population (one saturating register, no
     reverse spikes, count cap, KLIF scale or mean readout) by a branch-free
     loop over all its neurons that vectorises, since updating a neuron at its
-    fixed point changes nothing; another by scanning for its marked neurons.
-    The due neurons of the other populations are listed and updated one by
-    one, so a quiet population costs nothing however busy the others are. The
+    fixed point changes nothing (parameters its neurons share are read once);
+    another by scanning for its marked neurons. The due neurons of the other
+    populations are listed and updated one by one, so a quiet population costs
+    nothing however busy the others are. The
     whole-population loop leaves a flag per neuron instead of listing the
     neurons that did something; only those that fired or overflowed are
     visited again, and the flags are read back into the list only if the
