@@ -7,28 +7,21 @@ range Merolla et al. publish), never from this code's own output.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from energy_nets import MODELS, prices
+from tooling import load_tool
 
 from neuroemu.energy import anchors as A
 from neuroemu.energy import anchors_truenorth as TN
 from neuroemu.hw import load_profile
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("validate_energy",
-                                                  ROOT / "tools" / "validate_energy.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool("validate_energy")
 
 
 @pytest.fixture(scope="module")

@@ -4,25 +4,17 @@ delivered (else the ratios it prints compare different work)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from tooling import load_tool
 
 from neuroemu.engine import simulate
 from neuroemu.engine.event import kernel_view
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_engine",
-                                                  ROOT / "tools" / "bench_engine.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool("bench_engine")
 
 
 def last_tick_fan_out(cfg, stim, res, ticks: int) -> int:
