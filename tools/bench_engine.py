@@ -214,8 +214,9 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
     def loop(reps, parts, size, arrays, flags, counts):
         lo, hi, thr, bias, leak, mulv, v, ref, acc = arrays
         for _ in range(reps):
-            threaded.update_whole(parts, 0, size, 0, lo.size, lo, hi, False, thr, bias, leak, mulv,
-                                  v, ref, acc, flags, -lim, lim - 1, -lim, 0, 1, 0, True, counts)
+            threaded.update_whole(parts, 0, size, 0, lo.size, lo, hi, False, thr, bias, leak,
+                                  mulv, v, ref, acc, flags, -lim, lim - 1, -lim, 0, 1, 0, True,
+                                  counts)
 
     arrays = (lo, hi, thr, bias, leak, mulv, v, ref, acc)
 
@@ -316,6 +317,7 @@ def main(argv=None) -> int:
     # before, then all four timed in turns
     res_b = simulate(cfg_b, stim_b, t_q, threads=1)
     res_q = simulate(cfg_q, stim_q, t_q, threads=1)
+
     def run(c, s, n):
         return lambda: simulate(c, s, n, threads=1).wall_s
 

@@ -187,8 +187,8 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     whole = plain & (cfg.pop_track_mean == 0) & (OVERFLOW_RULES[prof.v_overflow] != WRAP)
     # shared: the parameters a whole update reads are the same for all the population's
     # neurons (read once, not for each neuron)
-    shared = np.array([all(np.all(a[lo:hi] == a[lo]) for a in (cfg.thr, cfg.bias, cfg.leak,
-                                                                  cfg.mul_v)) if hi > lo else True
+    read = (cfg.thr, cfg.bias, cfg.leak, cfg.mul_v)
+    shared = np.array([all(np.all(a[lo:hi] == a[lo]) for a in read) if hi > lo else True
                        for lo, hi in zip(cfg.pop_offset[:-1], cfg.pop_offset[1:])], bool)
     ppar = np.stack([cfg.pop_model, cfg.pop_reset, cfg.pop_strict, cfg.pop_floor, cfg.pop_vmin,
                      cfg.pop_refractory, cfg.pop_signed, cfg.pop_negthr, cfg.pop_maxcount,

@@ -29,6 +29,8 @@ def last_tick_fan_out(cfg, stim, res, ticks: int) -> int:
 
 
 def test_the_spread_update_it_times_is_the_kernels(bench):
+    """The bench calls the kernel's whole update itself (``threaded.update_whole``), with
+    its signature of the day: a change of it fails here, not at the end of a bench run."""
     lim = bench.thread_limits(2, n=8192, reps=2)
     assert lim["update_n"] == 8192
     assert lim["update_1_thread_us"] > 0 and lim["update_threads_us"] > 0

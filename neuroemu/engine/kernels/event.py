@@ -102,8 +102,10 @@ def _push_at(tb, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
         b = tb + grp_delay[g]
         if b >= ring:
             b -= ring
-        e = q_len[b]  # read once: reading it again after the stores made a spike's push
-        q_grp[b, e] = g  # two to three times as long
+        # the bucket's length read once: read again after the stores, it made a push two
+        # to three times as long
+        e = q_len[b]
+        q_grp[b, e] = g
         q_val[b, e] = val
         q_len[b] = e + 1
 
