@@ -112,8 +112,8 @@ def run(scale: float, ticks: int, max_delay: int, window: int, threads: int = 1)
     never = 1 << 62
     walls = {key: simulate(cfg, stim, ticks, threads=n, thread_min=m).wall_s
              for key, n, m in (("1_thread", 1, THREAD_MIN),
-                               ("deliver_threads", threads, (THREAD_MIN[0], never)),
-                               ("update_threads", threads, (never, THREAD_MIN[1])))}
+                               ("deliver_threads", threads, (THREAD_MIN[0], never, never)),
+                               ("update_threads", threads, (never, THREAD_MIN[1], never)))}
     return {
         "w3_neurons": int(cfg.n_neurons - n_ext), "w3_inputs": n_ext, "w3_synapses": n_syn,
         "w3_cores": int(cfg.n_cores), "w3_max_delay": int(cfg.max_delay),

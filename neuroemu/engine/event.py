@@ -19,6 +19,7 @@ from ..mapping.codes import MODEL_INPUT, MODEL_SINGLE
 from ..mapping.config import HardwareConfig
 from ..mapping.xylo import has_xylo
 from .event_xylo import run_event_xylo
+from .kernels.columns import Q_HI, Q_LO, Q_MODEL, Q_RINT, Q_WHOLE
 from .result import COUNTERS, PER_TICK, RunResult
 from .tick_counts import TickCounts
 
@@ -30,9 +31,11 @@ QUEUE_LIMIT_BYTES = 4 << 30
 SMALL = (np.int16, np.int32, np.int64)
 #: the least work of a tick's delivery (scattered synaptic events, a dense row's counting a
 #: sixteenth: kernels.event._bucket_work) and neurons in a population updated whole that are
-#: spread over threads; below these, one thread was faster (tools/bench_engine.py: W1 and
-#: W2 are below both, W3 above)
-THREAD_MIN = (32768, 16384)
+#: spread over threads, and the least work of a tick in which every population is updated
+#: whole (its delivery's, a neuron's update counting as half a scattered event) for the
+#: tick to be spread whole (whole_bounds); below these, one thread was faster
+#: (tools/bench_engine.py: W1 and W2 are below the first two and above the third)
+THREAD_MIN = (32768, 16384, 4096)
 
 
 class KernelNet(NamedTuple):
@@ -311,17 +314,45 @@ def thread_pool(threads: int):
         numba.set_num_threads(before)
 
 
+def whole_bounds(knet: KernelNet, parts: int) -> np.ndarray:
+    """The bounds of ``parts`` ranges of neurons, each holding about as many neurons of
+    the network's populations as the others (input populations left out), for ticks in
+    which every population is updated whole (``kernels.event._tick_whole_threaded``);
+    none (an empty array) if no tick can be: a population that is not *whole*
+    (:func:`kernel_net`), periodic resets, an input population that receives synapses,
+    no neuron, or one part."""
+    ppar = knet.ppar
+    inputs = np.flatnonzero(ppar[:, Q_MODEL] == MODEL_INPUT)
+    neurons = ppar[:, Q_MODEL] != MODEL_INPUT
+    size = ppar[:, Q_HI] - ppar[:, Q_LO]
+    if (parts < 2 or int(size[neurons].sum()) == 0
+            or not ppar[neurons, Q_WHOLE].all() or (ppar[:, Q_RINT] > 0).any()
+            or np.isin(knet.seg_pop, inputs).any()):
+        return np.zeros(0, np.int64)
+    n = int(ppar[:, Q_HI].max())
+    counted = np.zeros(n, np.int64)
+    for p in np.flatnonzero(neurons):
+        counted[ppar[p, Q_LO]:ppar[p, Q_HI]] = 1
+    before = np.concatenate([[0], np.cumsum(counted)])  # neurons counted before index i
+    share = before[-1] * np.arange(parts + 1) // parts
+    # at multiples of 64: the parts' flags, accumulators and registers in cache lines of
+    # their own
+    bounds = (np.searchsorted(before, share) + 32) // 64 * 64
+    bounds[0], bounds[-1] = 0, n
+    return bounds.astype(np.int64)
+
+
 def thread_buffers(threads: int, n: int, n_cores: int, knet: KernelNet, thread_min) -> tuple:
-    """The kernel's arguments for ``threads`` (``run_ticks``'s threads ... whole_counts):
+    """The kernel's arguments for ``threads`` (``run_ticks``'s threads ... whole_bounds):
     each part's lists are as long as the step's own (none with one thread)."""
     on = threads > 1  # one thread: empty arrays
     parts, cores, neurons = threads * on, n_cores * on, n * on
     ranges, pops, runs = (k * on for k in (max(knet.range_lo.size, 1), knet.ppar.shape[0],
                                            knet.run_lo.size))
     zeros = lambda *shape: np.zeros(shape, np.int64)
-    return (threads, np.asarray(thread_min, np.int64), zeros(cores), zeros(cores), zeros(cores),
-            zeros(parts, neurons), zeros(parts, ranges), zeros(parts, pops), zeros(parts, 2),
-            zeros(parts, runs, 2))
+    return (threads, np.asarray(thread_min, np.int64), zeros(cores), zeros(cores),
+            zeros(cores), zeros(parts, neurons), zeros(parts, ranges), zeros(parts, pops),
+            zeros(parts, 2), zeros(parts, runs, 2), whole_bounds(knet, parts))
 
 
 def _record_block(size: int) -> list:
@@ -360,10 +391,11 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         cores this process may use; at most numba's threads, and one in a forked
         process: :func:`check_threads`). The result is the same bits for any number.
         Xylo networks run on their own kernel, on one thread.
-    thread_min : (int, int)
-        The least work of a tick's delivery, and neurons in a population updated whole,
-        for that work to be spread over threads; less runs on one thread, where it is
-        faster (:data:`THREAD_MIN`).
+    thread_min : (int, int, int)
+        The least work of a tick's delivery, neurons in a population updated whole, and
+        work of a tick in which every population is updated whole, for that work to be
+        spread over threads; less runs on one thread, where it is faster
+        (:data:`THREAD_MIN`).
     """
     if has_xylo(cfg):  # Xylo arithmetic has its own kernel
         return run_event_xylo(cfg, stimulus, ticks, probes, stop_on_overflow, progress,

@@ -36,7 +36,7 @@ def assert_same(a, b):
 def assert_engines_agree(seeds, threads=1, **case):
     """``threads`` > 1: the event engine spreads every tick's delivery and every whole
     update over that many threads, however little the work (``thread_min`` 0)."""
-    spread = {"threads": 1} if threads == 1 else {"threads": threads, "thread_min": (0, 0)}
+    spread = {"threads": 1} if threads == 1 else {"threads": threads, "thread_min": (0, 0, 0)}
     for seed in seeds:
         cfg, stim, ticks = random_case(np.random.default_rng(seed), **case)
         probes = np.arange(cfg.n_neurons)[-3:]
@@ -147,12 +147,73 @@ def test_a_population_updated_whole_saturates_at_both_bounds(refractory):
     assert ref.total("overflow_v") > 100 and ref.spike_tick.size > 100
     assert {-127, 127} <= set(ref.probe_v.ravel().tolist())
     assert_same(ref, simulate(cfg, stim, ticks, probes=probes, threads=1))
-    assert_same(ref, simulate(cfg, stim, ticks, probes=probes, threads=2, thread_min=(0, 0)))
+    assert_same(ref, simulate(cfg, stim, ticks, probes=probes, threads=2,
+                              thread_min=(0, 0, 0)))
+
+
+def spread_whole_case(rng):
+    """(config, stimulus, ticks) of a network every tick of which is spread over threads
+    whole (engine.event.whole_bounds): LIF and IF populations of 70-300 neurons on cores
+    of 37-150 (bounds fall inside cores and populations), a dense projection from the
+    input and sparse ones between the populations and back (delays 1-4), parameters per
+    neuron or shared, narrow saturating registers that overflow."""
+    n_in = int(rng.integers(8, 40))
+    pops = [Population("in", (n_in,))]
+    for i in range(int(rng.integers(1, 4))):
+        n = int(rng.integers(70, 300))
+        threshold = rng.integers(40, 128, n) if rng.random() < 0.5 else int(rng.integers(40, 128))
+        decay = float(rng.choice([0.0, 0.05, 0.3]))
+        pops.append(Population(f"p{i}", (n,), neuron(
+            "if" if decay == 0 else "lif", n, threshold=threshold,
+            bias=int(rng.integers(-8, 9)), decay_v=decay,
+            reset=str(rng.choice(["zero", "subtract"])), fire_on=str(rng.choice([">=", ">"])),
+            refractory=int(rng.integers(0, 4)), where=f"p{i}")))
+    projs = [projection("d", "in", "p0", "dense",
+                        rng.integers(-60, 90, (pops[1].size, n_in)))]
+    for k in range(int(rng.integers(1, 5))):
+        a, b = (pops[int(i)] for i in rng.integers(1, len(pops), 2))
+        m = int(rng.integers(1, 4)) * a.size
+        projs.append(projection(f"s{k}", a.name, b.name, "sparse", rng.integers(-90, 90, m),
+                                src=rng.integers(0, a.size, m), tgt=rng.integers(0, b.size, m),
+                                delay=int(rng.integers(1, 5))))
+    net = Network("spread", tuple(pops), tuple(projs), input="in")
+    prof = load_profile("generic").with_registers(
+        v_bits=int(rng.integers(8, 12)), v_overflow="saturate",
+        neurons_per_core=int(rng.integers(37, 150)))
+    ticks = int(rng.integers(20, 60))
+    stim = make_stimulus(*np.nonzero(rng.random((ticks, n_in)) < 0.3), n_in)
+    return map_network(net, prof), stim, ticks
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_ticks_spread_whole_over_threads_equal_the_reference(block):
+    """Ticks in which every population is updated whole, each thread adding the synapses
+    of its own range of neurons (a sparse segment cut where a range ends, a dense row
+    cut into slices) and updating them, the fired and overflowed neurons listed per
+    range: the same bits as the reference, over two and three threads."""
+    from neuroemu.engine.event import kernel_view, whole_bounds
+
+    inside = 0  # cases whose threads' bound is inside a core
+    for seed in range(block * 15, (block + 1) * 15):
+        cfg, stim, ticks = spread_whole_case(np.random.default_rng(seed))
+        bounds = whole_bounds(kernel_view(cfg), 2)
+        assert bounds.size == 3, seed
+        inside += int(cfg.core_of[bounds[1] - 1] == cfg.core_of[bounds[1]])
+        probes = np.arange(cfg.n_neurons)[-3:]
+        ref = simulate(cfg, stim, ticks, engine="reference", probes=probes)
+        assert ref.spike_tick.size > 0, seed
+        for threads in (2, 3):
+            try:
+                assert_same(ref, simulate(cfg, stim, ticks, probes=probes, threads=threads,
+                                          thread_min=(0, 0, 0)))
+            except AssertionError as exc:
+                raise AssertionError(f"seed {seed} threads {threads}: {exc}") from None
+    assert inside >= 8
 
 
 def _forked_run(queue, seed):
     cfg, stim, ticks = random_case(np.random.default_rng(seed))
-    res = simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0))
+    res = simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0, 0))
     queue.put((res.spike_tick.tolist(), res.spike_neuron.tolist(), res.v.tolist()))
 
 
@@ -165,7 +226,7 @@ def test_a_process_forked_after_a_run_runs_on_one_thread():
 
     seed = 5
     cfg, stim, ticks = random_case(np.random.default_rng(seed))
-    here = simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0))
+    here = simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0, 0))
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     proc = ctx.Process(target=_forked_run, args=(queue, seed))
@@ -354,4 +415,4 @@ def test_spikes_and_overflows_found_after_a_whole_update(seed):
     assert (fired[1:] <= 14).sum() > 10 and fired.max() > 200  # sparse ticks and busy ones
     assert ref.total("overflow_v") > 50 and not np.isin(ref.spike_neuron, never + n_in).any()
     assert_same(ref, simulate(cfg, stim, ticks, threads=1))
-    assert_same(ref, simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0)))
+    assert_same(ref, simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0, 0)))

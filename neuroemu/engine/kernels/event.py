@@ -36,7 +36,9 @@ Updates
     ways that did something are listed in ``active``. Likewise, scattered input
     to a population updated whole at the previous tick is added without listing
     its targets; if the population turns out to have few neurons due, those with
-    a non-zero accumulator are listed then.
+    a non-zero accumulator are listed then. On several threads, a busy tick in
+    which every population is sure to be updated whole (``_all_whole``) is
+    delivered and updated in one spread by neuron range (``_tick_whole_threaded``).
 
 Arrays are passed one by one, not gathered in NamedTuples: with tuples the
 feed-forward workload of ``tools/bench_engine.py`` took 72 ms instead of 57 ms
@@ -52,15 +54,37 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from ...mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
 from . import check_cache, threaded
+from .columns import (
+    C_CHP,
+    C_HOP,
+    C_OVU,
+    C_OVV,
+    C_PKT,
+    C_SPK,
+    C_SYN,
+    C_UPD,
+    M_LIST,
+    M_SCAN,
+    M_WHOLE,
+    Q_FLOOR,
+    Q_HI,
+    Q_LO,
+    Q_MAXCNT,
+    Q_MODEL,
+    Q_NEGTHR,
+    Q_PLAIN,
+    Q_REFR,
+    Q_RESET,
+    Q_RINT,
+    Q_ROFF,
+    Q_SHARED,
+    Q_SIGNED,
+    Q_STRICT,
+    Q_TRACK,
+    Q_VMIN,
+    Q_WHOLE,
+)
 from .jit import jit
-
-# counters per core
-C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU, C_CHP = 0, 1, 2, 3, 4, 5, 6, 7
-# per-population parameters (P, 17)
-(Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
- Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE, Q_SHARED) = range(17)
-# how a population is updated at a tick (see _collect)
-M_LIST, M_SCAN, M_WHOLE = 0, 1, 2
 
 
 @jit
@@ -189,6 +213,20 @@ def _bucket_work(b, seg_ptr, seg_range, syn_ptr, q_grp, q_len):
 
 
 @jit
+def _count_packet(row, s, seg_core, seg_hops, syn_ptr, counters, tick_ops):
+    """Count segment ``s``'s packet, hops and synaptic events on its target core at the
+    tick of ``row``; returns (its core, its synapses)."""
+    c = seg_core[s]
+    k = syn_ptr[s + 1] - syn_ptr[s]
+    counters[c, C_SYN] += k
+    counters[c, C_PKT] += 1
+    counters[c, C_HOP] += seg_hops[s, 0]
+    counters[c, C_CHP] += seg_hops[s, 1]
+    tick_ops[row, c] += k
+    return c, k
+
+
+@jit
 def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
                       range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark,
                       range_mark, ranges, upd_list, p_listed, p_unlisted, counters, tick_ops, owner,
@@ -201,13 +239,7 @@ def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_r
     for e in range(q_len[b]):
         g = q_grp[b, e]
         for s in range(seg_ptr[g], seg_ptr[g + 1]):
-            c = seg_core[s]
-            k = syn_ptr[s + 1] - syn_ptr[s]
-            counters[c, C_SYN] += k
-            counters[c, C_PKT] += 1
-            counters[c, C_HOP] += seg_hops[s, 0]
-            counters[c, C_CHP] += seg_hops[s, 1]
-            tick_ops[row, c] += k
+            c, k = _count_packet(row, s, seg_core, seg_hops, syn_ptr, counters, tick_ops)
             if core_work[c] == 0:
                 touched[n_touched] = c
                 n_touched += 1
@@ -457,13 +489,6 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
     return n_next, overflowed
 
 
-#: the fired (2) and overflowed (4) bits of eight int8 flags read as one word, the low bit
-#: of each of the eight, and all bits
-EVENT_BITS = np.uint64(0x0606060606060606)
-BYTE_LOW_BITS = np.uint64(0x0101010101010101)
-ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
 @jit
 def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, sp_t, sp_n, sp_v,
                    sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
@@ -487,20 +512,10 @@ def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, s
     found = 0
     w = w0
     while found < n_evt and w < w1:
-        if sparse and w & 7 == 0 and w + 8 <= w1:
-            m = words[w] | words[w + 1] | words[w + 2] | words[w + 3]
-            m |= words[w + 4] | words[w + 5] | words[w + 6] | words[w + 7]
-            if m & EVENT_BITS == 0:
-                w += 8
-                continue
-        m = words[w] & EVENT_BITS
-        if w == w0:  # the first and last words' flags outside lo..hi-1 are not this run's
-            m &= ALL_BITS << np.uint64(8 * (lo & 7))
-        if w == w1 - 1 and hi & 7 != 0:
-            m &= ~(ALL_BITS << np.uint64(8 * (hi & 7)))
-        m = ((m >> np.uint64(1)) | (m >> np.uint64(2))) & BYTE_LOW_BITS  # a bit per event
+        base = w << 3
+        w, m = threaded.event_word(words, w, w0, w1, lo, hi, sparse)
         while m != 0:
-            k = (w << 3) + (trailing_zeros(m) >> 3)
+            k = base + (trailing_zeros(m) >> 3)
             m &= m - np.uint64(1)
             found += 1
             f = flags[k]
@@ -514,7 +529,6 @@ def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, s
                 sp_v[k0 + n_spk] = 1
                 n_spk += 1
                 _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
-        w += 1
     sp_len[0] = k0 + n_spk
     counters[c, C_SPK] += n_spk
     tick_spk[row, c] += n_spk
@@ -577,6 +591,18 @@ def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv
                           ppar[p, Q_SHARED] != 0, p_thr, p_bias, p_leak, p_mulv, v_r, ref_r, acc,
                           flags, v_lo, v_hi, floor_v, ppar[p, Q_STRICT], ppar[p, Q_RESET],
                           ppar[p, Q_REFR], regs[6] != 0, whole_counts)
+    return _visit_parts(t, row, r0, r1, parts, run_lo, run_hi, run_core, cnt_r, flags,
+                        counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
+                        grp_ptr, grp_delay, q_grp, q_val, q_len, whole_counts)
+
+
+@jit
+def _visit_parts(t, row, r0, r1, parts, run_lo, run_hi, run_core, cnt_r, flags, counters,
+                 tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay,
+                 q_grp, q_val, q_len, whole_counts):
+    """After a whole update spread over ``parts`` threads, core runs ``r0..r1-1`` in index
+    order: count their updates (``whole_counts``: each part's) and visit their fired or
+    overflowed neurons. Returns (neurons flagged, overflowed)."""
     overflowed = False
     n_did = 0
     for i in range(r0, r1):
@@ -594,6 +620,83 @@ def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv
                                          counters, tick_spk, sp_t, sp_n, sp_v, sp_len,
                                          first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
     return n_did, overflowed
+
+
+@jit
+def _all_whole(ppar, p_flagged, n_active):
+    """The neurons of the network (but the input) if every population is sure to be
+    updated whole at this tick (:func:`_collect`): it was at the last tick, and more than
+    a sixteenth of its neurons did something then; and no neuron was left active by an
+    update of another kind. Otherwise -1."""
+    if n_active[0] != 0:
+        return -1
+    n = 0
+    for p in range(ppar.shape[0]):
+        if ppar[p, Q_MODEL] != MODEL_INPUT:
+            size = ppar[p, Q_HI] - ppar[p, Q_LO]
+            if 16 * p_flagged[p] <= size:
+                return -1
+            n += size
+    return n
+
+
+@jit
+def _tick_whole_threaded(t, row, bounds, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, seg_ptr,
+                         seg_core, seg_hops, seg_range, range_lo, range_hi, syn_ptr, syn_tgt,
+                         syn_w, run_ptr, run_lo, run_hi, run_core, regs, v_r, ref_r, cnt_r, acc,
+                         flags, p_flagged, p_mode, q_grp, q_val, q_len, counters, tick_ops,
+                         tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
+                         grp_delay, whole_counts, evt_buf, n_buf):
+    """Steps 1 and 2 of a tick in which every population is updated whole
+    (:func:`_all_whole`), spread over threads by neuron range (``bounds``;
+    :func:`.threaded.deliver_update`): the packets counted here; each part's additions,
+    update and list of the neurons that fired or overflowed; then the updates counted,
+    and the neurons listed visited in index order (as :func:`_visit_flagged`). Returns
+    whether any neuron overflowed."""
+    b = t % q_len.size
+    for e in range(q_len[b]):
+        for s in range(seg_ptr[q_grp[b, e]], seg_ptr[q_grp[b, e] + 1]):
+            _count_packet(row, s, seg_core, seg_hops, syn_ptr, counters, tick_ops)
+    parts = bounds.size - 1
+    threaded.deliver_update(bounds, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr,
+                            syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr, p_bias,
+                            p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags,
+                            regs[0], regs[1], regs[6] != 0, whole_counts, evt_buf, n_buf)
+    q_len[b] = 0
+    for p in range(ppar.shape[0]):
+        p_flagged[p] = 0
+        p_mode[p] = M_LIST  # as _collect leaves an input population
+        if ppar[p, Q_MODEL] == MODEL_INPUT:
+            continue
+        p_mode[p] = M_WHOLE
+        for i in range(run_ptr[p], run_ptr[p + 1]):
+            c = run_core[i]
+            n_run = 0
+            for part in range(parts):
+                n_run += whole_counts[part, i, 0]
+            counters[c, C_UPD] += n_run
+            tick_upd[row, c] += n_run
+            p_flagged[p] += n_run
+    overflowed = False
+    tb = t % q_len.size
+    for part in range(parts):  # the parts' neurons in order: all in index order
+        for e in range(n_buf[part, 0]):
+            k = evt_buf[part, e]
+            c = core_of[k]
+            if flags[k] & 4:
+                overflowed = True
+                _note_overflow(t, k, c, False, True, counters, first_ovf)
+            if flags[k] & 2:
+                cnt_r[k] += 1
+                counters[c, C_SPK] += 1
+                tick_spk[row, c] += 1
+                i = sp_len[0]
+                sp_t[i] = t
+                sp_n[i] = k
+                sp_v[i] = 1
+                sp_len[0] = i + 1
+                _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
+    return overflowed
 
 
 @jit
@@ -700,12 +803,14 @@ def run_ticks(
     p_listed, p_unlisted, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list,
     sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
     # threads (see kernels.threaded): how many; the least work of a tick's delivery
-    # (_bucket_work) and neurons of a population to spread over them; per core, its part
+    # (_bucket_work), neurons of a population and work of a tick updated whole to spread
+    # over them; per core, its part
     # and its work in a tick, and the cores with work; per part, its listed targets,
     # ranges and populations' counts, how many of each, and its counts per core run of a
-    # whole update
+    # whole update; the bounds of each part's neurons in a tick spread whole (none: no
+    # tick is; _tick_whole_threaded)
     threads, thread_min, owner, core_work, touched, upd_buf, rng_buf, pl_buf, n_buf,
-    whole_counts,
+    whole_counts, whole_bounds,
     # this call
     t0, t1, in_tick, in_chan, in_val, in_offset,
     tick_ops, tick_upd, tick_spk, probes, probe_v, probe_u, stop_on_overflow,
@@ -723,73 +828,86 @@ def run_ticks(
         ip += 1
     for t in range(t0, t1):
         row = t - t0
-        if threads > 1 and _bucket_work(t % q_len.size, seg_ptr, seg_range, syn_ptr, q_grp,
-                                        q_len) >= thread_min[0]:
-            n_upd, n_rng = _deliver_threaded(
-                t, row, threads, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
-                range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark,
-                ranges, upd_list, p_listed, p_unlisted, counters, tick_ops, owner, core_work,
-                touched,
-                upd_buf, rng_buf, pl_buf, n_buf)
+        # the delivery's work in scattered synaptic events; with every population updated
+        # whole, the tick's, a neuron's update counting as half of one
+        work = _bucket_work(t % q_len.size, seg_ptr, seg_range, syn_ptr, q_grp,
+                            q_len) if threads > 1 else 0
+        whole = _all_whole(ppar, p_flagged, n_active) if whole_bounds.size > 0 else -1
+        if whole >= 0 and work + whole // 2 >= thread_min[2]:
+            overflowed = _tick_whole_threaded(
+                t, row, whole_bounds, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, seg_ptr,
+                seg_core, seg_hops, seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w,
+                run_ptr, run_lo, run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags,
+                p_flagged, p_mode, q_grp, q_val, q_len, counters, tick_ops, tick_upd, tick_spk,
+                sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, whole_counts,
+                upd_buf, n_buf)
+            n_active[0] = 0
         else:
-            n_upd, n_rng = _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range,
-                                    range_lo, range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val,
-                                    q_len, acc, mark, range_mark, ranges, upd_list, p_listed,
-                                    p_unlisted, p_mode, counters, tick_ops)
-        n_upd = _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_r,
-                         last_r, mark, upd_list, p_listed, p_unlisted, ranges, range_lo,
-                         range_hi, active, n_active, flags, p_flagged, p_mode, acc)
-        k0 = sp_len[0]
-        # step 2: update the due neurons, busy populations whole or by their marks, in index
-        # order, then the listed ones (a call passes tens of arrays: none when idle)
-        overflowed = False
-        n_next = 0
-        for p in range(ppar.shape[0]):
-            p_flagged[p] = 0
-            mode = p_mode[p]
-            if ppar[p, Q_MODEL] == MODEL_INPUT or mode == M_LIST:
-                continue
-            size = ppar[p, Q_HI] - ppar[p, Q_LO]
-            if mode == M_WHOLE and threads > 1 and size >= thread_min[1]:
-                p_flagged[p], ov = _update_whole_threaded(
-                    t, row, p, threads, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo,
-                    run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
-                    tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
-                    q_val, q_len, whole_counts)
-            elif mode == M_WHOLE:
-                p_flagged[p], ov = _update_whole(
-                    t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
-                    run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
-                    tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
-                    q_val, q_len)
-            elif ppar[p, Q_PLAIN] != 0:
-                n_next, ov = _update_plain(
-                    t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop,
-                    core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active,
-                    n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
-                    first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
+            if threads > 1 and work >= thread_min[0]:
+                n_upd, n_rng = _deliver_threaded(
+                    t, row, threads, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
+                    range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark,
+                    range_mark, ranges, upd_list, p_listed, p_unlisted, counters, tick_ops,
+                    owner, core_work, touched, upd_buf, rng_buf, pl_buf, n_buf)
             else:
+                n_upd, n_rng = _deliver(
+                    t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, range_hi,
+                    syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, ranges,
+                    upd_list, p_listed, p_unlisted, p_mode, counters, tick_ops)
+            n_upd = _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r,
+                             vsum_r, last_r, mark, upd_list, p_listed, p_unlisted, ranges,
+                             range_lo, range_hi, active, n_active, flags, p_flagged, p_mode, acc)
+            k0 = sp_len[0]
+            # step 2: update the due neurons, busy populations whole or by their marks, in index
+            # order, then the listed ones (a call passes tens of arrays: none when idle)
+            overflowed = False
+            n_next = 0
+            for p in range(ppar.shape[0]):
+                p_flagged[p] = 0
+                mode = p_mode[p]
+                if ppar[p, Q_MODEL] == MODEL_INPUT or mode == M_LIST:
+                    continue
+                size = ppar[p, Q_HI] - ppar[p, Q_LO]
+                if mode == M_WHOLE and threads > 1 and size >= thread_min[1]:
+                    p_flagged[p], ov = _update_whole_threaded(
+                        t, row, p, threads, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo,
+                        run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
+                        tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
+                        q_val, q_len, whole_counts)
+                elif mode == M_WHOLE:
+                    p_flagged[p], ov = _update_whole(
+                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
+                        run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
+                        tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp,
+                        q_val, q_len)
+                elif ppar[p, Q_PLAIN] != 0:
+                    n_next, ov = _update_plain(
+                        t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop,
+                        core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active,
+                        n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
+                        first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
+                else:
+                    n_next, ov = _update_general(
+                        t, row, False, ppar[p, Q_LO], ppar[p, Q_HI], upd_list, ppar, p_thr,
+                        p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r,
+                        ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_next, counters,
+                        tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
+                        grp_delay, q_grp, q_val, q_len)
+                overflowed |= ov
+            k_list = sp_len[0]
+            if n_upd > 0:
                 n_next, ov = _update_general(
-                    t, row, False, ppar[p, Q_LO], ppar[p, Q_HI], upd_list, ppar, p_thr,
-                    p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r,
-                    ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_next, counters,
-                    tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-                    grp_delay, q_grp, q_val, q_len)
-            overflowed |= ov
-        k_list = sp_len[0]
-        if n_upd > 0:
-            n_next, ov = _update_general(
-                t, row, True, 0, n_upd, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu,
-                p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark,
-                active, n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
-                first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
-            overflowed |= ov
-        n_active[0] = n_next
-        if sp_len[0] > k_list and sp_len[0] - k0 > 1:
-            # listed neurons fire in list order: keep the record sorted by neuron
-            order = np.argsort(sp_n[k0:sp_len[0]])
-            sp_n[k0:sp_len[0]] = sp_n[k0:sp_len[0]][order]
-            sp_v[k0:sp_len[0]] = sp_v[k0:sp_len[0]][order]
+                    t, row, True, 0, n_upd, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu,
+                    p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark,
+                    active, n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
+                    first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len)
+                overflowed |= ov
+            n_active[0] = n_next
+            if sp_len[0] > k_list and sp_len[0] - k0 > 1:
+                # listed neurons fire in list order: keep the record sorted by neuron
+                order = np.argsort(sp_n[k0:sp_len[0]])
+                sp_n[k0:sp_len[0]] = sp_n[k0:sp_len[0]][order]
+                sp_v[k0:sp_len[0]] = sp_v[k0:sp_len[0]][order]
         # step 3: the input spikes of tick t leave with the neurons' spikes
         tb = t % q_len.size
         while ip < in_tick.size and in_tick[ip] == t:

@@ -7,6 +7,9 @@ target core (each core's segments to one thread, :func:`deliver`) and a large
 population's whole update by neuron range (:func:`update_whole`); each thread
 writes its own part of what the step lists (due neurons, target ranges, counts
 per population or core run), and the kernel merges the parts in thread order.
+A tick in which every population is updated whole is cut by neuron range from
+start to end (:func:`deliver_update`): each thread adds the synapses that reach
+its neurons, updates them and lists those that fired or overflowed.
 
 Integer sums do not depend on their order, and the kernel reads every list
 merged here as a set (the spike record is sorted by neuron each tick), so a run
@@ -19,9 +22,22 @@ numba checks its disk cache of the kernel (``run_ticks``) against the content of
 
 import numpy as np
 from numba import prange, types
+from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import overload
 
-from ...mapping.codes import RESET_SUBTRACT, RESET_ZERO
+from ...mapping.codes import MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
+from .columns import (
+    ALL_BITS,
+    BYTE_LOW_BITS,
+    EVENT_BITS,
+    Q_FLOOR,
+    Q_MODEL,
+    Q_REFR,
+    Q_RESET,
+    Q_SHARED,
+    Q_STRICT,
+    Q_VMIN,
+)
 from .jit import jit, pjit
 
 
@@ -134,6 +150,48 @@ def whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr, p_bias, p_leak, p
 
 
 @jit
+def event_word(words, w, w0, w1, lo, hi, sparse):
+    """(the next word to read, the events of word ``w``): of the flags of neurons
+    ``lo..hi-1`` (``words``: the flags read eight at a time, words ``w0..w1-1``), those
+    of word ``w`` that fired or overflowed, a bit each (bit 8i for neuron 8w + i);
+    ``sparse``: if the eight words from ``w`` (a multiple of eight) have none, none and
+    the word after them."""
+    if sparse and w & 7 == 0 and w + 8 <= w1:
+        m = words[w] | words[w + 1] | words[w + 2] | words[w + 3]
+        m |= words[w + 4] | words[w + 5] | words[w + 6] | words[w + 7]
+        if m & EVENT_BITS == 0:
+            return w + 8, np.uint64(0)
+    m = words[w] & EVENT_BITS
+    if w == w0:  # the first and last words' flags outside lo..hi-1 are not this run's
+        m &= ALL_BITS << np.uint64(8 * (lo & 7))
+    if w == w1 - 1 and hi & 7 != 0:
+        m &= ~(ALL_BITS << np.uint64(8 * (hi & 7)))
+    return w + 1, ((m >> np.uint64(1)) | (m >> np.uint64(2))) & BYTE_LOW_BITS
+
+
+@jit
+def find_flagged(lo, hi, n_evt, flags, out, n_out):
+    """Neurons ``lo..hi-1`` that fired or overflowed in a whole update (``n_evt`` of
+    them), listed in index order in ``out`` from ``n_out``; returns the list's new
+    length (as :func:`.event._visit_flagged` finds them)."""
+    words = flags.view(np.uint64)
+    w0 = lo >> 3
+    w1 = (hi + 7) >> 3
+    sparse = 64 * n_evt < hi - lo
+    found = 0
+    w = w0
+    while found < n_evt and w < w1:
+        base = w << 3
+        w, m = event_word(words, w, w0, w1, lo, hi, sparse)
+        while m != 0:
+            out[n_out] = base + (trailing_zeros(m) >> 3)
+            n_out += 1
+            found += 1
+            m &= m - np.uint64(1)
+    return n_out
+
+
+@jit
 def _deliver_part(part, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo, range_hi,
                   syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, upd_buf,
                   rng_buf, pl_buf, n_buf):
@@ -227,3 +285,80 @@ def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bia
         _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bias,
                     p_leak, p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset,
                     refr, tz, counts)
+
+
+@jit
+def _tick_part(part, lo, hi, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w,
+               q_grp, q_val, q_len, acc, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo,
+               run_hi, v_r, ref_r, flags, v_lo, v_hi, tz, counts, evt_buf, n_buf):
+    """Part ``part`` of :func:`deliver_update`: the synapses of bucket ``b`` that reach
+    neurons ``lo..hi-1``, then the whole update of those neurons (``counts[part, i]``:
+    core run ``i``'s neurons that did something), and the list of those that fired or
+    overflowed, in index order (``evt_buf[part]``, ``n_buf[part, 0]`` of them)."""
+    for e in range(q_len[b]):
+        g = q_grp[b, e]
+        val = q_val[b, e]
+        for s in range(seg_ptr[g], seg_ptr[g + 1]):
+            k0 = syn_ptr[s]
+            k1 = syn_ptr[s + 1]
+            r = seg_range[s]
+            if r >= 0:  # a dense row: the part of its slice in lo..hi-1 (added as
+                # kernels.event._deliver adds a row: a shared helper made it a third slower)
+                a = max(range_lo[r], lo)
+                z = min(range_hi[r], hi)
+                if a >= z:
+                    continue
+                dst = acc[a:z]
+                wrow = syn_w[k0 + a - range_lo[r]:k0 + z - range_lo[r]]
+                if val == 1:
+                    for k in range(wrow.size):
+                        dst[k] += wrow[k]
+                else:
+                    for k in range(wrow.size):
+                        dst[k] += wrow[k] * val
+                continue
+            if k0 == k1 or syn_tgt[k0] >= hi or syn_tgt[k1 - 1] < lo:
+                continue
+            # a segment's targets are in order (engine.event.synapse_order): a segment
+            # that crosses a part's bound is cut where it does
+            if syn_tgt[k0] < lo:
+                k0 += np.searchsorted(syn_tgt[k0:k1], lo)
+            if syn_tgt[k1 - 1] >= hi:
+                k1 = k0 + np.searchsorted(syn_tgt[k0:k1], hi)
+            for k in range(k0, k1):
+                acc[syn_tgt[k]] += syn_w[k] * val
+    n_found = 0
+    for p in range(ppar.shape[0]):
+        if ppar[p, Q_MODEL] == MODEL_INPUT:
+            continue
+        floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo
+        for i in range(run_ptr[p], run_ptr[p + 1]):
+            a = max(run_lo[i], lo)
+            z = min(run_hi[i], hi)
+            n_did = 0
+            if a < z:
+                n_did, n_evt = whole_range(a, z, ppar[p, Q_SHARED] != 0, v_r, ref_r, acc,
+                                           flags, p_thr, p_bias, p_leak, p_mulv, v_lo, v_hi,
+                                           floor_v, ppar[p, Q_STRICT], ppar[p, Q_RESET],
+                                           ppar[p, Q_REFR], tz)
+                if n_evt > 0:
+                    n_found = find_flagged(a, z, n_evt, flags, evt_buf[part], n_found)
+            counts[part, i, 0] = n_did
+    n_buf[part, 0] = n_found
+
+
+@pjit
+def deliver_update(bounds, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w,
+                   q_grp, q_val, q_len, acc, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr,
+                   run_lo, run_hi, v_r, ref_r, flags, v_lo, v_hi, tz, counts, evt_buf, n_buf):
+    """Steps 1 and 2 of a tick in which every population is updated whole, in one spread:
+    part ``k`` adds bucket ``b``'s synapses into neurons ``bounds[k]..bounds[k + 1]-1``
+    and updates them. Each thread adds into and updates only its own neurons, so a
+    neuron's accumulator and registers stay in one core's cache from tick to tick (a
+    delivery cut by cores and an update cut by neurons passed them between the caches,
+    and were slower on two threads than on one)."""
+    for part in prange(bounds.size - 1):
+        _tick_part(part, bounds[part], bounds[part + 1], b, seg_ptr, seg_range, range_lo,
+                   range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr,
+                   p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags, v_lo,
+                   v_hi, tz, counts, evt_buf, n_buf)

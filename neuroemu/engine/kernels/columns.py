@@ -1,0 +1,16 @@
+"""Column and code numbers the kernels share."""
+
+import numpy as np
+
+# counters per core
+C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU, C_CHP = 0, 1, 2, 3, 4, 5, 6, 7
+# per-population parameters (P, 17)
+(Q_MODEL, Q_RESET, Q_STRICT, Q_FLOOR, Q_VMIN, Q_REFR, Q_SIGNED, Q_NEGTHR, Q_MAXCNT, Q_TRACK,
+ Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE, Q_SHARED) = range(17)
+# how a population is updated at a tick (see kernels.event._collect)
+M_LIST, M_SCAN, M_WHOLE = 0, 1, 2
+#: the fired (2) and overflowed (4) bits of eight int8 flags of a whole update read as one
+#: word, the low bit of each of the eight, and all bits
+EVENT_BITS = np.uint64(0x0606060606060606)
+BYTE_LOW_BITS = np.uint64(0x0101010101010101)
+ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
