@@ -337,7 +337,7 @@ def whole_bounds(knet: KernelNet, parts: int) -> np.ndarray:
     share = before[-1] * np.arange(parts + 1) // parts
     # at multiples of 64: the parts' flags, accumulators and registers in cache lines of
     # their own
-    bounds = (np.searchsorted(before, share) + 32) // 64 * 64
+    bounds = np.minimum((np.searchsorted(before, share) + 32) // 64 * 64, n)
     bounds[0], bounds[-1] = 0, n
     return bounds.astype(np.int64)
 
