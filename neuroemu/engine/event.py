@@ -342,17 +342,33 @@ def whole_bounds(knet: KernelNet, parts: int) -> np.ndarray:
     return bounds.astype(np.int64)
 
 
+def core_parts(knet: KernelNet, bounds: np.ndarray, n_cores: int) -> np.ndarray:
+    """For each core, the part (:func:`whole_bounds`) whose range holds all its neurons,
+    or -1 if a bound cuts it (none without bounds)."""
+    if bounds.size == 0:
+        return np.zeros(0, np.int64)
+    # a core's first and last neurons, from its runs of consecutive neurons
+    first = np.full(n_cores, knet.core_of.size, np.int64)
+    last = np.full(n_cores, -1, np.int64)
+    np.minimum.at(first, knet.run_core, knet.run_lo)
+    np.maximum.at(last, knet.run_core, knet.run_hi - 1)
+    part = np.searchsorted(bounds, first, side="right") - 1
+    whole = part == np.searchsorted(bounds, last, side="right") - 1
+    return np.where(whole & (last >= 0), part, -1).astype(np.int64)
+
+
 def thread_buffers(threads: int, n: int, n_cores: int, knet: KernelNet, thread_min) -> tuple:
-    """The kernel's arguments for ``threads`` (``run_ticks``'s threads ... whole_bounds):
+    """The kernel's arguments for ``threads`` (``run_ticks``'s threads ... whole_core_part):
     each part's lists are as long as the step's own (none with one thread)."""
     on = threads > 1  # one thread: empty arrays
     parts, cores, neurons = threads * on, n_cores * on, n * on
     ranges, pops, runs = (k * on for k in (max(knet.range_lo.size, 1), knet.ppar.shape[0],
                                            knet.run_lo.size))
     zeros = lambda *shape: np.zeros(shape, np.int64)
+    bounds = whole_bounds(knet, parts)
     return (threads, np.asarray(thread_min, np.int64), zeros(cores), zeros(cores),
             zeros(cores), zeros(parts, neurons), zeros(parts, ranges), zeros(parts, pops),
-            zeros(parts, 2), zeros(parts, runs, 2), whole_bounds(knet, parts))
+            zeros(parts, 2), zeros(parts, runs, 2), bounds, core_parts(knet, bounds, n_cores))
 
 
 def _record_block(size: int) -> list:

@@ -641,14 +641,14 @@ def _all_whole(ppar, p_flagged, n_active):
 
 
 @jit
-def _tick_whole_threaded(t, row, bounds, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, seg_ptr,
-                         seg_core, seg_hops, seg_range, range_lo, range_hi, syn_ptr, syn_tgt,
-                         syn_w, run_ptr, run_lo, run_hi, run_core, regs, v_r, ref_r, cnt_r, acc,
-                         flags, p_flagged, p_mode, q_grp, q_val, q_len, counters, tick_ops,
-                         tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
-                         grp_delay, whole_counts, evt_buf, n_buf):
+def _tick_whole_threaded(t, row, bounds, core_part, ppar, p_thr, p_bias, p_leak, p_mulv,
+                         core_of, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
+                         syn_ptr, syn_tgt, syn_w, run_ptr, run_lo, run_hi, run_core, regs, v_r,
+                         ref_r, cnt_r, acc, flags, p_flagged, p_mode, q_grp, q_val, q_len,
+                         counters, tick_ops, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len,
+                         first_ovf, grp_ptr, grp_delay, whole_counts, evt_buf, n_buf):
     """Steps 1 and 2 of a tick in which every population is updated whole
-    (:func:`_all_whole`), spread over threads by neuron range (``bounds``;
+    (:func:`_all_whole`), spread over threads by neuron range (``bounds``, ``core_part``;
     :func:`.threaded.deliver_update`): the packets counted here; each part's additions,
     update and list of the neurons that fired or overflowed; then the updates counted,
     and the neurons listed visited in index order (as :func:`_visit_flagged`). Returns
@@ -658,10 +658,10 @@ def _tick_whole_threaded(t, row, bounds, ppar, p_thr, p_bias, p_leak, p_mulv, co
         for s in range(seg_ptr[q_grp[b, e]], seg_ptr[q_grp[b, e] + 1]):
             _count_packet(row, s, seg_core, seg_hops, syn_ptr, counters, tick_ops)
     parts = bounds.size - 1
-    threaded.deliver_update(bounds, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr,
-                            syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr, p_bias,
-                            p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags,
-                            regs[0], regs[1], regs[6] != 0, whole_counts, evt_buf, n_buf)
+    threaded.deliver_update(bounds, b, core_part, seg_core, seg_ptr, seg_range, range_lo,
+                            range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar,
+                            p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r,
+                            flags, regs[0], regs[1], regs[6] != 0, whole_counts, evt_buf, n_buf)
     q_len[b] = 0
     for p in range(ppar.shape[0]):
         p_flagged[p] = 0
@@ -808,9 +808,9 @@ def run_ticks(
     # and its work in a tick, and the cores with work; per part, its listed targets,
     # ranges and populations' counts, how many of each, and its counts per core run of a
     # whole update; the bounds of each part's neurons in a tick spread whole (none: no
-    # tick is; _tick_whole_threaded)
+    # tick is; _tick_whole_threaded) and the part that holds each core (-1: cut)
     threads, thread_min, owner, core_work, touched, upd_buf, rng_buf, pl_buf, n_buf,
-    whole_counts, whole_bounds,
+    whole_counts, whole_bounds, whole_core_part,
     # this call
     t0, t1, in_tick, in_chan, in_val, in_offset,
     tick_ops, tick_upd, tick_spk, probes, probe_v, probe_u, stop_on_overflow,
@@ -835,12 +835,12 @@ def run_ticks(
         whole = _all_whole(ppar, p_flagged, n_active) if whole_bounds.size > 0 else -1
         if whole >= 0 and work + whole // 2 >= thread_min[2]:
             overflowed = _tick_whole_threaded(
-                t, row, whole_bounds, ppar, p_thr, p_bias, p_leak, p_mulv, core_of, seg_ptr,
-                seg_core, seg_hops, seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w,
-                run_ptr, run_lo, run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags,
-                p_flagged, p_mode, q_grp, q_val, q_len, counters, tick_ops, tick_upd, tick_spk,
-                sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, whole_counts,
-                upd_buf, n_buf)
+                t, row, whole_bounds, whole_core_part, ppar, p_thr, p_bias, p_leak, p_mulv,
+                core_of, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi, syn_ptr,
+                syn_tgt, syn_w, run_ptr, run_lo, run_hi, run_core, regs, v_r, ref_r, cnt_r, acc,
+                flags, p_flagged, p_mode, q_grp, q_val, q_len, counters, tick_ops, tick_upd,
+                tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay,
+                whole_counts, upd_buf, n_buf)
             n_active[0] = 0
         else:
             if threads > 1 and work >= thread_min[0]:

@@ -288,9 +288,10 @@ def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bia
 
 
 @jit
-def _tick_part(part, lo, hi, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w,
-               q_grp, q_val, q_len, acc, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo,
-               run_hi, v_r, ref_r, flags, v_lo, v_hi, tz, counts, evt_buf, n_buf):
+def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_lo, range_hi,
+               syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr, p_bias, p_leak,
+               p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags, v_lo, v_hi, tz, counts,
+               evt_buf, n_buf):
     """Part ``part`` of :func:`deliver_update`: the synapses of bucket ``b`` that reach
     neurons ``lo..hi-1``, then the whole update of those neurons (``counts[part, i]``:
     core run ``i``'s neurons that did something), and the list of those that fired or
@@ -299,6 +300,12 @@ def _tick_part(part, lo, hi, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr,
         g = q_grp[b, e]
         val = q_val[b, e]
         for s in range(seg_ptr[g], seg_ptr[g + 1]):
+            # the part that holds all of the segment's target core (-1: a bound cuts the
+            # core): another part's segments are passed over without reading their
+            # synapses, which a large network's tables hold in memory, not in cache
+            own = core_part[seg_core[s]]
+            if own >= 0 and own != part:
+                continue
             k0 = syn_ptr[s]
             k1 = syn_ptr[s + 1]
             r = seg_range[s]
@@ -317,14 +324,15 @@ def _tick_part(part, lo, hi, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr,
                     for k in range(wrow.size):
                         dst[k] += wrow[k] * val
                 continue
-            if k0 == k1 or syn_tgt[k0] >= hi or syn_tgt[k1 - 1] < lo:
-                continue
-            # a segment's targets are in order (engine.event.synapse_order): a segment
-            # that crosses a part's bound is cut where it does
-            if syn_tgt[k0] < lo:
-                k0 += np.searchsorted(syn_tgt[k0:k1], lo)
-            if syn_tgt[k1 - 1] >= hi:
-                k1 = k0 + np.searchsorted(syn_tgt[k0:k1], hi)
+            if own < 0:
+                if k0 == k1 or syn_tgt[k0] >= hi or syn_tgt[k1 - 1] < lo:
+                    continue
+                # a segment's targets are in order (engine.event.synapse_order): one that
+                # crosses a part's bound is cut where it does
+                if syn_tgt[k0] < lo:
+                    k0 += np.searchsorted(syn_tgt[k0:k1], lo)
+                if syn_tgt[k1 - 1] >= hi:
+                    k1 = k0 + np.searchsorted(syn_tgt[k0:k1], hi)
             for k in range(k0, k1):
                 acc[syn_tgt[k]] += syn_w[k] * val
     n_found = 0
@@ -348,17 +356,19 @@ def _tick_part(part, lo, hi, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr,
 
 
 @pjit
-def deliver_update(bounds, b, seg_ptr, seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w,
-                   q_grp, q_val, q_len, acc, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr,
-                   run_lo, run_hi, v_r, ref_r, flags, v_lo, v_hi, tz, counts, evt_buf, n_buf):
+def deliver_update(bounds, b, core_part, seg_core, seg_ptr, seg_range, range_lo, range_hi,
+                   syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr, p_bias,
+                   p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags, v_lo, v_hi, tz,
+                   counts, evt_buf, n_buf):
     """Steps 1 and 2 of a tick in which every population is updated whole, in one spread:
     part ``k`` adds bucket ``b``'s synapses into neurons ``bounds[k]..bounds[k + 1]-1``
-    and updates them. Each thread adds into and updates only its own neurons, so a
+    (``core_part``: the part that holds each core, -1 if a bound cuts it) and updates
+    them. Each thread adds into and updates only its own neurons, so a
     neuron's accumulator and registers stay in one core's cache from tick to tick (a
     delivery cut by cores and an update cut by neurons passed them between the caches,
     and were slower on two threads than on one)."""
     for part in prange(bounds.size - 1):
-        _tick_part(part, bounds[part], bounds[part + 1], b, seg_ptr, seg_range, range_lo,
-                   range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr,
-                   p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags, v_lo,
-                   v_hi, tz, counts, evt_buf, n_buf)
+        _tick_part(part, bounds[part], bounds[part + 1], b, core_part, seg_core, seg_ptr,
+                   seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len,
+                   acc, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r,
+                   ref_r, flags, v_lo, v_hi, tz, counts, evt_buf, n_buf)
