@@ -678,7 +678,6 @@ def _tick_whole_threaded(t, row, bounds, core_part, ppar, p_thr, p_bias, p_leak,
             tick_upd[row, c] += n_run
             p_flagged[p] += n_run
     overflowed = False
-    tb = t % q_len.size
     for part in range(parts):  # the parts' neurons in order: all in index order
         for e in range(n_buf[part, 0]):
             k = evt_buf[part, e]
@@ -688,14 +687,8 @@ def _tick_whole_threaded(t, row, bounds, core_part, ppar, p_thr, p_bias, p_leak,
                 _note_overflow(t, k, c, False, True, counters, first_ovf)
             if flags[k] & 2:
                 cnt_r[k] += 1
-                counters[c, C_SPK] += 1
-                tick_spk[row, c] += 1
-                i = sp_len[0]
-                sp_t[i] = t
-                sp_n[i] = k
-                sp_v[i] = 1
-                sp_len[0] = i + 1
-                _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
+                _emit(t, row, k, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
+                      grp_delay, q_grp, q_val, q_len)
     return overflowed
 
 
@@ -829,10 +822,12 @@ def run_ticks(
     for t in range(t0, t1):
         row = t - t0
         # the delivery's work in scattered synaptic events; with every population updated
-        # whole, the tick's, a neuron's update counting as half of one
-        work = _bucket_work(t % q_len.size, seg_ptr, seg_range, syn_ptr, q_grp,
-                            q_len) if threads > 1 else 0
+        # whole, the tick's, a neuron's update counting as half of one (the delivery's not
+        # weighed when the neurons alone are enough)
         whole = _all_whole(ppar, p_flagged, n_active) if whole_bounds.size > 0 else -1
+        work = 0
+        if threads > 1 and not (whole >= 0 and whole // 2 >= thread_min[2]):
+            work = _bucket_work(t % q_len.size, seg_ptr, seg_range, syn_ptr, q_grp, q_len)
         if whole >= 0 and work + whole // 2 >= thread_min[2]:
             overflowed = _tick_whole_threaded(
                 t, row, whole_bounds, whole_core_part, ppar, p_thr, p_bias, p_leak, p_mulv,
