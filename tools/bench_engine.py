@@ -42,7 +42,7 @@ import numpy as np
 
 from neuroemu.cores import usable_cores
 from neuroemu.engine import make_stimulus, simulate
-from neuroemu.engine.event import kernel_view
+from neuroemu.engine.event import accumulator_type, kernel_view
 from neuroemu.hw import load_profile
 from neuroemu.ir import Network, Population, Readout, neuron, projection
 from neuroemu.mapping import map_network
@@ -161,7 +161,8 @@ def limit_loop(cfg, stim, res, ticks: int) -> tuple:
     row_k1 = knet.syn_ptr[seg + 1].astype(np.int64)
     row_dst = knet.range_lo[knet.seg_range[seg]].astype(np.int64)
     return _loop_timer(accumulate, np.asarray(knet.syn_w), row_ptr, row_k0, row_k1, row_dst,
-                       np.zeros(cfg.n_neurons, np.int64), *_by_tick(stim, res, ticks))
+                       np.zeros(cfg.n_neurons, accumulator_type(cfg)),
+                       *_by_tick(stim, res, ticks))
 
 
 def scatter_limit_loop(cfg, stim, res, ticks: int) -> tuple:
@@ -179,14 +180,16 @@ def scatter_limit_loop(cfg, stim, res, ticks: int) -> tuple:
                 for g in range(grp_ptr[j], grp_ptr[j + 1]):
                     k0 = syn_ptr[seg_ptr[g]]
                     k1 = syn_ptr[seg_ptr[g + 1]]
-                    for k in range(k0, k1):
-                        acc[syn_tgt[k]] += syn_w[k]
+                    # unsigned indices: numba does not check them for wrapping around
+                    # (a negative index counts from the end), as the engine's do not
+                    for k in range(np.uint64(k0), np.uint64(k1)):
+                        acc[np.uint64(syn_tgt[k])] += syn_w[k]
                     total += k1 - k0
         return total
 
     knet = kernel_view(cfg)
     return _loop_timer(scatter, knet.grp_ptr, knet.seg_ptr, knet.syn_ptr, knet.syn_tgt,
-                       knet.syn_w, np.zeros(cfg.n_neurons, np.int64),
+                       knet.syn_w, np.zeros(cfg.n_neurons, accumulator_type(cfg)),
                        *_by_tick(stim, res, ticks))
 
 

@@ -388,6 +388,52 @@ def test_weights_of_every_width_give_the_reference_bits(rng, shift, dtype):
     assert_same(simulate(cfg, stim, 30, engine="reference"), simulate(cfg, stim, 30))
 
 
+def _two_into_one(prof_kw=None):
+    """Two input channels into one IF neuron by weights -3 and -5 (at most 8 a tick from
+    spikes of value 1), whose saturating 32-bit register stops at -(2**31 - 1)."""
+    prof = load_profile("generic").with_registers(v_bits=32, **(prof_kw or {}))
+    net = Network("two", (Population("in", (2,)), Population(
+        "a", (1,), neuron("if", 1, threshold=(1 << 31) - 1, v_min=-(1 << 31)))),
+        (projection("w", "in", "a", "dense", np.array([[-3, -5]])),), input="in")
+    return map_network(net, prof)
+
+
+def test_accumulators_are_int32_only_while_no_tick_can_overflow_them():
+    """A neuron gathers at most (sum of its weights' magnitudes) x (largest spike value)
+    in a tick: int32 accumulators below 2**31, int64 from there, and the same bits as
+    the reference either way (there, -8 x (2**28 + 1) reaches the neuron in one tick: an
+    int32 accumulator would wrap around to 2**31 - 8, and the neuron would fire instead
+    of saturating)."""
+    from neuroemu.engine.event import accumulator_type, tick_input_bound
+
+    cfg = _two_into_one()
+    assert tick_input_bound(cfg) == 8
+    below, at = ((1 << 31) - 1) // 8, (1 << 28) + 1
+    assert accumulator_type(cfg, below) == np.int32
+    assert accumulator_type(cfg, at) == np.int64
+    assert accumulator_type(cfg, 1, plastic=True) == np.int64
+    for value in (below, at):
+        stim = make_stimulus([0, 0, 3], [0, 1, 1], 2, value=[value, value, 1])
+        ref = simulate(cfg, stim, 5, engine="reference", probes=[2])
+        ev = simulate(cfg, stim, 5, probes=[2])
+        assert_same(ref, ev)
+        assert ref.probe_v[1, 0] == max(-8 * value, 1 - (1 << 31))  # a synapse's delay: 1
+
+
+def test_a_streamed_chunk_of_large_values_widens_the_accumulators():
+    """Input streamed in chunks, the first of small values and a later one whose values
+    would overflow an int32 accumulator: the accumulators are widened for it, and the run
+    equals the reference."""
+    cfg = _two_into_one()
+    small = make_stimulus([0, 1], [0, 1], 2)
+    large = make_stimulus([4, 4], [0, 1], 2, value=[(1 << 28) + 1] * 2)
+    whole = make_stimulus([0, 1, 4, 4], [0, 1, 0, 1], 2, value=[1, 1, (1 << 28) + 1, (1 << 28) + 1])
+    ref = simulate(cfg, whole, 7, engine="reference", probes=[2])
+    ev = simulate(cfg, iter([small, large]), 7, probes=[2])
+    assert_same(ref, ev)
+    assert ref.probe_v[5, 0] == 1 - (1 << 31)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_spikes_and_overflows_found_after_a_whole_update(seed):
     """After a whole update the kernel finds the neurons that fired or overflowed from

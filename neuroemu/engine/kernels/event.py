@@ -40,6 +40,13 @@ Updates
     which every population is sure to be updated whole (``_all_whole``) is
     delivered and updated in one spread by neuron range (``_tick_whole_threaded``).
 
+Accumulators are int32 when no neuron can gather 2**31 or more in a tick, else int64
+(:func:`neuroemu.engine.event.accumulator_type`): a dense row's addition then moves half
+the bytes, and no sum leaves the range of int32, so the results are the same. Loops whose
+indices come from the tables index with unsigned integers: numba checks a signed index
+for wrapping around (a negative one counts from the end), which made W2's scattered
+additions take twice as long.
+
 Arrays are passed one by one, not gathered in NamedTuples: with tuples the
 feed-forward workload of ``tools/bench_engine.py`` took 72 ms instead of 57 ms
 (measured side by side), which is about a fifth of the delivery rate.
@@ -166,27 +173,18 @@ def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, 
             tick_ops[row, c] += k1 - k0
             r = seg_range[s]
             if r >= 0:
-                # a dense row: add the weights to a slice (indices from 0 vectorise)
-                dst = acc[range_lo[r]:range_hi[r]]
-                wrow = syn_w[k0:k1]
-                if val == 1:
-                    for k in range(wrow.size):
-                        dst[k] += wrow[k]
-                else:
-                    for k in range(wrow.size):
-                        dst[k] += wrow[k] * val
+                threaded.add_row(acc, range_lo[r], syn_w, k0, k1 - k0, val)
                 if range_mark[r] != t:
                     range_mark[r] = t
                     ranges[n_rng] = r
                     n_rng += 1
             elif p_mode[seg_pop[s]] == M_WHOLE:
-                for k in range(k0, k1):
-                    acc[syn_tgt[k]] += syn_w[k] * val
+                threaded.scatter(acc, syn_tgt, syn_w, k0, k1, val)
                 p_unlisted[seg_pop[s]] += k1 - k0
             else:
                 n0 = n_upd
-                for k in range(k0, k1):
-                    j = syn_tgt[k]
+                for k in range(np.uint64(k0), np.uint64(k1)):
+                    j = np.uint64(syn_tgt[k])
                     acc[j] += syn_w[k] * val
                     if mark[j] != t:
                         mark[j] = t

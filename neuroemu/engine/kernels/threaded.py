@@ -192,6 +192,33 @@ def find_flagged(lo, hi, n_evt, flags, out, n_out):
 
 
 @jit
+def add_row(acc, lo, w, k0, n, val):
+    """``acc[lo:lo + n] += w[k0:k0 + n] * val``: a dense row's weights added to its
+    targets' accumulators. Indexed with unsigned integers: numba checks a signed index
+    for wrapping around (a negative one counts from the end), and that check keeps a
+    loop from vectorising; views from 0 would not need it, but numba counts each view's
+    references with atomic operations."""
+    if val == 1:
+        for k in range(n):
+            acc[np.uint64(lo + k)] += w[np.uint64(k0 + k)]
+    else:
+        for k in range(n):
+            acc[np.uint64(lo + k)] += w[np.uint64(k0 + k)] * val
+
+
+@jit
+def scatter(acc, tgt, w, k0, k1, val):
+    """``acc[tgt[k]] += w[k] * val`` for ``k`` in ``k0..k1-1``: scattered synapses' weights
+    added to their targets' accumulators (unsigned indices: see :func:`add_row`)."""
+    if val == 1:
+        for k in range(np.uint64(k0), np.uint64(k1)):
+            acc[np.uint64(tgt[k])] += w[k]
+    else:
+        for k in range(np.uint64(k0), np.uint64(k1)):
+            acc[np.uint64(tgt[k])] += w[k] * val
+
+
+@jit
 def _deliver_part(part, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo, range_hi,
                   syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, upd_buf,
                   rng_buf, pl_buf, n_buf):
@@ -208,27 +235,20 @@ def _deliver_part(part, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, rang
         for s in range(seg_ptr[g], seg_ptr[g + 1]):
             if owner[seg_core[s]] != part:
                 continue
-            # as kernels.event._deliver (a shared helper made it a third slower)
+            # as kernels.event._deliver
             k0 = syn_ptr[s]
             k1 = syn_ptr[s + 1]
             r = seg_range[s]
             if r >= 0:
-                dst = acc[range_lo[r]:range_hi[r]]
-                wrow = syn_w[k0:k1]
-                if val == 1:
-                    for k in range(wrow.size):
-                        dst[k] += wrow[k]
-                else:
-                    for k in range(wrow.size):
-                        dst[k] += wrow[k] * val
+                add_row(acc, range_lo[r], syn_w, k0, k1 - k0, val)
                 if range_mark[r] != t:
                     range_mark[r] = t
                     ranges[n_rng] = r
                     n_rng += 1
             else:
                 n0 = n_upd
-                for k in range(k0, k1):
-                    j = syn_tgt[k]
+                for k in range(np.uint64(k0), np.uint64(k1)):
+                    j = np.uint64(syn_tgt[k])
                     acc[j] += syn_w[k] * val
                     if mark[j] != t:
                         mark[j] = t
@@ -309,20 +329,11 @@ def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_l
             k0 = syn_ptr[s]
             k1 = syn_ptr[s + 1]
             r = seg_range[s]
-            if r >= 0:  # a dense row: the part of its slice in lo..hi-1 (added as
-                # kernels.event._deliver adds a row: a shared helper made it a third slower)
+            if r >= 0:  # a dense row: the part of its slice in lo..hi-1
                 a = max(range_lo[r], lo)
                 z = min(range_hi[r], hi)
-                if a >= z:
-                    continue
-                dst = acc[a:z]
-                wrow = syn_w[k0 + a - range_lo[r]:k0 + z - range_lo[r]]
-                if val == 1:
-                    for k in range(wrow.size):
-                        dst[k] += wrow[k]
-                else:
-                    for k in range(wrow.size):
-                        dst[k] += wrow[k] * val
+                if a < z:
+                    add_row(acc, a, syn_w, k0 + a - range_lo[r], z - a, val)
                 continue
             if own < 0:
                 if k0 == k1 or syn_tgt[k0] >= hi or syn_tgt[k1 - 1] < lo:
@@ -333,8 +344,7 @@ def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_l
                     k0 += np.searchsorted(syn_tgt[k0:k1], lo)
                 if syn_tgt[k1 - 1] >= hi:
                     k1 = k0 + np.searchsorted(syn_tgt[k0:k1], hi)
-            for k in range(k0, k1):
-                acc[syn_tgt[k]] += syn_w[k] * val
+            scatter(acc, syn_tgt, syn_w, k0, k1, val)
     n_found = 0
     for p in range(ppar.shape[0]):
         if ppar[p, Q_MODEL] == MODEL_INPUT:
