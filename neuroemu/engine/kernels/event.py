@@ -488,6 +488,18 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
 
 
 @jit
+def _fired(t, tb, k, i, cnt_r, sp_t, sp_n, sp_v, grp_ptr, grp_delay, q_grp, q_val, q_len):
+    """Neuron ``k`` fired at ``t`` (in a whole update: value 1): counted, recorded as the
+    spike record's ``i``-th entry and queued (``tb``: as :func:`_push_at`). As
+    :func:`_emit` but for the core's counts, which the caller adds once for many."""
+    cnt_r[k] += 1
+    sp_t[i] = t
+    sp_n[i] = k
+    sp_v[i] = 1
+    _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
+
+
+@jit
 def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, sp_t, sp_n, sp_v,
                    sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """After a whole update of neurons ``lo..hi-1`` (core ``c``) in which ``n_evt`` fired or
@@ -520,13 +532,10 @@ def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, s
             if f & 4:
                 overflowed = True
                 _note_overflow(t, k, c, False, True, counters, first_ovf)
-            if f & 2:  # as _emit, the core's counts added once for the run
-                cnt_r[k] += 1
-                sp_t[k0 + n_spk] = t
-                sp_n[k0 + n_spk] = k
-                sp_v[k0 + n_spk] = 1
+            if f & 2:  # the core's counts added once for the run
+                _fired(t, tb, k, k0 + n_spk, cnt_r, sp_t, sp_n, sp_v, grp_ptr, grp_delay,
+                       q_grp, q_val, q_len)
                 n_spk += 1
-                _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
     sp_len[0] = k0 + n_spk
     counters[c, C_SPK] += n_spk
     tick_spk[row, c] += n_spk
@@ -676,17 +685,24 @@ def _tick_whole_threaded(t, row, bounds, core_part, ppar, p_thr, p_bias, p_leak,
             tick_upd[row, c] += n_run
             p_flagged[p] += n_run
     overflowed = False
+    tb = t % q_len.size
+    k0 = sp_len[0]
+    n_spk = 0
     for part in range(parts):  # the parts' neurons in order: all in index order
         for e in range(n_buf[part, 0]):
             k = evt_buf[part, e]
             c = core_of[k]
-            if flags[k] & 4:
+            f = flags[k]
+            if f & 4:
                 overflowed = True
                 _note_overflow(t, k, c, False, True, counters, first_ovf)
-            if flags[k] & 2:
-                cnt_r[k] += 1
-                _emit(t, row, k, c, 1, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr,
-                      grp_delay, q_grp, q_val, q_len)
+            if f & 2:
+                counters[c, C_SPK] += 1
+                tick_spk[row, c] += 1
+                _fired(t, tb, k, k0 + n_spk, cnt_r, sp_t, sp_n, sp_v, grp_ptr, grp_delay,
+                       q_grp, q_val, q_len)
+                n_spk += 1
+    sp_len[0] = k0 + n_spk
     return overflowed
 
 
