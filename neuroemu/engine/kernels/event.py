@@ -91,7 +91,7 @@ from .columns import (
     Q_VMIN,
     Q_WHOLE,
 )
-from .jit import jit
+from .jit import ijit, jit
 
 
 @jit
@@ -117,13 +117,13 @@ def _register(x, lo, hi, wrap):
     return hi, True
 
 
-@jit
+@ijit
 def _push(t, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """Queue neuron j's spike (value val, fired at t) for each of its fan-out groups."""
     _push_at(t % q_len.size, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len)
 
 
-@jit
+@ijit
 def _push_at(tb, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """:func:`_push` given ``tb``, the ring's bucket of the tick the spike fired in
     (``t % q_len.size``, found once for many spikes: a division per spike is a fair part
@@ -210,7 +210,7 @@ def _bucket_work(b, seg_ptr, seg_range, syn_ptr, q_grp, q_len):
     return n
 
 
-@jit
+@ijit
 def _count_packet(row, s, seg_core, seg_hops, syn_ptr, counters, tick_ops):
     """Count segment ``s``'s packet, hops and synaptic events on its target core at the
     tick of ``row``; returns (its core, its synapses)."""
@@ -374,7 +374,7 @@ def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_
     return n_upd
 
 
-@jit
+@ijit
 def _note_overflow(t, j, c, ovu, ovv, counters, first_ovf):
     """Count an overflow and keep the earliest (tick, neuron, register)."""
     if ovu:
@@ -387,7 +387,7 @@ def _note_overflow(t, j, c, ovu, ovv, counters, first_ovf):
         first_ovf[2] = 0 if ovu else 1
 
 
-@jit
+@ijit
 def _flush_updates(c_run, n_run, row, counters, tick_upd):
     """Add a run of ``n_run`` updates on core ``c_run`` to the counters.
 
@@ -399,7 +399,7 @@ def _flush_updates(c_run, n_run, row, counters, tick_upd):
         tick_upd[row, c_run] += n_run
 
 
-@jit
+@ijit
 def _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_ptr, grp_delay,
           q_grp, q_val, q_len):
     """Record neuron j's spike and queue it."""
@@ -487,7 +487,7 @@ def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk
     return n_next, overflowed
 
 
-@jit
+@ijit
 def _fired(t, tb, k, i, cnt_r, sp_t, sp_n, sp_v, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """Neuron ``k`` fired at ``t`` (in a whole update: value 1): counted, recorded as the
     spike record's ``i``-th entry and queued (``tb``: as :func:`_push_at`). As

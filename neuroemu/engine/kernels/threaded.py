@@ -38,7 +38,7 @@ from .columns import (
     Q_STRICT,
     Q_VMIN,
 )
-from .jit import jit, pjit
+from .jit import ijit, jit, pjit
 
 
 @jit
@@ -149,7 +149,7 @@ def whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr, p_bias, p_leak, p
                      p_mulv[lo:hi], v_lo, v_hi, floor_v, strict, reset, 0, tz)
 
 
-@jit
+@ijit
 def event_word(words, w, w0, w1, lo, hi, sparse):
     """(the next word to read, the events of word ``w``): of the flags of neurons
     ``lo..hi-1`` (``words``: the flags read eight at a time, words ``w0..w1-1``), those
@@ -191,7 +191,7 @@ def find_flagged(lo, hi, n_evt, flags, out, n_out):
     return n_out
 
 
-@jit
+@ijit
 def add_row(acc, lo, w, k0, n, val):
     """``acc[lo:lo + n] += w[k0:k0 + n] * val``: a dense row's weights added to its
     targets' accumulators. Indexed with unsigned integers: numba checks a signed index
@@ -206,7 +206,7 @@ def add_row(acc, lo, w, k0, n, val):
             acc[np.uint64(lo + k)] += w[np.uint64(k0 + k)] * val
 
 
-@jit
+@ijit
 def scatter(acc, tgt, w, k0, k1, val):
     """``acc[tgt[k]] += w[k] * val`` for ``k`` in ``k0..k1-1``: scattered synapses' weights
     added to their targets' accumulators (unsigned indices: see :func:`add_row`)."""
