@@ -468,6 +468,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         return run_event_xylo(cfg, stimulus, ticks, probes, stop_on_overflow, progress,
                               chunk_ticks, drain_ticks, probe_sink)
     knet = kernel_view(cfg)  # built once per configuration, before the clock starts
+    tick_input_bound(cfg)  # likewise (it sets the accumulators' type)
     plastic = order = None
     if plasticity is not None:
         from ..plasticity.kernel import EventPlasticity
