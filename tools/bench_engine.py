@@ -18,7 +18,10 @@ prints events per second for the event engine, the dense reference engine
 (on fewer ticks: it is slow by design) and a numba loop doing the same
 accumulate work with nothing else, the practical limit: for W1 adding the same
 weight rows for the same spikes (the engine's own int16 weight table, each row into
-its targets' accumulators), for W2 scattering each spike's weights into its targets;
+its targets' accumulators, of the engine's type: int32 unless a tick's input could
+overflow it), for W2 scattering each spike's weights into its targets (indexed with
+unsigned integers, as the engine's scatter is: numba checks a signed index for
+wrapping around, which halved the loop's rate);
 the engine and its limit are timed in turns, best of each, so that both see the
 same load (for W2 with the engine on the machine's threads too: it spreads its ticks).
 Also the ratio of run time at full input to run time at a tenth of the input
