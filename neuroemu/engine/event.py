@@ -257,7 +257,7 @@ def tick_input_bound(cfg: HardwareConfig) -> int:
             step = 1 << 22  # in slices: a large network's temporaries stay small
             for k in range(0, knet.syn_tgt.size, step):
                 w = np.abs(knet.syn_w[k:k + step].astype(np.int64)).astype(np.float64)
-                # float sums of at most 2**22 weights of at most 2**31 are exact
+                # float sums are exact while below 2**53, far above the 2**31 that matters
                 total += np.bincount(knet.syn_tgt[k:k + step], weights=w,
                                      minlength=cfg.n_neurons).astype(np.int64)
             bound = int(total.max(initial=0))
@@ -271,8 +271,8 @@ def accumulator_type(cfg: HardwareConfig, max_value: int = 1, plastic: bool = Fa
     (:func:`tick_input_bound`), else int64; int64 for a plastic run (its weights change).
 
     The dense rows' additions move half the bytes in int32 (W1 of
-    ``tools/bench_engine.py``: 1.3x faster); results are the same, since no sum leaves
-    the range of int32."""
+    ``tools/bench_engine.py``: 1.2-1.3x faster); results are the same, since no sum
+    leaves the range of int32."""
     bound = tick_input_bound(cfg)
     if plastic or bound < 0 or bound * max(1, max_value) >= ACC32_LIMIT:
         return np.int64

@@ -163,14 +163,9 @@ def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, 
         g = q_grp[b, e]
         val = q_val[b, e]
         for s in range(seg_ptr[g], seg_ptr[g + 1]):
-            c = seg_core[s]
+            _count_packet(row, s, seg_core, seg_hops, syn_ptr, counters, tick_ops)
             k0 = syn_ptr[s]
             k1 = syn_ptr[s + 1]
-            counters[c, C_SYN] += k1 - k0
-            counters[c, C_PKT] += 1
-            counters[c, C_HOP] += seg_hops[s, 0]
-            counters[c, C_CHP] += seg_hops[s, 1]
-            tick_ops[row, c] += k1 - k0
             r = seg_range[s]
             if r >= 0:
                 threaded.add_row(acc, range_lo[r], syn_w, k0, k1 - k0, val)
