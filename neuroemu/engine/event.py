@@ -271,7 +271,7 @@ def accumulator_type(cfg: HardwareConfig, max_value: int = 1, plastic: bool = Fa
     (:func:`tick_input_bound`), else int64; int64 for a plastic run (its weights change).
 
     The dense rows' additions move half the bytes in int32 (W1 of
-    ``tools/bench_engine.py``: 1.2-1.3x faster); results are the same, since no sum
+    ``tools/bench_engine.py``: 1.2-1.4x faster); results are the same, since no sum
     leaves the range of int32."""
     bound = tick_input_bound(cfg)
     if plastic or bound < 0 or bound * max(1, max_value) >= ACC32_LIMIT:
