@@ -388,10 +388,10 @@ def test_weights_of_every_width_give_the_reference_bits(rng, shift, dtype):
     assert_same(simulate(cfg, stim, 30, engine="reference"), simulate(cfg, stim, 30))
 
 
-def _two_into_one(prof_kw=None):
+def _two_into_one():
     """Two input channels into one IF neuron by weights -3 and -5 (at most 8 a tick from
     spikes of value 1), whose saturating 32-bit register stops at -(2**31 - 1)."""
-    prof = load_profile("generic").with_registers(v_bits=32, **(prof_kw or {}))
+    prof = load_profile("generic").with_registers(v_bits=32)
     net = Network("two", (Population("in", (2,)), Population(
         "a", (1,), neuron("if", 1, threshold=(1 << 31) - 1, v_min=-(1 << 31)))),
         (projection("w", "in", "a", "dense", np.array([[-3, -5]])),), input="in")
@@ -426,8 +426,9 @@ def test_a_streamed_chunk_of_large_values_widens_the_accumulators():
     equals the reference."""
     cfg = _two_into_one()
     small = make_stimulus([0, 1], [0, 1], 2)
-    large = make_stimulus([4, 4], [0, 1], 2, value=[(1 << 28) + 1] * 2)
-    whole = make_stimulus([0, 1, 4, 4], [0, 1, 0, 1], 2, value=[1, 1, (1 << 28) + 1, (1 << 28) + 1])
+    big = (1 << 28) + 1
+    large = make_stimulus([4, 4], [0, 1], 2, value=[big, big])
+    whole = make_stimulus([0, 1, 4, 4], [0, 1, 0, 1], 2, value=[1, 1, big, big])
     ref = simulate(cfg, whole, 7, engine="reference", probes=[2])
     ev = simulate(cfg, iter([small, large]), 7, probes=[2])
     assert_same(ref, ev)
