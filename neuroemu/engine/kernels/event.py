@@ -47,6 +47,10 @@ indices come from the tables index with unsigned integers: numba checks a signed
 for wrapping around (a negative one counts from the end), which made W2's scattered
 additions take twice as long.
 
+The kernel allocates nothing: it is compiled without numba's reference counting
+(:data:`.jit.kjit`), so its buffers come from the caller and it sorts with heap sorts of
+its own (:func:`_sort_record`, :func:`_sort_by_work`).
+
 Arrays are passed one by one, not gathered in NamedTuples: with tuples the
 feed-forward workload of ``tools/bench_engine.py`` took 72 ms instead of 57 ms
 (measured side by side), which is about a fifth of the delivery rate.
@@ -91,10 +95,10 @@ from .columns import (
     Q_VMIN,
     Q_WHOLE,
 )
-from .jit import ijit, jit
+from .jit import ijit, kjit
 
 
-@jit
+@kjit
 def _mul_frac(x, m, toward_zero):
     """x * m / 4096, rounded toward zero (as Loihi) or down; branch-free on the sign."""
     p = x * m
@@ -104,7 +108,7 @@ def _mul_frac(x, m, toward_zero):
     return p >> 12
 
 
-@jit
+@kjit
 def _register(x, lo, hi, wrap):
     """(value, overflowed) of x in a register [lo, hi]; wrap is two's complement."""
     if lo <= x <= hi:
@@ -141,7 +145,7 @@ def _push_at(tb, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len):
         q_len[b] = e + 1
 
 
-@jit
+@kjit
 def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, range_hi,
              syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, ranges,
              upd_list, p_listed, p_unlisted, p_mode, counters, tick_ops):
@@ -190,7 +194,7 @@ def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, 
     return n_upd, n_rng
 
 
-@jit
+@kjit
 def _bucket_work(b, seg_ptr, seg_range, syn_ptr, q_grp, q_len):
     """The work of delivering bucket ``b``, in scattered synaptic events: a synapse of a
     dense row (added to a slice, vectorised) counts as a sixteenth of one (measured:
@@ -219,7 +223,7 @@ def _count_packet(row, s, seg_core, seg_hops, syn_ptr, counters, tick_ops):
     return c, k
 
 
-@jit
+@kjit
 def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
                       range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark,
                       range_mark, ranges, upd_list, p_listed, p_unlisted, counters, tick_ops, owner,
@@ -237,10 +241,11 @@ def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_r
                 touched[n_touched] = c
                 n_touched += 1
             core_work[c] += k + 1  # + 1: a segment of no synapse is still work
-    order = np.argsort(-core_work[touched[:n_touched]])
-    load = np.zeros(parts, np.int64)
+    _sort_by_work(touched, n_touched, core_work)
+    load = n_buf[:, 0]  # the parts' work dealt so far (threaded.deliver sets n_buf after)
+    load[:] = 0
     for i in range(n_touched):
-        c = touched[order[i]]
+        c = touched[i]
         least = np.argmin(load)
         owner[c] = least
         load[least] += core_work[c]
@@ -252,17 +257,20 @@ def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_r
     n_rng = 0
     p_listed[:] = 0
     p_unlisted[:] = 0  # every target is listed here
-    for part in range(parts):
-        upd_list[n_upd:n_upd + n_buf[part, 0]] = upd_buf[part, :n_buf[part, 0]]
+    for part in range(parts):  # loops: a slice assigned from another is copied first
+        for i in range(n_buf[part, 0]):
+            upd_list[n_upd + i] = upd_buf[part, i]
         n_upd += n_buf[part, 0]
-        ranges[n_rng:n_rng + n_buf[part, 1]] = rng_buf[part, :n_buf[part, 1]]
+        for i in range(n_buf[part, 1]):
+            ranges[n_rng + i] = rng_buf[part, i]
         n_rng += n_buf[part, 1]
-        p_listed += pl_buf[part]
+        for p in range(p_listed.size):
+            p_listed[p] += pl_buf[part, p]
     q_len[b] = 0
     return n_upd, n_rng
 
 
-@jit
+@kjit
 def _collect(t, n_upd, n_rng, ppar, p_pop, v_init, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, mark,
              upd_list, p_listed, p_unlisted, ranges, range_lo, range_hi, active, n_active, flags,
              p_flagged, p_mode, acc):
@@ -408,7 +416,7 @@ def _emit(t, row, j, c, val, counters, tick_spk, sp_t, sp_n, sp_v, sp_len, grp_p
     _push(t, j, val, grp_ptr, grp_delay, q_grp, q_val, q_len)
 
 
-@jit
+@kjit
 def _update_plain(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, core_of,
                   regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_next,
                   counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr,
@@ -494,7 +502,7 @@ def _fired(t, tb, k, i, cnt_r, sp_t, sp_n, sp_v, grp_ptr, grp_delay, q_grp, q_va
     _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
 
 
-@jit
+@kjit
 def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, sp_t, sp_n, sp_v,
                    sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
     """After a whole update of neurons ``lo..hi-1`` (core ``c``) in which ``n_evt`` fired or
@@ -537,7 +545,7 @@ def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, s
     return overflowed
 
 
-@jit
+@kjit
 def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi,
                   run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd, tick_spk,
                   sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
@@ -578,7 +586,7 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
     return n_did, overflowed
 
 
-@jit
+@kjit
 def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr,
                            run_lo, run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags,
                            counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
@@ -598,7 +606,7 @@ def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv
                         grp_ptr, grp_delay, q_grp, q_val, q_len, whole_counts)
 
 
-@jit
+@kjit
 def _visit_parts(t, row, r0, r1, parts, run_lo, run_hi, run_core, cnt_r, flags, counters,
                  tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf, grp_ptr, grp_delay,
                  q_grp, q_val, q_len, whole_counts):
@@ -624,7 +632,7 @@ def _visit_parts(t, row, r0, r1, parts, run_lo, run_hi, run_core, cnt_r, flags, 
     return n_did, overflowed
 
 
-@jit
+@kjit
 def _all_whole(ppar, p_flagged, n_active):
     """The neurons of the network (but the input) if every population is sure to be
     updated whole at this tick (:func:`_collect`): it was at the last tick, and more than
@@ -642,7 +650,7 @@ def _all_whole(ppar, p_flagged, n_active):
     return n
 
 
-@jit
+@kjit
 def _tick_whole_threaded(t, row, bounds, core_part, ppar, p_thr, p_bias, p_leak, p_mulv,
                          core_of, seg_ptr, seg_core, seg_hops, seg_range, range_lo, range_hi,
                          syn_ptr, syn_tgt, syn_w, run_ptr, run_lo, run_hi, run_core, regs, v_r,
@@ -701,7 +709,7 @@ def _tick_whole_threaded(t, row, bounds, core_part, ppar, p_thr, p_bias, p_leak,
     return overflowed
 
 
-@jit
+@kjit
 def _update_general(t, row, listed, start, stop, upd_list, ppar, p_thr, p_bias, p_leak, p_mulv,
                     p_mulu, p_mulk, p_pop, core_of, regs, v_r, u_r, ref_r, cnt_r, vsum_r, last_r,
                     acc, mark, active, n_next, counters, tick_upd, tick_spk, sp_t, sp_n, sp_v,
@@ -792,7 +800,61 @@ def _update_general(t, row, listed, start, stop, upd_list, ppar, p_thr, p_bias, 
     return n_next, overflowed
 
 
-@jit
+@kjit
+def _sort_by_work(cores, n, work):
+    """``cores[:n]`` sorted by ``work[core]``, largest first, in place (a heap sort:
+    nothing allocated, see :data:`.jit.kjit`)."""
+    for root in range(n // 2 - 1, -1, -1):
+        _sift_by_work(cores, root, n, work)
+    for end in range(n - 1, 0, -1):
+        cores[0], cores[end] = cores[end], cores[0]
+        _sift_by_work(cores, 0, end, work)
+
+
+@ijit
+def _sift_by_work(cores, root, end, work):
+    """Move ``cores[root]`` down the heap ``cores[:end]``, whose root has the least work."""
+    while 2 * root + 1 < end:
+        child = 2 * root + 1
+        if child + 1 < end and work[cores[child + 1]] < work[cores[child]]:
+            child += 1
+        if work[cores[root]] <= work[cores[child]]:
+            return
+        cores[root], cores[child] = cores[child], cores[root]
+        root = child
+
+
+@kjit
+def _sort_record(sp_n, sp_v, k0, k1):
+    """The spike record's entries ``k0..k1-1`` sorted by neuron (each neuron fires once
+    a tick), in place (a heap sort: nothing allocated, see :data:`.jit.kjit`)."""
+    n = k1 - k0
+    for root in range(n // 2 - 1, -1, -1):
+        _sift_record(sp_n, sp_v, k0, root, n)
+    for end in range(n - 1, 0, -1):
+        sp_n[k0], sp_n[k0 + end] = sp_n[k0 + end], sp_n[k0]
+        sp_v[k0], sp_v[k0 + end] = sp_v[k0 + end], sp_v[k0]
+        _sift_record(sp_n, sp_v, k0, 0, end)
+
+
+@ijit
+def _sift_record(sp_n, sp_v, k0, root, end):
+    """Move entry ``k0 + root`` down the heap of entries ``k0..k0+end-1``, whose root has
+    the largest neuron."""
+    while 2 * root + 1 < end:
+        child = 2 * root + 1
+        if child + 1 < end and sp_n[k0 + child + 1] > sp_n[k0 + child]:
+            child += 1
+        a = k0 + root
+        z = k0 + child
+        if sp_n[a] >= sp_n[z]:
+            return
+        sp_n[a], sp_n[z] = sp_n[z], sp_n[a]
+        sp_v[a], sp_v[z] = sp_v[z], sp_v[a]
+        root = child
+
+
+@kjit
 def run_ticks(
     # network (read-only; see engine.event.KernelNet)
     ppar, p_thr, p_bias, p_leak, p_mulv, p_mulu, p_mulk, p_pop, v_init, core_of,
@@ -909,9 +971,7 @@ def run_ticks(
             n_active[0] = n_next
             if sp_len[0] > k_list and sp_len[0] - k0 > 1:
                 # listed neurons fire in list order: keep the record sorted by neuron
-                order = np.argsort(sp_n[k0:sp_len[0]])
-                sp_n[k0:sp_len[0]] = sp_n[k0:sp_len[0]][order]
-                sp_v[k0:sp_len[0]] = sp_v[k0:sp_len[0]][order]
+                _sort_record(sp_n, sp_v, k0, sp_len[0])
         # step 3: the input spikes of tick t leave with the neurons' spikes
         tb = t % q_len.size
         while ip < in_tick.size and in_tick[ip] == t:

@@ -4,11 +4,20 @@ from numba import njit
 
 jit = njit(cache=True, nogil=True)
 
+#: the event kernel's (:mod:`.event`, :mod:`.threaded`): compiled without numba's
+#: reference counting of arrays (``_nrt=False``), since the kernel allocates nothing.
+#: numba counts the references to every array passed to a function it calls, with atomic
+#: operations when the call starts and ends, and removes only some of those pairs (not
+#: where the function may raise an exception, as ``t % q_len.size`` may). At a tenth of the input of
+#: ``tools/bench_engine.py``'s W1 they took 23 % of the kernel's samples (``perf``), 8 % at
+#: the full input; without them a tick at a tenth took 4.3-4.8 us instead of 5.5-6.1 us
+#: (runs of 5,000 ticks, alternated). numba compiles what such a function calls with the
+#: same option, so nothing the kernel calls may allocate: it sorts with its own heap sorts.
+kjit = njit(cache=True, nogil=True, _nrt=False)
+
 #: for a small function called once for each synapse segment, spike or event: numba
-#: inlines it where it is called (numba counts the references to each array passed to a
-#: function it calls, with atomic operations: a spike queued by a call took 3 to 4 times
-#: as long)
-ijit = njit(cache=True, nogil=True, inline="always")
+#: inlines it where it is called (a spike queued by a call took 3 to 4 times as long)
+ijit = njit(cache=True, nogil=True, inline="always", _nrt=False)
 
 #: for a function whose ``prange`` loop is spread over numba's threads
-pjit = njit(cache=True, nogil=True, parallel=True)
+pjit = njit(cache=True, nogil=True, parallel=True, _nrt=False)

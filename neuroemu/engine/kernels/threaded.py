@@ -38,10 +38,10 @@ from .columns import (
     Q_STRICT,
     Q_VMIN,
 )
-from .jit import ijit, jit, pjit
+from .jit import ijit, kjit, pjit
 
 
-@jit
+@kjit
 def whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
                  tz):
     """One neuron of a whole-population update, without branches: (v, refractory count,
@@ -101,7 +101,7 @@ def _keep(x, k, value):
     return lambda x, k, value: None
 
 
-@jit
+@kjit
 def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, strict, reset,
               refr, tz):
     """:func:`whole_neuron` over ``v.size`` neurons (slices of their registers and flags);
@@ -127,7 +127,7 @@ def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, st
     return n_did, n_evt
 
 
-@jit
+@kjit
 def whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr, p_bias, p_leak, p_mulv, v_lo,
                 v_hi, floor_v, strict, reset, refr, tz):
     """:func:`whole_run` on neurons ``lo..hi-1``, with the parameters of neuron ``lo`` for
@@ -169,7 +169,7 @@ def event_word(words, w, w0, w1, lo, hi, sparse):
     return w + 1, ((m >> np.uint64(1)) | (m >> np.uint64(2))) & BYTE_LOW_BITS
 
 
-@jit
+@kjit
 def find_flagged(lo, hi, n_evt, flags, out, n_out):
     """Neurons ``lo..hi-1`` that fired or overflowed in a whole update (``n_evt`` of
     them), listed in index order in ``out`` from ``n_out``; returns the list's new
@@ -196,8 +196,7 @@ def add_row(acc, lo, w, k0, n, val):
     """``acc[lo:lo + n] += w[k0:k0 + n] * val``: a dense row's weights added to its
     targets' accumulators. Indexed with unsigned integers: numba checks a signed index
     for wrapping around (a negative one counts from the end), and that check keeps a
-    loop from vectorising; views from 0 would not need it, but numba counts each view's
-    references with atomic operations."""
+    loop from vectorising."""
     if val == 1:
         for k in range(n):
             acc[np.uint64(lo + k)] += w[np.uint64(k0 + k)]
@@ -218,7 +217,7 @@ def scatter(acc, tgt, w, k0, k1, val):
             acc[np.uint64(tgt[k])] += w[k] * val
 
 
-@jit
+@kjit
 def _deliver_part(part, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo, range_hi,
                   syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, upd_buf,
                   rng_buf, pl_buf, n_buf):
@@ -272,7 +271,7 @@ def deliver(parts, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo,
                       range_mark, upd_buf, rng_buf, pl_buf, n_buf)
 
 
-@jit
+@kjit
 def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bias, p_leak,
                 p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz,
                 counts):
@@ -307,7 +306,7 @@ def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bia
                     refr, tz, counts)
 
 
-@jit
+@kjit
 def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_lo, range_hi,
                syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr, p_bias, p_leak,
                p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags, v_lo, v_hi, tz, counts,
