@@ -88,6 +88,19 @@ class NmnistDecoder:
                 rec0 += k
 
 
+def on_sensor(head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes) holds whole records and every one of them
+    is an event on the 34 x 34 sensor. Such bytes are spaces and control characters,
+    which also read as text: a short N-MNIST file can look like a text file (an event at
+    x = 32, y = 32 is two spaces), and one named ``.bin`` is read as N-MNIST all the same.
+    Text with any printable character but a space or ``!`` is not on the sensor."""
+    k = len(head) // RECORD
+    if k == 0:
+        return False
+    raw = np.frombuffer(head[:k * RECORD], np.uint8).reshape(k, RECORD)
+    return bool(np.all((raw[:, 0] < WIDTH) & (raw[:, 1] < HEIGHT)))
+
+
 def _check_plausible(path: Path, n_records: int) -> None:
     """Refuse a file whose first records are not N-MNIST events, whatever ``strict``:
     more than 1% of them outside the 34 x 34 sensor, going back in time, or all the

@@ -79,7 +79,9 @@ def detect_format(path, format: str | None = None) -> str:
     AEDAT files are recognised by their first line. N-MNIST files have no header, so
     a file is read as N-MNIST only when its name ends in ``.bin`` or ``format='nmnist'``
     is given, and only if its content is of no other kind (an HDF5 network, a text
-    file, an image, ...: those are refused, naming what they look like).
+    file, an image, ...: those are refused, naming what they look like). Bytes that read
+    as text but are all events on the N-MNIST sensor (spaces and control characters: a
+    short recording can be) are N-MNIST.
 
     Parameters
     ----------
@@ -112,6 +114,13 @@ def detect_format(path, format: str | None = None) -> str:
         if format not in (None, kind):
             raise FormatError(f"{path}: {describe(kind, 'recording')}, not {format} as asked")
         return kind
+    nmnist = format == "nmnist" or (format is None and path.suffix.lower() in NMNIST_SUFFIXES)
+    if kind == "text" and nmnist:
+        from .nmnist import RECORD, SAMPLE, on_sensor
+
+        with open(path, "rb") as fh:
+            if on_sensor(fh.read(SAMPLE * RECORD)):  # spaces and control characters
+                return "nmnist"
     if kind in ("text", "unknown"):
         with open(path, "rb") as fh:
             first = fh.read(64).split(b"\n")[0][:40].decode("utf-8", "replace").rstrip("\r")
@@ -121,7 +130,7 @@ def detect_format(path, format: str | None = None) -> str:
                               "(AEDAT 1.0 is not supported)")
     if kind != "unknown":
         raise FormatError(f"{path}: {describe(kind, 'recording')}; {_EXPECTED}")
-    if format == "nmnist" or (format is None and path.suffix.lower() in NMNIST_SUFFIXES):
+    if nmnist:
         return "nmnist"
     if format is not None:
         raise FormatError(f"{path}: no '#!AER-DAT' header, so not {format}; a headerless file "

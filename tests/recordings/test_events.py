@@ -311,6 +311,25 @@ def test_files_of_another_kind_are_never_read_as_recordings(tmp_path, lenient):
             read_events(path, strict=not lenient)
 
 
+def test_nmnist_whose_bytes_read_as_text_is_read_as_nmnist(tmp_path):
+    """An event at x = 32, y = 32, t = 598048 µs is the bytes of two spaces, a tab and two
+    spaces: a file of it named .bin is N-MNIST, not refused as a text file."""
+    ev = np.zeros(2, EVENT_DTYPE)
+    ev["t"], ev["x"], ev["y"], ev["p"] = 598048, (32, 9), (32, 13), 0
+    for n in (1, 2):
+        path = tmp_path / f"spaces{n}.bin"
+        write_nmnist(path, ev[:n])
+        assert path.read_bytes().decode("ascii").isspace()
+        assert detect_format(path) == "nmnist"
+        events, _ = read_events(path)
+        np.testing.assert_array_equal(events, ev[:n])
+    # text with a character that is no address on the sensor is still a text file
+    path = tmp_path / "words.bin"
+    path.write_bytes(b"  \t  x    ")
+    with pytest.raises(FormatError, match="a text file"):
+        read_events(path)
+
+
 def test_nmnist_with_time_going_back_is_refused_even_lenient(tmp_path):
     rng = np.random.default_rng(2)
     n = 2000
