@@ -88,17 +88,27 @@ class NmnistDecoder:
                 rec0 += k
 
 
-def on_sensor(head: bytes) -> bool:
-    """Whether ``head`` (a file's first bytes) holds whole records and every one of them
-    is an event on the 34 x 34 sensor. Such bytes are spaces and control characters,
-    which also read as text: a short N-MNIST file can look like a text file (an event at
-    x = 32, y = 32 is two spaces), and one named ``.bin`` is read as N-MNIST all the same.
-    Text with any printable character but a space or ``!`` is not on the sensor."""
-    k = len(head) // RECORD
-    if k == 0:
+def looks_like_text(path: Path) -> bool:
+    """Whether a file that reads as text may be N-MNIST all the same: it is whole records
+    and every byte of its first ones is below 34, a space, ``!`` or a control character
+    (so each x and y is on the 34 x 34 sensor). A short recording can be such bytes (an
+    event at x = 32, y = 32, t = 598,048 µs is two spaces, a tab and two spaces); text with
+    any other character cannot.
+
+    Parameters
+    ----------
+    path : Path
+        A file :func:`neuroemu.sniff.sniff` finds to be text.
+
+    Returns
+    -------
+    bool
+    """
+    if path.stat().st_size % RECORD != 0:
         return False
-    raw = np.frombuffer(head[:k * RECORD], np.uint8).reshape(k, RECORD)
-    return bool(np.all((raw[:, 0] < WIDTH) & (raw[:, 1] < HEIGHT)))
+    with open(path, "rb") as fh:
+        head = np.frombuffer(fh.read(SAMPLE * RECORD), np.uint8)
+    return bool(head.size > 0 and np.all(head < min(WIDTH, HEIGHT)))
 
 
 def _check_plausible(path: Path, n_records: int) -> None:

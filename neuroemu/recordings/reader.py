@@ -11,7 +11,8 @@ The format is chosen from the file's first bytes (``#!AER-DAT2.0``,
 ``#!AER-DAT3.1``, ``#!AER-DAT4.0``). N-MNIST 5-byte events have no header: a
 file is read as N-MNIST only when named ``.bin`` or with ``format='nmnist'``,
 only if it is of no other recognisable kind (HDF5, text, images, archives are
-refused with what they look like), and only if its first records are plausible
+refused with what they look like; whole records of spaces, ``!`` and control
+characters, which read as text, are N-MNIST events), and only if its first records are plausible
 N-MNIST events (:mod:`.nmnist`). Recordings are read in chunks of a fixed
 number of events, so a file longer than memory streams with bounded memory::
 
@@ -79,9 +80,9 @@ def detect_format(path, format: str | None = None) -> str:
     AEDAT files are recognised by their first line. N-MNIST files have no header, so
     a file is read as N-MNIST only when its name ends in ``.bin`` or ``format='nmnist'``
     is given, and only if its content is of no other kind (an HDF5 network, a text
-    file, an image, ...: those are refused, naming what they look like). Bytes that read
-    as text but are all events on the N-MNIST sensor (spaces and control characters: a
-    short recording can be) are N-MNIST.
+    file, an image, ...: those are refused, naming what they look like), but for bytes
+    that read as text and may be N-MNIST events all the same (whole records of spaces,
+    ``!`` and control characters: :func:`.nmnist.looks_like_text`).
 
     Parameters
     ----------
@@ -114,13 +115,13 @@ def detect_format(path, format: str | None = None) -> str:
         if format not in (None, kind):
             raise FormatError(f"{path}: {describe(kind, 'recording')}, not {format} as asked")
         return kind
-    nmnist = format == "nmnist" or (format is None and path.suffix.lower() in NMNIST_SUFFIXES)
-    if kind == "text" and nmnist:
-        from .nmnist import RECORD, SAMPLE, on_sensor
+    as_nmnist = format == "nmnist" or (format is None
+                                       and path.suffix.lower() in NMNIST_SUFFIXES)
+    if kind == "text" and as_nmnist:
+        from .nmnist import looks_like_text
 
-        with open(path, "rb") as fh:
-            if on_sensor(fh.read(SAMPLE * RECORD)):  # spaces and control characters
-                return "nmnist"
+        if looks_like_text(path):
+            return "nmnist"
     if kind in ("text", "unknown"):
         with open(path, "rb") as fh:
             first = fh.read(64).split(b"\n")[0][:40].decode("utf-8", "replace").rstrip("\r")
@@ -130,7 +131,7 @@ def detect_format(path, format: str | None = None) -> str:
                               "(AEDAT 1.0 is not supported)")
     if kind != "unknown":
         raise FormatError(f"{path}: {describe(kind, 'recording')}; {_EXPECTED}")
-    if nmnist:
+    if as_nmnist:
         return "nmnist"
     if format is not None:
         raise FormatError(f"{path}: no '#!AER-DAT' header, so not {format}; a headerless file "

@@ -323,11 +323,14 @@ def test_nmnist_whose_bytes_read_as_text_is_read_as_nmnist(tmp_path):
         assert detect_format(path) == "nmnist"
         events, _ = read_events(path)
         np.testing.assert_array_equal(events, ev[:n])
-    # text with a character that is no address on the sensor is still a text file
-    path = tmp_path / "words.bin"
-    path.write_bytes(b"  \t  x    ")
-    with pytest.raises(FormatError, match="a text file"):
-        read_events(path)
+    # text with any other character, or not whole records, is still a text file
+    texts = {"word": b"  \t  x    ", "numbers": "".join(f"{i:4d}\n" for i in range(100)),
+             "spaces": b" " * 12}
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.bin"
+        path.write_bytes(text.encode() if isinstance(text, str) else text)
+        with pytest.raises(FormatError, match="a text file"):
+            read_events(path)
 
 
 def test_nmnist_with_time_going_back_is_refused_even_lenient(tmp_path):

@@ -242,7 +242,7 @@ def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_r
                 n_touched += 1
             core_work[c] += k + 1  # + 1: a segment of no synapse is still work
     _sort_by_work(touched, n_touched, core_work)
-    load = n_buf[:, 0]  # the parts' work dealt so far (threaded.deliver sets n_buf after)
+    load = n_buf[:parts, 0]  # the parts' work dealt so far (threaded.deliver sets n_buf)
     load[:] = 0
     for i in range(n_touched):
         c = touched[i]
@@ -257,7 +257,9 @@ def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_r
     n_rng = 0
     p_listed[:] = 0
     p_unlisted[:] = 0  # every target is listed here
-    for part in range(parts):  # loops: a slice assigned from another is copied first
+    # loops: assigning a slice from another compiles a copy (should they overlap), which
+    # allocates
+    for part in range(parts):
         for i in range(n_buf[part, 0]):
             upd_list[n_upd + i] = upd_buf[part, i]
         n_upd += n_buf[part, 0]

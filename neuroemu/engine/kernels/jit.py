@@ -8,15 +8,19 @@ jit = njit(cache=True, nogil=True)
 #: reference counting of arrays (``_nrt=False``), since the kernel allocates nothing.
 #: numba counts the references to every array passed to a function it calls, with atomic
 #: operations when the call starts and ends, and removes only some of those pairs (not
-#: where the function may raise an exception, as ``t % q_len.size`` may). At a tenth of the input of
-#: ``tools/bench_engine.py``'s W1 they took 23 % of the kernel's samples (``perf``), 8 % at
-#: the full input; without them a tick at a tenth took 4.3-4.8 us instead of 5.5-6.1 us
-#: (runs of 5,000 ticks, alternated). numba compiles what such a function calls with the
-#: same option, so nothing the kernel calls may allocate: it sorts with its own heap sorts.
+#: where the function may raise an exception, as ``t % q_len.size`` may). At a tenth of
+#: the input of ``tools/bench_engine.py``'s W1 they took 23 % of the kernel's samples
+#: (``perf``), 8 % at the full input; without them a tick at a tenth took 4.3-4.8 us
+#: instead of 5.5-6.1 us (runs of 5,000 ticks, alternated). numba compiles what such a
+#: function calls with the same option, so nothing the kernel calls may allocate (numba
+#: refuses to compile an allocation without reference counting): it sorts with its own
+#: heap sorts. ``_nrt`` is an option of numba's CPU target that its own tests use, not a
+#: documented one.
 kjit = njit(cache=True, nogil=True, _nrt=False)
 
 #: for a small function called once for each synapse segment, spike or event: numba
-#: inlines it where it is called (a spike queued by a call took 3 to 4 times as long)
+#: inlines it where it is called (a spike queued by a call took 3 to 4 times as long,
+#: measured when numba still counted references)
 ijit = njit(cache=True, nogil=True, inline="always", _nrt=False)
 
 #: for a function whose ``prange`` loop is spread over numba's threads
