@@ -182,13 +182,8 @@ def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, 
                 p_unlisted[seg_pop[s]] += k1 - k0
             else:
                 n0 = n_upd
-                for k in range(np.uint64(k0), np.uint64(k1)):
-                    j = np.uint64(syn_tgt[k])
-                    acc[j] += syn_w[k] * val
-                    if mark[j] != t:
-                        mark[j] = t
-                        upd_list[n_upd] = j
-                        n_upd += 1
+                n_upd = threaded.scatter_listed(acc, syn_tgt, syn_w, k0, k1, val, t, mark,
+                                                upd_list, n_upd)
                 p_listed[seg_pop[s]] += n_upd - n0
     q_len[b] = 0
     return n_upd, n_rng

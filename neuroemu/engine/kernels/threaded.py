@@ -217,6 +217,20 @@ def scatter(acc, tgt, w, k0, k1, val):
             acc[np.uint64(tgt[k])] += w[k] * val
 
 
+@ijit
+def scatter_listed(acc, tgt, w, k0, k1, val, t, mark, upd_list, n_upd):
+    """:func:`scatter`, listing each target not yet marked at tick ``t`` in ``upd_list``
+    from ``n_upd`` (and marking it); returns the list's new length."""
+    for k in range(np.uint64(k0), np.uint64(k1)):
+        j = np.uint64(tgt[k])
+        acc[j] += w[k] * val
+        if mark[j] != t:
+            mark[j] = t
+            upd_list[n_upd] = j
+            n_upd += 1
+    return n_upd
+
+
 @kjit
 def _deliver_part(part, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo, range_hi,
                   syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark, range_mark, upd_buf,
@@ -246,13 +260,8 @@ def _deliver_part(part, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, rang
                     n_rng += 1
             else:
                 n0 = n_upd
-                for k in range(np.uint64(k0), np.uint64(k1)):
-                    j = np.uint64(syn_tgt[k])
-                    acc[j] += syn_w[k] * val
-                    if mark[j] != t:
-                        mark[j] = t
-                        upd_list[n_upd] = j
-                        n_upd += 1
+                n_upd = scatter_listed(acc, syn_tgt, syn_w, k0, k1, val, t, mark, upd_list,
+                                       n_upd)
                 listed[seg_pop[s]] += n_upd - n0
     n_buf[part, 0] = n_upd
     n_buf[part, 1] = n_rng
