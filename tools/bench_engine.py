@@ -205,23 +205,25 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
     from neuroemu.engine.kernels import threaded
 
     rng = np.random.default_rng(0)
-    v, acc = rng.integers(-3000, 3000, n), rng.integers(0, 100, n)
-    # as the kernel's tables: int64 registers, int32 parameters, int8 flags
-    ref = np.zeros(n, np.int64)
+    # as the kernel's tables for such a population (engine.event.register_type): int32
+    # registers and accumulators, int32 parameters, int8 flags
+    v = rng.integers(-3000, 3000, n).astype(np.int32)
+    acc = rng.integers(0, 100, n).astype(np.int32)
+    ref = np.zeros(n, np.int32)
     bias, leak = np.zeros(n, np.int32), np.zeros(n, np.int32)
     thr, mulv = np.full(n, 4000, np.int32), np.full(n, 4076, np.int32)
     flags = np.zeros(n, np.int8)
     lo = np.arange(0, n, 4096)
     hi = np.minimum(lo + 4096, n)
     counts = np.zeros((threads, lo.size, 2), np.int64)
-    lim = 2**31
+    lim = 2**31 - 1  # a saturating 32-bit register
 
     @njit(cache=False)
     def loop(reps, parts, size, arrays, flags, counts):
         lo, hi, thr, bias, leak, mulv, v, ref, acc = arrays
         for _ in range(reps):
             threaded.update_whole(parts, 0, size, 0, lo.size, lo, hi, False, thr, bias, leak,
-                                  mulv, v, ref, acc, flags, -lim, lim - 1, -lim, 0, 1, 0, True,
+                                  mulv, v, ref, acc, flags, -lim, lim, -lim, 0, 1, 0, True,
                                   counts)
 
     arrays = (lo, hi, thr, bias, leak, mulv, v, ref, acc)

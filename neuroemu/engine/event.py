@@ -237,11 +237,14 @@ def _dtype_name(dtype: np.dtype) -> str:
     return dtype.name
 
 
-def kernel_types(knet, acc_dtype) -> tuple:
+def kernel_types(knet, acc_dtype, reg_dtype) -> tuple:
     """The dtypes that make a version of the kernel: its tables' (:func:`table_types`),
-    then the registers' (int64) and the accumulators' (:func:`accumulator_type`), in the
-    order the kernel takes them."""
-    return table_types(knet) + ("int64",) * 6 + (_dtype_name(np.dtype(acc_dtype)),)
+    then the registers' (v and the refractory count: :func:`register_type`; u, the spike
+    count, the summed v and the last update's tick: int64) and the accumulators'
+    (:func:`accumulator_type`), in the order the kernel takes them."""
+    reg = _dtype_name(np.dtype(reg_dtype))
+    return table_types(knet) + (reg, "int64", reg, "int64", "int64", "int64",
+                                _dtype_name(np.dtype(acc_dtype)))
 
 
 #: the accumulators as int32 when no tick's input to a neuron can reach this
@@ -287,6 +290,44 @@ def accumulator_type(cfg: HardwareConfig, max_value: int = 1, plastic: bool = Fa
     return np.int32
 
 
+def register_type(cfg: HardwareConfig, max_value: int = 1, plastic: bool = False):
+    """The dtype of the registers v and refractory count of a run of ``cfg`` whose input
+    spikes' values are at most ``max_value`` in magnitude: int32 when every value a whole
+    update works out or keeps for a neuron fits in int32
+    (:func:`.kernels.threaded.whole_neuron32`), else int64.
+
+    The whole update then works in 32-bit lanes, sixteen to a vector register, where
+    int64 takes eight: the update of W2's 10,000 neurons (``tools/bench_engine.py``),
+    timed alone, took 5.3-5.5 us instead of 7.9-8.0 us. What must fit: v (its register's
+    bounds, initial values, floors, and v minus a negative threshold after a subtracting
+    reset), decayed by a multiplier from 0 to 4096 (which keeps it within those); a tick's
+    input (:func:`tick_input_bound`) plus bias and leak; the threshold plus 1; the
+    refractory period. v plus the input need not: it saturates however it wraps. A
+    plastic run's weights change, so its input has no bound: int64."""
+    if accumulator_type(cfg, max_value, plastic) != np.int32:
+        return np.int64
+    room = _REGISTER_ROOM.get(cfg)
+    if room is None:
+        room = _REGISTER_ROOM[cfg] = _register_room(cfg)
+    fits = tick_input_bound(cfg) * max(1, max_value) < room
+    return np.int32 if fits else np.int64
+
+
+def _register_room(cfg: HardwareConfig) -> int:
+    """How much a tick's input may reach for :func:`register_type` to give int32 registers
+    (0 if no input may): what is left of int32 beside the largest bias plus leak, if the
+    rest of what a whole update works out fits in int32."""
+    prof = cfg.profile
+    v_lo, v_hi = register_limits(prof.v_bits, OVERFLOW_RULES[prof.v_overflow])
+    big = lambda a: int(np.abs(np.asarray(a, np.int64)).max(initial=0))
+    low, high = (lambda a: int(np.min(a, initial=0)), lambda a: int(np.max(a, initial=0)))
+    thr_lo, thr_hi = low(cfg.thr), high(cfg.thr)
+    v = max(-v_lo, v_hi, big(cfg.v_init), big(cfg.pop_vmin)) - min(thr_lo, 0)
+    fits = (v < ACC32_LIMIT and 0 <= low(cfg.mul_v) and high(cfg.mul_v) <= 4096
+            and thr_hi + 1 < ACC32_LIMIT and big(cfg.pop_refractory) < ACC32_LIMIT)
+    return max(0, ACC32_LIMIT - big(cfg.bias) - big(cfg.leak)) if fits else 0
+
+
 def _has_version(types: tuple, signatures) -> bool:
     """Whether one of numba's ``signatures`` takes tables of these ``types``."""
     def name(t):
@@ -313,7 +354,8 @@ def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) ->
         knet = kernel_view(cfg)
         if plastic:  # a plastic run's own weights are int64 (run_event)
             knet = knet._replace(syn_w=np.zeros(0, np.int64))
-        types = kernel_types(knet, accumulator_type(cfg, plastic=plastic))
+        types = kernel_types(knet, accumulator_type(cfg, plastic=plastic),
+                             register_type(cfg, plastic=plastic))
     loaded = run_ticks.signatures
     if loaded and (types is None or _has_version(types, loaded)):
         return False
@@ -328,6 +370,7 @@ def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) ->
 
 _VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _BOUNDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_REGISTER_ROOM: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _PARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -489,6 +532,7 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
                               chunk_ticks, drain_ticks, probe_sink)
     knet = kernel_view(cfg)  # built once per configuration, before the clock starts
     tick_input_bound(cfg)  # likewise (it sets the accumulators' type)
+    register_type(cfg)  # likewise (the registers')
     plastic = order = None
     if plasticity is not None:
         from ..plasticity.kernel import EventPlasticity
@@ -522,14 +566,16 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
     ring = cfg.max_delay + 1
     n_groups = knet.grp_delay.size
     is_neuron = cfg.pop_model[cfg.pop_of] != MODEL_INPUT
-    # registers v, u, refractory count, spike count; v summed over ticks and the tick of
-    # each neuron's last update (for the mean-membrane readout)
-    v = cfg.v_init.astype(np.int64).copy()
-    u, ref, cnt, v_sum = (np.zeros(n, np.int64) for _ in range(4))
-    last_t = np.full(n, -1, np.int64)
     # the chunks of a list are looked at now, those of an iterator as they come (below)
     max_value = max((_max_value(c) for c in stimulus), default=1) if isinstance(
         stimulus, (list, tuple)) else _max_value(stimulus)
+    # registers v, u, refractory count, spike count; v summed over ticks and the tick of
+    # each neuron's last update (for the mean-membrane readout)
+    reg_dtype = register_type(cfg, max_value, plastic is not None)
+    v = cfg.v_init.astype(reg_dtype)
+    ref = np.zeros(n, reg_dtype)
+    u, cnt, v_sum = (np.zeros(n, np.int64) for _ in range(3))
+    last_t = np.full(n, -1, np.int64)
     acc = np.zeros(n, accumulator_type(cfg, max_value, plastic is not None))
     mark = np.full(n, -1, np.int64)
     active = np.zeros(n, np.int64)
@@ -593,7 +639,7 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
         return t_next, per_tick, pv, pu
 
     compile_s = 0.0
-    types = kernel_types(knet, acc.dtype)
+    types = kernel_types(knet, acc.dtype, v.dtype)
     if types not in _LOADED and not _has_version(types, run_ticks.signatures):
         # compile this version of the kernel (or load it from the cache) with a call that
         # runs no tick, so that the run's wall time is the simulation's own
@@ -645,6 +691,8 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
         last_input = chunk.last_tick
         if acc.dtype == np.int32 and accumulator_type(cfg, _max_value(chunk)) == np.int64:
             acc = np.zeros(n, np.int64)  # between ticks every accumulator is 0
+        if v.dtype == np.int32 and register_type(cfg, _max_value(chunk)) == np.int64:
+            v, ref = v.astype(np.int64), ref.astype(np.int64)
         end = last_input + 1 if ticks is None else min(ticks, last_input + 1)
         advance(end, chunk.tick, chunk.channel, chunk.value)
     total = ticks if ticks is not None else last_input + 1 + drain_ticks
@@ -671,7 +719,7 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
     return RunResult(
         config=cfg, ticks=ticks_run,
         spike_tick=sp_t, spike_neuron=sp_n, spike_value=sp_v,
-        v=v, u=u, refractory=ref, count=cnt, v_sum=v_sum,
+        v=v.astype(np.int64), u=u, refractory=ref.astype(np.int64), count=cnt, v_sum=v_sum,
         counters={name: counters[:, i].copy() for i, name in enumerate(COUNTERS)},
         weights=weights,
         per_tick=per_tick, probe_neurons=probes, probe_v=probe_v.astype(np.int64),

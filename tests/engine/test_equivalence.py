@@ -463,3 +463,103 @@ def test_spikes_and_overflows_found_after_a_whole_update(seed):
     assert ref.total("overflow_v") > 50 and not np.isin(ref.spike_neuron, never + n_in).any()
     assert_same(ref, simulate(cfg, stim, ticks, threads=1))
     assert_same(ref, simulate(cfg, stim, ticks, threads=2, thread_min=(0, 0, 0)))
+
+
+@pytest.mark.parametrize(("reset", "refractory", "rounding", "floor"),
+                         [("none", 0, "toward_zero", None), ("none", 2, "floor", -(1 << 30)),
+                          ("subtract", 0, "floor", None), ("zero", 3, "toward_zero", None)])
+def test_a_32_bit_register_updated_whole_in_int32_saturates_at_both_bounds(reset, refractory,
+                                                                           rounding, floor):
+    """A busy population of saturating 32-bit registers (int32 registers, updated whole in
+    int32 arithmetic: engine.event.register_type) driven past both ends by input of
+    2**27 a synapse: v plus the input leaves int32 and must saturate, decay products of
+    v near its bound do not fit in 32 bits; every reset and rounding, with and without a
+    refractory period and a floor. The reference's bits, on one thread and spread over
+    two."""
+    from neuroemu.engine.event import register_type
+
+    rng = np.random.default_rng(5)
+    n, n_in, ticks = 64, 6, 50
+    weight = rng.choice([-1, 1], (n, n_in)) * (1 << 27)
+    net = Network("wide32", (Population("in", (n_in,)), Population(
+        "h", (n,), neuron("lif", n, threshold=(1 << 31) - 2, reset=reset, v_min=floor,
+                          refractory=refractory, decay_v=rng.choice([0.0, 0.001, 0.01], n),
+                          where="h"))),
+        (projection("a", "in", "h", "dense", weight),), input="in")
+    cfg = map_network(net, load_profile("generic").with_registers(
+        v_bits=32, v_overflow="saturate", rounding=rounding))
+    assert register_type(cfg) == np.int32
+    stim = make_stimulus(*np.nonzero(rng.random((ticks, n_in)) < 0.8), n_in)
+    probes = list(range(n_in, n_in + n))
+    ref = simulate(cfg, stim, ticks, engine="reference", probes=probes)
+    assert ref.total("overflow_v") > 100 and ref.spike_tick.size > 20
+    assert (floor or 1 - (1 << 31)) in ref.probe_v
+    if reset == "none":
+        assert (1 << 31) - 1 in ref.probe_v
+    assert_same(ref, simulate(cfg, stim, ticks, probes=probes, threads=1))
+    assert_same(ref, simulate(cfg, stim, ticks, probes=probes, threads=2,
+                              thread_min=(0, 0, 0)))
+
+
+def test_registers_are_int32_only_while_a_whole_update_fits_in_int32():
+    """register_type: int32 for a 32-bit register whose input plus bias, threshold and
+    decay leave room; int64 once the threshold plus 1, or a tick's input plus the bias,
+    could leave int32 (the accumulators are still int32 there), and for a plastic run.
+    Either way a run gives the reference's bits."""
+    from neuroemu.engine.event import accumulator_type, register_type
+
+    prof = load_profile("generic").with_registers(v_bits=32)
+
+    def two(threshold, bias):
+        net = Network("two", (Population("in", (2,)), Population(
+            "a", (1,), neuron("lif", 1, threshold=threshold, decay_v=0.5, bias=bias))),
+            (projection("w", "in", "a", "dense", np.array([[-3, -5]])),), input="in")
+        return map_network(net, prof)
+
+    top = (1 << 31) - 1
+    value = top // 8  # a tick's input: at most 8 x value
+    assert register_type(two(top - 1, 0), value) == np.int32
+    assert register_type(two(top, 0), value) == np.int64
+    cfg = two(top - 1, -8)
+    assert accumulator_type(cfg, value) == np.int32
+    assert register_type(cfg, value) == np.int64
+    assert register_type(cfg, value - 1) == np.int32
+    assert register_type(cfg, plastic=True) == np.int64
+    for v in (1, value - 1, value):
+        stim = make_stimulus([0, 0, 3], [0, 1, 1], 2, value=[v, v, 1])
+        assert_same(simulate(cfg, stim, 5, engine="reference", probes=[2]),
+                    simulate(cfg, stim, 5, probes=[2]))
+
+
+def test_a_streamed_chunk_of_large_values_widens_the_registers():
+    """Input streamed in chunks, a later one with values whose tick's input plus the bias
+    could leave int32 (the accumulators stay int32): the registers are widened for it
+    (engine.event.register_type), and the run, which saturates v at both ends of its
+    32-bit register, equals the reference."""
+    from neuroemu.engine.event import accumulator_type, register_type
+
+    net = Network("two", (Population("in", (2,)), Population(
+        "a", (1,), neuron("if", 1, threshold=(1 << 31) - 2, bias=8, reset="none"))),
+        (projection("w", "in", "a", "dense", np.array([[3, 5]])),), input="in")
+    cfg = map_network(net, load_profile("generic").with_registers(v_bits=32))
+    big = ((1 << 31) - 1) // 8
+    assert register_type(cfg) == np.int32
+    assert register_type(cfg, big) == np.int64 and accumulator_type(cfg, big) == np.int32
+    small = make_stimulus([0, 1], [0, 1], 2)
+    tick, chan = [4, 4, 5, 7, 7, 8, 8, 9, 9], [0, 1, 0, 0, 1, 0, 1, 0, 1]
+    large = make_stimulus(tick, chan, 2, value=[big] * 3 + [-big] * 6)
+    whole = make_stimulus([0, 1, *tick], [0, 1, *chan], 2, value=[1, 1] + [big] * 3 + [-big] * 6)
+    ref = simulate(cfg, whole, 12, engine="reference", probes=[2])
+    assert_same(ref, simulate(cfg, iter([small, large]), 12, probes=[2]))
+    assert {1 - (1 << 31), (1 << 31) - 1} <= set(ref.probe_v.ravel().tolist())
+
+
+def test_int64_registers_give_the_reference_bits(monkeypatch):
+    """The random networks with their registers int64 (as any run whose whole update might
+    leave int32 has them), every tick's work on one thread and spread over two."""
+    from neuroemu.engine import event
+
+    monkeypatch.setattr(event, "register_type", lambda *args, **kwargs: np.int64)
+    assert_engines_agree(range(0, 40))
+    assert_engines_agree(range(10_000, 10_020), sparse=True)
+    assert_engines_agree(range(40, 60), threads=2)

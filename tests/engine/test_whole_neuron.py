@@ -3,7 +3,9 @@ branches so that it vectorises, against the same step written plainly."""
 
 from __future__ import annotations
 
-from neuroemu.engine.kernels.threaded import whole_neuron
+import numpy as np
+
+from neuroemu.engine.kernels.threaded import whole_neuron, whole_neuron32
 from neuroemu.mapping.codes import RESET_NONE, RESET_SUBTRACT, RESET_ZERO
 
 
@@ -53,3 +55,43 @@ def test_the_branch_free_step_is_the_plain_one(rng):
         want = plain_step(*args)
         assert (int(got[0]), int(got[1]), int(got[2]), bool(got[3]), bool(got[4])) == \
             (want[0], want[1], int(want[2]), bool(want[3]), bool(want[4])), args
+
+
+def test_the_int32_step_is_the_plain_one(rng):
+    """The step in int32 arithmetic (kernels.threaded.whole_neuron32), on registers of 8
+    to 32 bits at and near their bounds, with what engine.event.register_type lets
+    through: multipliers 0..4096, input plus bias and leak below 2**31 in magnitude. On a
+    32-bit register, v plus the input then leaves int32 (the sum wraps, and must
+    saturate), and a decay product of v near its bound does not fit in 32 bits."""
+    limit = (1 << 31) - 1
+    wrapped = 0
+    for _ in range(20_000):
+        bits = int(rng.choice([8, 16, 24, 32, 32]))
+        v_hi = (1 << (bits - 1)) - 1
+        v_lo = -v_hi - int(rng.integers(0, 2))
+        edge = [v_lo, v_lo + 1, -1, 0, 1, v_hi - 1, v_hi]
+        v0 = int(rng.choice(edge)) if rng.random() < 0.3 else int(rng.integers(v_lo, v_hi + 1))
+        bias = int(rng.integers(-v_hi // 4, v_hi // 4 + 1))
+        leak = int(rng.integers(0, 50))
+        room = limit - abs(bias) - leak  # the input's bound, as register_type takes it
+        a = int(rng.choice([0, 0, 1, -1, room, -room, int(rng.integers(-room, room + 1)),
+                            int(rng.integers(-min(v_hi, room), min(v_hi, room) + 1))]))
+        thr = int(rng.integers(1 if bits == 32 else -v_hi // 2, v_hi))
+        floor_v = int(rng.choice([v_lo, int(rng.integers(v_lo, 1))]))
+        mulv = int(rng.choice([0, 4096, int(rng.integers(0, 4097))]))
+        args = (v0, a, int(rng.integers(0, 4)), mulv, bias, leak, thr, v_lo, v_hi, floor_v,
+                int(rng.integers(0, 2)),
+                int(rng.choice([RESET_ZERO, RESET_SUBTRACT, RESET_NONE])),
+                int(rng.integers(0, 4)), bool(rng.integers(0, 2)))
+        if bits >= 16 and rng.random() < 0.2:  # products next to a multiple of 4096
+            args = (int(rng.choice([-8193, -4097, -4096, -4095, -1, 1, 4095, 4096, 4097])),
+                    *args[1:3], 1, *args[4:])
+        x = args[0] * args[3] // 4096 + args[1] + bias - leak  # within 1 of v + input
+        wrapped += abs(x) > limit + 1 and args[2] == 0  # not held
+        # as whole_run hands them over: int32 registers, input and bounds
+        got = whole_neuron32(*(np.int32(x) for x in args[:3]), *args[3:7],
+                             *(np.int32(x) for x in args[7:10]), *args[10:])
+        want = plain_step(*args)
+        assert (int(got[0]), int(got[1]), int(got[2]), bool(got[3]), bool(got[4])) == \
+            (want[0], want[1], int(want[2]), bool(want[3]), bool(want[4])), args
+    assert wrapped > 200  # sums that leave int32 were tried (not held)

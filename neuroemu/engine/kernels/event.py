@@ -47,6 +47,12 @@ indices come from the tables index with unsigned integers: numba checks a signed
 for wrapping around (a negative one counts from the end), which made W2's scattered
 additions take twice as long.
 
+The registers v and refractory count are int32 when every value a whole update works out
+fits in int32 (:func:`neuroemu.engine.event.register_type`), else int64. The whole update
+of int32 registers is written in int32 arithmetic (:func:`.threaded.whole_neuron32`,
+:mod:`.int32`): numba would widen it to int64, eight lanes to a vector register instead
+of sixteen. The other steps read and write int32 registers as numbers of int64.
+
 The kernel allocates nothing: it is compiled without numba's reference counting
 (:data:`.jit.kjit`), so its buffers come from the caller and it sorts with heap sorts of
 its own (:func:`_sort_record`, :func:`_sort_by_work`).

@@ -38,6 +38,7 @@ from .columns import (
     Q_STRICT,
     Q_VMIN,
 )
+from .int32 import add32, and32, mul32, or32, sra32, sub32, xor32
 from .jit import ijit, kjit, pjit
 
 
@@ -73,6 +74,95 @@ def whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, 
     return vn, rn, flag, did, fire | ovf
 
 
+I32 = np.int32
+
+
+@kjit
+def whole_neuron32(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
+                   tz):
+    """:func:`whole_neuron` in int32 arithmetic (:mod:`.int32`), for int32 registers, with
+    ``v_lo``, ``v_hi`` and ``floor_v`` as int32; did and event as 0 or 1 in int32, to be
+    counted in int32. The same values wherever v, the input plus bias minus leak, the
+    threshold plus 1 and v minus a threshold it reached fit in int32, and the multiplier
+    is 0 to 4096 (:func:`neuroemu.engine.event.register_type` checks it before it gives
+    a run int32 registers); their sum need not.
+
+    The decay product of a 32-bit register does not fit in 32 bits, so it is taken in
+    two: with ``v = 4096 h + l`` (``0 <= l < 4096``), the product shifted right by 12 is
+    ``h m + (l m >> 12)`` (``l m`` fits; the sum wraps in between and is exact at the
+    end), rounded toward zero (the product is negative where ``v < 0`` and ``m > 0``) by
+    adding 1 wherever ``l m`` is not a multiple of 4096. The sum of the decayed v and the
+    input saturates: where it wraps (its sign is neither operand's) it is past the
+    register's bound on the side of the input's sign."""
+    z = I32(0)
+    m = I32(mulv)
+    held = r0 > z
+    low = mul32(and32(v0, I32(4095)), m)
+    dec = add32(mul32(sra32(v0, I32(12)), m), sra32(low, I32(12)))
+    if tz:
+        dec = add32(dec, I32((v0 < z) & (and32(low, I32(4095)) != z)))
+    s = add32(a, sub32(bias, leak))
+    x = add32(dec, s)
+    wrapped = and32(xor32(dec, x), xor32(s, x)) < z
+    vc = (v_hi if s > z else v_lo) if wrapped else min(max(x, v_lo), v_hi)
+    vv = max(vc, floor_v)
+    fire = (vv >= add32(thr, strict)) & (not held)
+    after = z if reset == RESET_ZERO else (sub32(vv, thr) if reset == RESET_SUBTRACT else vv)
+    vn = v0 if held else (after if fire else vv)
+    rn = sub32(r0, I32(1)) if held else (I32(refr) if fire else z)
+    beyond = vc != x  # so too where the sum wrapped: its sign is not the bound's
+    ovf = beyond & (not held)
+    did = (or32(a, or32(xor32(vn, v0), xor32(rn, r0))) != z) | fire | beyond
+    flag = or32(or32(I32(did), mul32(I32(fire), I32(2))), mul32(I32(ovf), I32(4)))
+    return vn, rn, flag, I32(did), or32(I32(fire), I32(ovf))
+
+
+def whole_step(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
+               tz):
+    """One neuron of a whole update: :func:`whole_neuron32` of an int32 register ``v0``,
+    :func:`whole_neuron` of an int64 one."""
+    return whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset,
+                        refr, tz)
+
+
+@overload(whole_step)
+def _whole_step(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
+                tz):
+    if v0 == types.int32:
+        return (lambda v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset,
+                refr, tz: whole_neuron32(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v,
+                                         strict, reset, refr, tz))
+    return (lambda v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
+            tz: whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict,
+                             reset, refr, tz))
+
+
+def tally(n, x):
+    """``n + x``: in int32 for int32 counts (:func:`whole_neuron32`'s), so that the loop
+    that counts stays in 32-bit lanes."""
+    return n + x
+
+
+@overload(tally)
+def _tally(n, x):
+    if n == types.int32:
+        return lambda n, x: add32(n, x)
+    return lambda n, x: n + x
+
+
+def like(v, x):
+    """``x`` as an element of registers ``v``: int32 for int32 registers (converted once,
+    before the loop over them, rather than after a choice inside it), int64 otherwise."""
+    return x
+
+
+@overload(like)
+def _like(v, x):
+    if v.dtype == types.int32:
+        return lambda v, x: I32(x)
+    return lambda v, x: np.int64(x)
+
+
 def each(x, k):
     """``x[k]`` of an array, ``x`` itself of a number (one value for every neuron)."""
     return x[k] if isinstance(x, np.ndarray) else x
@@ -104,7 +194,7 @@ def _keep(x, k, value):
 @kjit
 def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, strict, reset,
               refr, tz):
-    """:func:`whole_neuron` over ``v.size`` neurons (slices of their registers and flags);
+    """:func:`whole_step` over ``v.size`` neurons (slices of their registers and flags);
     ``ref`` is their refractory counts or 0 (no refractory period), and each parameter is
     one per neuron or one value for all. Returns (neurons that did something, neurons
     that fired or overflowed).
@@ -112,19 +202,20 @@ def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, st
     numba compiles one loop for each combination of arrays and numbers: a value shared by
     a population is not read for every neuron (W2 updated its 10,000 neurons in 13 % fewer
     cycles), and without a refractory period nothing is read or kept for it."""
-    n_did = 0
-    n_evt = 0
+    n_did = like(v, 0)
+    n_evt = like(v, 0)
+    v_lo, v_hi, floor_v = like(v, v_lo), like(v, v_hi), like(v, floor_v)
     for k in range(v.size):
-        vn, rn, f, did, evt = whole_neuron(v[k], a_in[k], each(ref, k), each(mulv, k),
-                                           each(bias, k), each(leak, k), each(thr, k), v_lo,
-                                           v_hi, floor_v, strict, reset, refr, tz)
+        vn, rn, f, did, evt = whole_step(v[k], a_in[k], each(ref, k), each(mulv, k),
+                                         each(bias, k), each(leak, k), each(thr, k), v_lo,
+                                         v_hi, floor_v, strict, reset, refr, tz)
         v[k] = vn
         keep(ref, k, rn)
         a_in[k] = 0
         flag[k] = f
-        n_did += did
-        n_evt += evt
-    return n_did, n_evt
+        n_did = tally(n_did, did)
+        n_evt = tally(n_evt, evt)
+    return np.int64(n_did), np.int64(n_evt)
 
 
 @kjit
