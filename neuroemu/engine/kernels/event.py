@@ -47,6 +47,10 @@ indices come from the tables index with unsigned integers: numba checks a signed
 for wrapping around (a negative one counts from the end), which made W2's scattered
 additions take twice as long.
 
+A bucket's delivery asks the processor for the tables of the spikes a few entries ahead
+(:func:`.threaded.prefetch_ahead`): a large network's tables are in memory, read at
+random, each address read from the last.
+
 The registers v and refractory count are int32 when every value a whole update works out
 fits in int32 (:func:`neuroemu.engine.event.register_type`), else int64. The whole update
 of int32 registers is written in int32 arithmetic (:func:`.threaded.whole_neuron32`,
@@ -169,7 +173,10 @@ def _deliver(t, row, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo, 
     n_rng = 0
     p_listed[:] = 0
     p_unlisted[:] = 0
-    for e in range(q_len[b]):
+    n_e = q_len[b]
+    for e in range(n_e):
+        threaded.prefetch_ahead(b, e, n_e, q_grp, seg_ptr, seg_core, seg_hops[:, 0], seg_range,
+                                seg_pop, syn_ptr, syn_tgt, syn_w, seg_core, -1)
         g = q_grp[b, e]
         val = q_val[b, e]
         for s in range(seg_ptr[g], seg_ptr[g + 1]):
