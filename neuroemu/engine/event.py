@@ -297,8 +297,8 @@ def register_type(cfg: HardwareConfig, max_value: int = 1, plastic: bool = False
     (:func:`.kernels.threaded.whole_neuron32`), else int64.
 
     The whole update then works in 32-bit lanes, sixteen to a vector register, where
-    int64 takes eight: the update of W2's 10,000 neurons (``tools/bench_engine.py``),
-    timed alone, took 5.3-5.5 us instead of 7.9-8.0 us. What must fit: v (its register's
+    int64 takes eight: a whole update of 10^5 neurons (``tools/bench_engine.py``) took
+    44-46 us on one thread instead of 78-79 us. What must fit: v (its register's
     bounds, initial values, floors, and v minus a negative threshold after a subtracting
     reset), decayed by a multiplier from 0 to 4096 (which keeps it within those); a tick's
     input (:func:`tick_input_bound`) plus bias and leak; the threshold plus 1; the

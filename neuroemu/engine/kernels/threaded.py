@@ -336,7 +336,8 @@ def prefetch_ahead(b, e, n_e, q_grp, seg_ptr, seg_core, seg_hops0, seg_range, se
     shared).
 
     A large network's tables are in memory, not in cache, and a spike's are read at
-    random: W3 of ``tools/bench_w3.py`` at a tenth ran 1.7-2.0x as fast on one thread."""
+    random: W3 of ``tools/bench_w3.py`` ran 1.6-1.7x as fast on one thread (2.8e8 synaptic
+    events/s instead of 1.7e8)."""
     if e + 3 < n_e:
         prefetch(seg_ptr, q_grp[b, e + 3])
     if e + 2 < n_e:
