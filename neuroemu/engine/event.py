@@ -320,11 +320,11 @@ def _register_room(cfg: HardwareConfig) -> int:
     prof = cfg.profile
     v_lo, v_hi = register_limits(prof.v_bits, OVERFLOW_RULES[prof.v_overflow])
     big = lambda a: int(np.abs(np.asarray(a, np.int64)).max(initial=0))
-    low, high = (lambda a: int(np.min(a, initial=0)), lambda a: int(np.max(a, initial=0)))
-    thr_lo, thr_hi = low(cfg.thr), high(cfg.thr)
-    v = max(-v_lo, v_hi, big(cfg.v_init), big(cfg.pop_vmin)) - min(thr_lo, 0)
-    fits = (v < ACC32_LIMIT and 0 <= low(cfg.mul_v) and high(cfg.mul_v) <= 4096
-            and thr_hi + 1 < ACC32_LIMIT and big(cfg.pop_refractory) < ACC32_LIMIT)
+    thr_lo, thr_hi = int(np.min(cfg.thr, initial=0)), int(np.max(cfg.thr, initial=0))
+    v = max(-v_lo, v_hi, big(cfg.v_init), big(cfg.pop_vmin)) - thr_lo
+    fits = (v < ACC32_LIMIT and np.min(cfg.mul_v, initial=0) == 0
+            and np.max(cfg.mul_v, initial=0) <= 4096 and thr_hi + 1 < ACC32_LIMIT
+            and big(cfg.pop_refractory) < ACC32_LIMIT)
     return max(0, ACC32_LIMIT - big(cfg.bias) - big(cfg.leak)) if fits else 0
 
 
@@ -689,9 +689,10 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
             raise InputError(f"input chunk starting at tick {int(chunk.tick[0])} came after "
                              f"tick {t}: chunks must come in tick order")
         last_input = chunk.last_tick
-        if acc.dtype == np.int32 and accumulator_type(cfg, _max_value(chunk)) == np.int64:
+        top = _max_value(chunk)
+        if acc.dtype == np.int32 and accumulator_type(cfg, top) == np.int64:
             acc = np.zeros(n, np.int64)  # between ticks every accumulator is 0
-        if v.dtype == np.int32 and register_type(cfg, _max_value(chunk)) == np.int64:
+        if v.dtype == np.int32 and register_type(cfg, top) == np.int64:
             v, ref = v.astype(np.int64), ref.astype(np.int64)
         end = last_input + 1 if ticks is None else min(ticks, last_input + 1)
         advance(end, chunk.tick, chunk.channel, chunk.value)
