@@ -596,7 +596,7 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
     upd_list = np.zeros(n, np.int64)
     # per neuron, the outcome of its population's last whole update; per population, how
     # many neurons it flagged as active (0 unless it was updated whole at the last tick)
-    flags = np.zeros(-(-n // 8) * 8, np.int8)  # padded: read eight at a time
+    flags = np.zeros(-(-n // 64) * 64, np.int8)  # padded: read 64 at a time
     p_flagged = np.zeros(len(cfg.pop_model), np.int64)
     # per tick: neurons of each population in the update list, synapses that reached it
     # unlisted (kernels.event._deliver), and how each one updates

@@ -438,9 +438,9 @@ def test_a_streamed_chunk_of_large_values_widens_the_accumulators():
 @pytest.mark.parametrize("seed", range(3))
 def test_spikes_and_overflows_found_after_a_whole_update(seed):
     """After a whole update the kernel finds the neurons that fired or overflowed from
-    their flags: a word of eight at a time, 64 at a time where there are few, and stops
-    at the last. A population of 1,000 on cores of 500 (runs that start and end inside
-    a word), with ticks where a few neurons fire and ticks where many do, and neurons
+    their flags: 64 at a time, listed before their spikes are queued, and stops at the
+    last. A population of 1,000 on cores of 500 (runs that start and end inside
+    a block of 64), with ticks where a few neurons fire and ticks where many do, and neurons
     that overflow an 8-bit register without ever firing: the same bits as the
     reference, on one thread and spread over two."""
     rng = np.random.default_rng(seed)

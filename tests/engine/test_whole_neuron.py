@@ -95,3 +95,32 @@ def test_the_int32_step_is_the_plain_one(rng):
         assert (int(got[0]), int(got[1]), int(got[2]), bool(got[3]), bool(got[4])) == \
             (want[0], want[1], int(want[2]), bool(want[3]), bool(want[4])), args
     assert wrapped > 200  # sums that leave int32 were tried (not held)
+
+
+def test_the_step_without_a_multiplier_is_the_step_at_4096(rng):
+    """With ``mulv`` None (a population whose neurons decay by nothing, as IF neurons: the
+    whole update is compiled without the multiply) both steps are the plain one with the
+    multiplier 4096, on registers of 8 to 32 bits at and near their bounds."""
+    for _ in range(10_000):
+        bits = int(rng.choice([8, 16, 24, 32]))
+        v_hi = (1 << (bits - 1)) - 1
+        v_lo = -v_hi - int(rng.integers(0, 2))
+        edge = [v_lo, v_lo + 1, -4097, -4096, -1, 0, 1, 4095, v_hi - 1, v_hi]
+        v0 = int(rng.choice(edge)) if rng.random() < 0.3 else int(rng.integers(v_lo, v_hi + 1))
+        v0 = min(max(v0, v_lo), v_hi)
+        room = v_hi // 2
+        a = int(rng.choice([0, 0, 1, -1, room, -room, int(rng.integers(-room, room + 1))]))
+        thr = int(rng.integers(1, v_hi))
+        rest = (a, int(rng.integers(0, 4)))
+        tail = (int(rng.integers(-room // 4, room // 4 + 1)), int(rng.integers(0, 50)), thr,
+                v_lo, v_hi, int(rng.choice([v_lo, int(rng.integers(v_lo, 1))])),
+                int(rng.integers(0, 2)),
+                int(rng.choice([RESET_ZERO, RESET_SUBTRACT, RESET_NONE])),
+                int(rng.integers(0, 4)), bool(rng.integers(0, 2)))
+        want = plain_step(v0, *rest, 4096, *tail)
+        want = (want[0], want[1], int(want[2]), bool(want[3]), bool(want[4]))
+        got = whole_neuron(v0, *rest, None, *tail)
+        assert (int(got[0]), int(got[1]), int(got[2]), bool(got[3]), bool(got[4])) == want
+        got = whole_neuron32(*(np.int32(x) for x in (v0, *rest)), None, *tail[:3],
+                             *(np.int32(x) for x in tail[3:6]), *tail[6:])
+        assert (int(got[0]), int(got[1]), int(got[2]), bool(got[3]), bool(got[4])) == want

@@ -9,8 +9,5 @@ C_SYN, C_UPD, C_SPK, C_PKT, C_HOP, C_OVV, C_OVU, C_CHP = 0, 1, 2, 3, 4, 5, 6, 7
  Q_RINT, Q_ROFF, Q_LO, Q_HI, Q_PLAIN, Q_WHOLE, Q_SHARED) = range(17)
 # how a population is updated at a tick (see kernels.event._collect)
 M_LIST, M_SCAN, M_WHOLE = 0, 1, 2
-#: the fired (2) and overflowed (4) bits of eight int8 flags of a whole update read as one
-#: word, the low bit of each of the eight, and all bits
-EVENT_BITS = np.uint64(0x0606060606060606)
-BYTE_LOW_BITS = np.uint64(0x0101010101010101)
+#: all bits of a mask of 64 flags
 ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)

@@ -49,7 +49,10 @@ additions take twice as long.
 
 A bucket's delivery asks the processor for the tables of the spikes a few entries ahead
 (:func:`.threaded.prefetch_ahead`): a large network's tables are in memory, read at
-random, each address read from the last.
+random, each address read from the last. Likewise the neurons that fired in a whole
+update, and a tick's input spikes, are listed before they are queued, and the tables
+of all of them asked for at once (:func:`_prefetch_spikes`): W2's 13 spikes a tick
+waited for memory one after another.
 
 The registers v and refractory count are int32 when every value a whole update works out
 fits in int32 (:func:`neuroemu.engine.event.register_type`), else int64. The whole update
@@ -71,7 +74,6 @@ function below: deliver, update, then inject the input spikes. The arithmetic mi
 """
 
 import numpy as np
-from numba.cpython.unsafe.numbers import trailing_zeros
 
 from ...mapping.codes import MODEL_CUBA, MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
 from . import check_cache, threaded
@@ -106,6 +108,7 @@ from .columns import (
     Q_WHOLE,
 )
 from .jit import ijit, kjit
+from .memory import prefetch
 
 
 @kjit
@@ -512,6 +515,20 @@ def _fired(t, tb, k, i, cnt_r, sp_t, sp_n, sp_v, grp_ptr, grp_delay, q_grp, q_va
     _push_at(tb, k, 1, grp_ptr, grp_delay, q_grp, q_val, q_len)
 
 
+@ijit
+def _prefetch_spikes(js, i0, i1, offset, per_neuron, grp_ptr, grp_delay):
+    """Before the spikes of neurons ``offset + js[i]`` (``i`` in ``i0..i1-1``) are
+    counted and queued: their entries of ``per_neuron``, their fan-out groups and the
+    groups' delays asked for (:func:`.memory.prefetch`), all before any is read. Each is
+    read at random and the delays from the groups, so taken spike by spike each spike's
+    reads wait for memory in turn."""
+    for i in range(i0, i1):
+        prefetch(per_neuron, offset + js[i])
+        prefetch(grp_ptr, offset + js[i])
+    for i in range(i0, i1):
+        prefetch(grp_delay, grp_ptr[offset + js[i]])
+
+
 @kjit
 def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, sp_t, sp_n, sp_v,
                    sp_len, first_ovf, grp_ptr, grp_delay, q_grp, q_val, q_len):
@@ -519,36 +536,28 @@ def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, s
     overflowed, in index order: count the overflows and record and queue the spikes its
     flags note. Returns whether any overflowed.
 
-    Few neurons fire in a tick, so the flags are read eight at a time (``flags`` is
-    padded to a multiple of eight) and a word's neurons with an event are found by
-    counting trailing zeros, not by testing each flag (in a bare loop over 2,048 flags,
-    7 % of them set, that took a fifth of the time); where events are sparse, eight
-    words are tested at once; the scan stops at the last event."""
-    words = flags.view(np.uint64)
+    The neurons are listed first (:func:`.threaded.find_flagged`), in the spike record's
+    room past its end, which the tick's spikes cannot outgrow; then their tables are
+    asked for at once (:func:`.memory.prefetch`), and only then read. A spike's count,
+    fan-out groups and their delays are read at random, each from the last: read one
+    spike after another, W2's 13 spikes a tick waited for memory (a fifth of its tick
+    went to them), each spike's reads after the last's."""
     overflowed = False
     tb = t % q_len.size
     k0 = sp_len[0]
+    end = threaded.find_flagged(lo, hi, n_evt, flags, sp_n, k0)
+    _prefetch_spikes(sp_n, k0, end, 0, cnt_r, grp_ptr, grp_delay)
     n_spk = 0
-    w0 = lo >> 3
-    w1 = (hi + 7) >> 3
-    sparse = 64 * n_evt < hi - lo  # under one in 64: skip 64 flags at a time where none is
-    found = 0
-    w = w0
-    while found < n_evt and w < w1:
-        base = w << 3
-        w, m = threaded.event_word(words, w, w0, w1, lo, hi, sparse)
-        while m != 0:
-            k = base + (trailing_zeros(m) >> 3)
-            m &= m - np.uint64(1)
-            found += 1
-            f = flags[k]
-            if f & 4:
-                overflowed = True
-                _note_overflow(t, k, c, False, True, counters, first_ovf)
-            if f & 2:  # the core's counts added once for the run
-                _fired(t, tb, k, k0 + n_spk, cnt_r, sp_t, sp_n, sp_v, grp_ptr, grp_delay,
-                       q_grp, q_val, q_len)
-                n_spk += 1
+    for i in range(k0, end):
+        k = sp_n[i]
+        f = flags[k]
+        if f & 4:
+            overflowed = True
+            _note_overflow(t, k, c, False, True, counters, first_ovf)
+        if f & 2:  # the core's counts added once for the run; listed at or before i
+            _fired(t, tb, k, k0 + n_spk, cnt_r, sp_t, sp_n, sp_v, grp_ptr, grp_delay,
+                   q_grp, q_val, q_len)
+            n_spk += 1
     sp_len[0] = k0 + n_spk
     counters[c, C_SPK] += n_spk
     tick_spk[row, c] += n_spk
@@ -701,6 +710,8 @@ def _tick_whole_threaded(t, row, bounds, core_part, ppar, p_thr, p_bias, p_leak,
     tb = t % q_len.size
     k0 = sp_len[0]
     n_spk = 0
+    for part in range(parts):
+        _prefetch_spikes(evt_buf[part], 0, n_buf[part, 0], 0, cnt_r, grp_ptr, grp_delay)
     for part in range(parts):  # the parts' neurons in order: all in index order
         for e in range(n_buf[part, 0]):
             k = evt_buf[part, e]
@@ -984,13 +995,22 @@ def run_ticks(
                 _sort_record(sp_n, sp_v, k0, sp_len[0])
         # step 3: the input spikes of tick t leave with the neurons' spikes
         tb = t % q_len.size
-        while ip < in_tick.size and in_tick[ip] == t:
+        i1 = ip
+        while i1 < in_tick.size and in_tick[i1] == t:
+            i1 += 1
+        _prefetch_spikes(in_chan, ip, i1, in_offset, core_of, grp_ptr, grp_delay)
+        while ip < i1:
             j = in_offset + in_chan[ip]
             c = core_of[j]
             counters[c, C_SPK] += 1
             tick_spk[row, c] += 1
             _push_at(tb, j, in_val[ip], grp_ptr, grp_delay, q_grp, q_val, q_len)
             ip += 1
+        # the next ticks' input asked for now: read a few at a tick, it is not in cache
+        for a in range(ip, ip + 16, 8):
+            prefetch(in_tick, a)
+            prefetch(in_chan, a)
+            prefetch(in_val, a)
         for i in range(probes.size):
             probe_v[row, i] = v_r[probes[i]]
             probe_u[row, i] = u_r[probes[i]]

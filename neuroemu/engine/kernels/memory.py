@@ -7,6 +7,16 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 
+def item_pointer(context, builder, signature, args):
+    """In an intrinsic's code of ``(arr, i)``: the address of ``arr[i]`` (a 1-d array),
+    unchecked."""
+    aryty = signature.args[0]
+    ary = context.make_array(aryty)(context, builder, args[0])
+    idx = context.cast(builder, args[1], signature.args[1], types.intp)
+    return cgutils.get_item_pointer(context, builder, aryty, ary, [idx], wraparound=False,
+                                    boundscheck=False)
+
+
 @intrinsic
 def prefetch(typingctx, arr, i):
     """Bring ``arr[i]`` (a 1-d array) towards the processor; no effect on values, and
@@ -15,11 +25,7 @@ def prefetch(typingctx, arr, i):
         return None
 
     def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        idx = context.cast(builder, args[1], signature.args[1], types.intp)
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [idx],
-                                       wraparound=False, boundscheck=False)
+        ptr = item_pointer(context, builder, signature, args)
         i32 = ir.IntType(32)
         byte_ptr = ir.IntType(8).as_pointer()
         fnty = ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32])
