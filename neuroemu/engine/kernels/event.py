@@ -540,8 +540,9 @@ def _visit_flagged(t, row, lo, hi, n_evt, c, flags, cnt_r, counters, tick_spk, s
     room past its end, which the tick's spikes cannot outgrow; then their tables are
     asked for at once (:func:`.memory.prefetch`), and only then read. A spike's count,
     fan-out groups and their delays are read at random, each from the last: read one
-    spike after another, W2's 13 spikes a tick waited for memory (a fifth of its tick
-    went to them), each spike's reads after the last's."""
+    spike after another, W2's 13 spikes a tick waited for memory (a tenth of its tick
+    went to them), each spike's reads after the last's. The list is also the order
+    they are recorded in: a spike is written at or before the place it was listed."""
     overflowed = False
     tb = t % q_len.size
     k0 = sp_len[0]
