@@ -20,7 +20,7 @@ from ..mapping.codes import MODEL_INPUT, MODEL_SINGLE
 from ..mapping.config import HardwareConfig
 from ..mapping.xylo import has_xylo
 from .event_xylo import run_event_xylo
-from .kernels.columns import Q_HI, Q_LO, Q_MODEL, Q_RINT, Q_WHOLE
+from .kernels.columns import P_SHARED, P_STILL, Q_HI, Q_LO, Q_MODEL, Q_RINT, Q_WHOLE
 from .result import COUNTERS, PER_TICK, RunResult
 from .tick_counts import TickCounts
 
@@ -45,9 +45,10 @@ class KernelNet(NamedTuple):
     ``ppar`` (P, 17) holds each population's model code, reset, strict, floor,
     v_min, refractory, signed, negative threshold, count cap, mean tracking,
     reset interval and offset, neuron range, whether it is *plain* and *whole*, and
-    whether its neurons share their threshold, bias, leak and decay (see
-    ``kernels.event``'s Q_* columns); ``p_*`` (N,) each neuron's threshold,
-    bias, leak, v, u and KLIF fractions and population.
+    whether its neurons share their threshold, bias, leak and decay and whether none
+    decays (``Q_PARAMS``'s bits ``P_SHARED`` and ``P_STILL``; see ``kernels.event``'s
+    Q_* columns); ``p_*`` (N,) each neuron's threshold, bias, leak, v, u and KLIF
+    fractions and population.
 
     Fan-out groups (one neuron's synapses of one delay) are
     ``grp_ptr[n] .. grp_ptr[n + 1]``; group ``g``'s segments (one per projection
@@ -189,15 +190,18 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
              & unscaled)
     # whole: plain, saturating, no mean readout (updated whole when busy)
     whole = plain & (cfg.pop_track_mean == 0) & (OVERFLOW_RULES[prof.v_overflow] != WRAP)
-    # shared: the parameters a whole update reads are the same for all the population's
-    # neurons (read once, not for each neuron)
+    # params: whether the parameters a whole update reads are the same for all the
+    # population's neurons (read once, not for each neuron), and whether none decays
     read = (cfg.thr, cfg.bias, cfg.leak, cfg.mul_v)
+    spans = list(zip(cfg.pop_offset[:-1], cfg.pop_offset[1:]))
     shared = np.array([all(np.all(a[lo:hi] == a[lo]) for a in read) if hi > lo else True
-                       for lo, hi in zip(cfg.pop_offset[:-1], cfg.pop_offset[1:])], bool)
+                       for lo, hi in spans], bool)
+    still = np.array([np.all(cfg.mul_v[lo:hi] == 4096) for lo, hi in spans], bool)
+    params = P_SHARED * shared + P_STILL * still
     ppar = np.stack([cfg.pop_model, cfg.pop_reset, cfg.pop_strict, cfg.pop_floor, cfg.pop_vmin,
                      cfg.pop_refractory, cfg.pop_signed, cfg.pop_negthr, cfg.pop_maxcount,
                      cfg.pop_track_mean, cfg.pop_reset_interval, cfg.pop_reset_offset,
-                     cfg.pop_offset[:-1], cfg.pop_offset[1:], plain, whole, shared], axis=1)
+                     cfg.pop_offset[:-1], cfg.pop_offset[1:], plain, whole, params], axis=1)
     # core runs: a new run wherever the core or the population changes
     run_start = np.flatnonzero(np.diff(core, prepend=-1) != 0)
     run_start = np.union1d(run_start, cfg.pop_offset[:-1][cfg.pop_offset[:-1] < cfg.n_neurons])

@@ -342,27 +342,64 @@ def test_kernel_tables_take_the_narrowest_type_that_holds_them():
 
 def test_a_population_whose_neurons_share_their_parameters_is_marked_so():
     """A whole update reads one threshold, bias, leak and decay for a population whose
-    neurons share them (``Q_SHARED``), each neuron's otherwise; one neuron apart in any
-    of them is enough to read them all. (That both ways give the reference's bits is
-    checked on the random networks above.)"""
+    neurons share them (``P_SHARED``), each neuron's otherwise; one neuron apart in any
+    of them is enough to read them all. A population none of whose neurons decays
+    (``P_STILL``: IF neurons, whatever else they share) is updated without the multiply.
+    (That every way gives the reference's bits is checked on the random networks above
+    and below.)"""
     from neuroemu.engine.event import kernel_view
-    from neuroemu.engine.kernels.event import Q_SHARED
+    from neuroemu.engine.kernels.columns import P_SHARED, P_STILL, Q_PARAMS
 
-    def shared(**one_apart):
-        params = {"threshold": np.full(64, 40), "bias": np.zeros(64, int),
-                  "decay_v": np.full(64, 0.1)}
+    def params(model="lif", **one_apart):
+        params = {"threshold": np.full(64, 40), "bias": np.zeros(64, int)}
+        if model == "lif":
+            params["decay_v"] = np.full(64, 0.1)
         for name, value in one_apart.items():
             params[name][17] = value
         net = Network("s", (Population("in", (4,)),
-                            Population("h", (64,), neuron("lif", 64, where="h", **params))),
+                            Population("h", (64,), neuron(model, 64, where="h", **params))),
                       (projection("a", "in", "h", "dense", np.ones((64, 4), int)),),
                       input="in")
-        return kernel_view(map_network(net, "generic")).ppar[1, Q_SHARED]
+        return kernel_view(map_network(net, "generic")).ppar[1, Q_PARAMS]
 
-    assert shared() == 1
-    assert shared(threshold=41) == 0
-    assert shared(bias=3) == 0
-    assert shared(decay_v=0.2) == 0
+    assert params() == P_SHARED
+    assert params(threshold=41) == 0
+    assert params(bias=3) == 0
+    assert params(decay_v=0.2) == 0
+    assert params(decay_v=0.0) == 0  # one neuron that does not decay among many that do
+    assert params("if") == P_SHARED | P_STILL
+    assert params("if", threshold=41) == P_STILL
+    assert params("if", bias=3) == P_STILL
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_if_neurons_updated_without_the_multiply_give_the_reference_bits(threads):
+    """Busy IF populations, one sharing its parameters and one with a threshold and bias
+    for each neuron, both updated whole without the multiply (``P_STILL``), on 16-bit
+    registers that saturate, with refractory periods and reset by subtraction: the same
+    bits as the reference, on one thread and spread over two."""
+    from neuroemu.engine.event import kernel_view
+    from neuroemu.engine.kernels.columns import P_STILL, Q_PARAMS
+
+    rng = np.random.default_rng(5)
+    n, n_in, ticks = 300, 20, 80
+    pops = [Population("in", (n_in,))]
+    projs = []
+    for name, thr, bias in (("a", np.full(n, 300), np.zeros(n, int)),
+                            ("b", rng.integers(100, 600, n), rng.integers(-20, 30, n))):
+        pops.append(Population(name, (n,), neuron("if", n, threshold=thr, bias=bias,
+                                                   refractory=2, reset="subtract",
+                                                   where=name)))
+        projs.append(projection(f"w{name}", "in", name, "dense",
+                                rng.integers(-900, 1500, (n, n_in))))
+    net = Network("still", tuple(pops), tuple(projs), input="in")
+    cfg = map_network(net, load_profile("generic").with_registers(v_bits=16,
+                                                                  v_overflow="saturate"))
+    assert (kernel_view(cfg).ppar[1:, Q_PARAMS] & P_STILL).all()
+    stim = make_stimulus(*np.nonzero(rng.random((ticks, n_in)) < 0.3), n_in)
+    ref = simulate(cfg, stim, ticks, engine="reference")
+    assert ref.total("overflow_v") > 0 and ref.spike_counts()["b"] > 500
+    assert_same(ref, simulate(cfg, stim, ticks, threads=threads, thread_min=(0, 0, 0)))
 
 
 @pytest.mark.parametrize(("shift", "dtype"), [(0, np.int16), (8, np.int32), (24, np.int64)])

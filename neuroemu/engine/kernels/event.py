@@ -95,12 +95,12 @@ from .columns import (
     Q_MAXCNT,
     Q_MODEL,
     Q_NEGTHR,
+    Q_PARAMS,
     Q_PLAIN,
     Q_REFR,
     Q_RESET,
     Q_RINT,
     Q_ROFF,
-    Q_SHARED,
     Q_SIGNED,
     Q_STRICT,
     Q_TRACK,
@@ -586,14 +586,14 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
     strict = ppar[p, Q_STRICT]  # fire when v >= threshold + strict
     reset = ppar[p, Q_RESET]
     refr = ppar[p, Q_REFR]
-    shared = ppar[p, Q_SHARED] != 0
+    params = ppar[p, Q_PARAMS]
     overflowed = False
     n_did = 0
     for i in range(run_ptr[p], run_ptr[p + 1]):
         lo = run_lo[i]
         hi = run_hi[i]
         c = run_core[i]
-        n_run, n_evt = threaded.whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr,
+        n_run, n_evt = threaded.whole_range(lo, hi, params, v_r, ref_r, acc, flags, p_thr,
                                             p_bias, p_leak, p_mulv, v_lo, v_hi, floor_v,
                                             strict, reset, refr, tz)
         counters[c, C_UPD] += n_run
@@ -618,7 +618,7 @@ def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv
     floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo
     r0, r1 = run_ptr[p], run_ptr[p + 1]
     threaded.update_whole(parts, ppar[p, Q_LO], ppar[p, Q_HI], r0, r1, run_lo, run_hi,
-                          ppar[p, Q_SHARED] != 0, p_thr, p_bias, p_leak, p_mulv, v_r, ref_r, acc,
+                          ppar[p, Q_PARAMS], p_thr, p_bias, p_leak, p_mulv, v_r, ref_r, acc,
                           flags, v_lo, v_hi, floor_v, ppar[p, Q_STRICT], ppar[p, Q_RESET],
                           ppar[p, Q_REFR], regs[6] != 0, whole_counts)
     return _visit_parts(t, row, r0, r1, parts, run_lo, run_hi, run_core, cnt_r, flags,

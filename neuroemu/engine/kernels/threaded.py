@@ -28,11 +28,13 @@ from numba.extending import overload
 from ...mapping.codes import MODEL_INPUT, RESET_SUBTRACT, RESET_ZERO
 from .columns import (
     ALL_BITS,
+    P_SHARED,
+    P_STILL,
     Q_FLOOR,
     Q_MODEL,
+    Q_PARAMS,
     Q_REFR,
     Q_RESET,
-    Q_SHARED,
     Q_STRICT,
     Q_VMIN,
 )
@@ -228,31 +230,37 @@ def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, st
 
 
 @kjit
-def whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr, p_bias, p_leak, p_mulv, v_lo,
+def whole_range(lo, hi, params, v_r, ref_r, acc, flags, p_thr, p_bias, p_leak, p_mulv, v_lo,
                 v_hi, floor_v, strict, reset, refr, tz):
-    """:func:`whole_run` on neurons ``lo..hi-1``, with the parameters of neuron ``lo`` for
-    all when ``shared`` (its population's are all equal)."""
-    v = v_r[lo:hi]
-    a_in = acc[lo:hi]
-    flag = flags[lo:hi]
-    if shared and p_mulv[lo] == 4096:  # no decay: compiled without the multiply
-        if refr != 0:
-            return whole_run(v, a_in, ref_r[lo:hi], flag, p_thr[lo], p_bias[lo], p_leak[lo],
-                             None, v_lo, v_hi, floor_v, strict, reset, refr, tz)
-        return whole_run(v, a_in, 0, flag, p_thr[lo], p_bias[lo], p_leak[lo], None, v_lo,
-                         v_hi, floor_v, strict, reset, 0, tz)
-    if shared:
-        if refr != 0:
-            return whole_run(v, a_in, ref_r[lo:hi], flag, p_thr[lo], p_bias[lo], p_leak[lo],
-                             p_mulv[lo], v_lo, v_hi, floor_v, strict, reset, refr, tz)
-        return whole_run(v, a_in, 0, flag, p_thr[lo], p_bias[lo], p_leak[lo], p_mulv[lo],
-                         v_lo, v_hi, floor_v, strict, reset, 0, tz)
+    """:func:`whole_run` on neurons ``lo..hi-1``; ``params`` (their population's
+    ``Q_PARAMS``): with ``P_SHARED``, the parameters of neuron ``lo`` for all (its
+    population's are all equal); with ``P_STILL``, no multiplier (all are 4096)."""
+    if params & P_SHARED:
+        thr, bias, leak = p_thr[lo], p_bias[lo], p_leak[lo]
+        if params & P_STILL:
+            return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, None, v_lo,
+                                v_hi, floor_v, strict, reset, refr, tz)
+        return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, p_mulv[lo], v_lo,
+                            v_hi, floor_v, strict, reset, refr, tz)
+    thrs, biases, leaks = p_thr[lo:hi], p_bias[lo:hi], p_leak[lo:hi]
+    if params & P_STILL:
+        return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thrs, biases, leaks, None, v_lo,
+                            v_hi, floor_v, strict, reset, refr, tz)
+    return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thrs, biases, leaks, p_mulv[lo:hi],
+                        v_lo, v_hi, floor_v, strict, reset, refr, tz)
+
+
+@ijit
+def _whole_slice(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, mulv, v_lo, v_hi, floor_v,
+                 strict, reset, refr, tz):
+    """:func:`whole_run` on the slices ``lo..hi-1`` of the registers, accumulators and
+    flags, given the parameters (numbers or slices); without a refractory period, no
+    refractory counts."""
     if refr != 0:
-        return whole_run(v, a_in, ref_r[lo:hi], flag, p_thr[lo:hi], p_bias[lo:hi],
-                         p_leak[lo:hi], p_mulv[lo:hi], v_lo, v_hi, floor_v, strict, reset,
-                         refr, tz)
-    return whole_run(v, a_in, 0, flag, p_thr[lo:hi], p_bias[lo:hi], p_leak[lo:hi],
-                     p_mulv[lo:hi], v_lo, v_hi, floor_v, strict, reset, 0, tz)
+        return whole_run(v_r[lo:hi], acc[lo:hi], ref_r[lo:hi], flags[lo:hi], thr, bias, leak,
+                         mulv, v_lo, v_hi, floor_v, strict, reset, refr, tz)
+    return whole_run(v_r[lo:hi], acc[lo:hi], 0, flags[lo:hi], thr, bias, leak, mulv, v_lo,
+                     v_hi, floor_v, strict, reset, 0, tz)
 
 
 @kjit
@@ -414,7 +422,7 @@ def deliver(parts, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo,
 
 
 @kjit
-def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bias, p_leak,
+def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, p_bias, p_leak,
                 p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz,
                 counts):
     """Part ``part`` of ``parts`` of a whole update of the population of neurons
@@ -429,7 +437,7 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, 
         hi = min(run_hi[i], hi_part)
         n_did, n_evt = 0, 0
         if lo < hi:
-            n_did, n_evt = whole_range(lo, hi, shared, v_r, ref_r, acc, flags, p_thr, p_bias,
+            n_did, n_evt = whole_range(lo, hi, params, v_r, ref_r, acc, flags, p_thr, p_bias,
                                        p_leak, p_mulv, v_lo, v_hi, floor_v, strict, reset,
                                        refr, tz)
         counts[part, i, 0] = n_did
@@ -437,13 +445,13 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, 
 
 
 @pjit
-def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bias, p_leak,
+def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, p_bias, p_leak,
                  p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz,
                  counts):
     """Step 2's whole update of a population, its neurons cut into ``parts`` equal ranges,
     one per thread (:func:`_whole_part`)."""
     for part in prange(parts):
-        _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, shared, p_thr, p_bias,
+        _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, p_bias,
                     p_leak, p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset,
                     refr, tz, counts)
 
@@ -499,7 +507,7 @@ def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_l
             z = min(run_hi[i], hi)
             n_did = 0
             if a < z:
-                n_did, n_evt = whole_range(a, z, ppar[p, Q_SHARED] != 0, v_r, ref_r, acc,
+                n_did, n_evt = whole_range(a, z, ppar[p, Q_PARAMS], v_r, ref_r, acc,
                                            flags, p_thr, p_bias, p_leak, p_mulv, v_lo, v_hi,
                                            floor_v, ppar[p, Q_STRICT], ppar[p, Q_RESET],
                                            ppar[p, Q_REFR], tz)
