@@ -1007,11 +1007,6 @@ def run_ticks(
             tick_spk[row, c] += 1
             _push_at(tb, j, in_val[ip], grp_ptr, grp_delay, q_grp, q_val, q_len)
             ip += 1
-        # the next ticks' input asked for now: read a few at a tick, it is not in cache
-        for a in range(ip, ip + 16, 8):
-            prefetch(in_tick, a)
-            prefetch(in_chan, a)
-            prefetch(in_val, a)
         for i in range(probes.size):
             probe_v[row, i] = v_r[probes[i]]
             probe_u[row, i] = u_r[probes[i]]

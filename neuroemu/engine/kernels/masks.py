@@ -1,6 +1,6 @@
-"""Bit masks of 64 flags at once: one vector load and compare (LLVM lowers it to one
-AVX-512 instruction, or to a few SSE2 ones), for scans of the whole update's flags, of
-which few are set."""
+"""Bit masks of 64 flags at once: one vector load and compare (on this project's AVX-512
+machines, one ``vptestmb`` and a move of its mask), for scans of the whole update's
+flags, of which few are set."""
 
 from llvmlite import ir
 from numba.core import types
