@@ -203,6 +203,7 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
     from numba import njit
 
     from neuroemu.engine.kernels import threaded
+    from neuroemu.engine.kernels.columns import NARROW_V
 
     rng = np.random.default_rng(0)
     # as the kernel's tables for such a population (engine.event.register_type): int32
@@ -217,6 +218,7 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
     hi = np.minimum(lo + 4096, n)
     counts = np.zeros((threads, lo.size, 2), np.int64)
     lim = 2**31 - 1  # a saturating 32-bit register
+    near = NARROW_V  # v and the input small: the narrow update (engine.event.narrow_bound)
 
     @njit(cache=False)
     def loop(reps, parts, size, arrays, flags, counts):
@@ -224,7 +226,7 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
         for _ in range(reps):
             threaded.update_whole(parts, 0, size, 0, lo.size, lo, hi, False, thr, bias, leak,
                                   mulv, v, ref, acc, flags, -lim, lim, -lim, 0, 1, 0, True,
-                                  counts)
+                                  near, counts)
 
     arrays = (lo, hi, thr, bias, leak, mulv, v, ref, acc)
 

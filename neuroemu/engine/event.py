@@ -20,7 +20,7 @@ from ..mapping.codes import MODEL_INPUT, MODEL_SINGLE
 from ..mapping.config import HardwareConfig
 from ..mapping.xylo import has_xylo
 from .event_xylo import run_event_xylo
-from .kernels.columns import P_SHARED, P_STILL, Q_HI, Q_LO, Q_MODEL, Q_RINT, Q_WHOLE
+from .kernels.columns import NARROW_V, P_SHARED, P_STILL, Q_HI, Q_LO, Q_MODEL, Q_RINT, Q_WHOLE
 from .result import COUNTERS, PER_TICK, RunResult
 from .tick_counts import TickCounts
 
@@ -49,6 +49,10 @@ class KernelNet(NamedTuple):
     decays (``Q_PARAMS``'s bits ``P_SHARED`` and ``P_STILL``; see ``kernels.event``'s
     Q_* columns); ``p_*`` (N,) each neuron's threshold, bias, leak, v, u and KLIF
     fractions and population.
+
+    ``regs``: v's and u's register bounds and whether each wraps, whether rounding is
+    toward zero, and the bound of a run's narrow whole update (-1 here; a run sets its
+    own, :func:`narrow_bound`).
 
     Fan-out groups (one neuron's synapses of one delay) are
     ``grp_ptr[n] .. grp_ptr[n + 1]``; group ``g``'s segments (one per projection
@@ -180,7 +184,7 @@ def kernel_net(cfg: HardwareConfig) -> KernelNet:
     u_lo, u_hi = register_limits(prof.u_bits, OVERFLOW_RULES[prof.u_overflow])
     regs = np.array([v_lo, v_hi, OVERFLOW_RULES[prof.v_overflow] == WRAP,
                      u_lo, u_hi, OVERFLOW_RULES[prof.u_overflow] == WRAP,
-                     ROUNDINGS[prof.rounding] == TOWARD_ZERO], dtype=np.int64)
+                     ROUNDINGS[prof.rounding] == TOWARD_ZERO, -1], dtype=np.int64)
     # contiguous, writeable (a read-only array would compile another kernel signature)
     i64 = lambda a: np.require(a, np.int64, ["C", "W"])
     # a plain population has one register, no reverse spikes, no count cap, no KLIF scale
@@ -317,6 +321,21 @@ def register_type(cfg: HardwareConfig, max_value: int = 1, plastic: bool = False
     return np.int32 if fits else np.int64
 
 
+def narrow_bound(cfg: HardwareConfig, max_value: int = 1) -> int:
+    """The bound on |v| under which a whole update of int32 registers may take its narrow
+    form (:func:`.kernels.threaded.whole_neuron32`) in a run whose input spikes' values
+    are at most ``max_value`` in magnitude: v times a multiplier fits in int32
+    (:data:`.kernels.columns.NARROW_V`), and v plus a tick's input, bias and leak can
+    neither wrap nor pass the register's bounds. -1 (never) for int64 registers and for
+    registers narrower than 32 bits, whose sums must be clamped."""
+    lo, hi = register_limits(cfg.profile.v_bits, OVERFLOW_RULES[cfg.profile.v_overflow])
+    if register_type(cfg, max_value) != np.int32 or lo > -(2**31 - 1) or hi < 2**31 - 1:
+        return -1
+    big = lambda a: int(np.abs(np.asarray(a, np.int64)).max(initial=0))
+    drive = tick_input_bound(cfg) * max(1, max_value) + big(cfg.bias) + big(cfg.leak)
+    return max(-1, min(NARROW_V, ACC32_LIMIT - 1 - drive))
+
+
 def _register_room(cfg: HardwareConfig) -> int:
     """How much a tick's input may reach for :func:`register_type` to give int32 registers
     (0 if no input may): what is left of int32 beside the largest bias plus leak, if the
@@ -347,7 +366,7 @@ _LOADED: set = set()
 def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) -> bool:
     """Whether the next event-engine run compiles the kernel: the version for ``cfg``'s
     tables (any version without ``cfg``; ``plastic``: with the int64 weights of a plastic
-    run) is neither loaded nor in numba's on-disk cache for this source (about 30 s
+    run) is neither loaded nor in numba's on-disk cache for this source (about 45 s
     once, then cached)."""
     from .kernels.event import run_ticks
 
@@ -576,6 +595,8 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
     # registers v, u, refractory count, spike count; v summed over ticks and the tick of
     # each neuron's last update (for the mean-membrane readout)
     reg_dtype = register_type(cfg, max_value, plastic is not None)
+    knet = knet._replace(regs=knet.regs.copy())  # the run's own bound of the narrow update
+    knet.regs[7] = narrow_bound(cfg, max_value) if reg_dtype == np.int32 else -1
     v = cfg.v_init.astype(reg_dtype)
     ref = np.zeros(n, reg_dtype)
     u, cnt, v_sum = (np.zeros(n, np.int64) for _ in range(3))
@@ -698,6 +719,8 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
             acc = np.zeros(n, np.int64)  # between ticks every accumulator is 0
         if v.dtype == np.int32 and register_type(cfg, top) == np.int64:
             v, ref = v.astype(np.int64), ref.astype(np.int64)
+        if v.dtype == np.int32:  # a chunk's larger input narrows the narrow update's room
+            knet.regs[7] = min(knet.regs[7], narrow_bound(cfg, top))
         end = last_input + 1 if ticks is None else min(ticks, last_input + 1)
         advance(end, chunk.tick, chunk.channel, chunk.value)
     total = ticks if ticks is not None else last_input + 1 + drain_ticks

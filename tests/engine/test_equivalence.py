@@ -402,6 +402,50 @@ def test_if_neurons_updated_without_the_multiply_give_the_reference_bits(threads
     assert_same(ref, simulate(cfg, stim, ticks, threads=threads, thread_min=(0, 0, 0)))
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("bits", [32, 24])
+def test_lif_registers_past_the_narrow_bound_give_the_reference_bits(bits, threads):
+    """LIF populations updated whole: one whose v goes past the narrow
+    update's bound (kernels.columns.NARROW_V) while its input lasts and decays back
+    within it after (the narrow form at some ticks, the full one at others), and one
+    neuron whose tick input leaves too little room for the narrow form at all
+    (engine.event.narrow_bound), driven to where v plus its input leaves int32: the same
+    bits as the reference, on one thread and spread over two; on 32-bit registers, and on
+    24-bit ones, whose sums must be clamped (never the narrow form)."""
+    from neuroemu.engine.event import narrow_bound
+    from neuroemu.engine.kernels.columns import NARROW_V
+
+    rng = np.random.default_rng(11)
+    n, n_in, ticks = 200, 10, 120
+    prof = load_profile("generic").with_registers(v_bits=bits, max_weight_exp=24)
+    # b's tick input is at most 2**31 - 2**18: the narrow form only for |v| < 2**18, and
+    # v of 2**18 or more plus both weights leaves int32
+    w_wide = np.zeros((1, n_in), np.int64)
+    w_wide[0, :2] = (2**13 - 2) << 18, 1 << 18
+    pops = (Population("in", (n_in,)),
+            Population("a", (n,), neuron("lif", n, threshold=rng.integers(400_000, 900_000, n),
+                                         decay_v=0.25, refractory=1, reset="subtract",
+                                         where="a")),
+            Population("b", (1,), neuron("lif", 1, threshold=1 << (bits - 2), decay_v=0.01,
+                                         where="b")))
+    projs = (projection("wa", "in", "a", "dense", rng.integers(-2500, 5600, (n, n_in)) << 4),
+             projection("wb", "in", "b", "dense", w_wide))
+    net = Network("narrow", pops, projs, input="in")
+    cfg = map_network(net, prof)
+    hits = rng.random((ticks, n_in)) < 0.4
+    hits[60:] = False  # then v decays back within the bound
+    stim = make_stimulus(*np.nonzero(hits), n_in)
+    ref = simulate(cfg, stim, ticks, engine="reference", probes=np.arange(n_in, n_in + n + 1))
+    seen = np.abs(ref.probe_v[:, :n]).max(axis=1)
+    assert seen.max() > NARROW_V  # the full form at some ticks, the narrow at others
+    assert ((seen[60:] > 0) & (seen[60:] <= NARROW_V)).sum() > 10
+    assert ref.probe_v[:, n].max() > NARROW_V and ref.total("overflow_v") > 0  # b saturates
+    assert narrow_bound(cfg) == ((1 << 18) - 1 if bits == 32 else -1)
+    assert ref.spike_counts()["a"] > 100
+    assert_same(ref, simulate(cfg, stim, ticks, threads=threads, thread_min=(0, 0, 0),
+                              probes=np.arange(n_in, n_in + n + 1)))
+
+
 @pytest.mark.parametrize(("shift", "dtype"), [(0, np.int16), (8, np.int32), (24, np.int64)])
 def test_weights_of_every_width_give_the_reference_bits(rng, shift, dtype):
     """Weights stored in 2, 4 and 8 bytes (16-bit mantissas shifted by 0, 8 and 24 bits):

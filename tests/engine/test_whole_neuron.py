@@ -124,3 +124,38 @@ def test_the_step_without_a_multiplier_is_the_step_at_4096(rng):
         got = whole_neuron32(*(np.int32(x) for x in (v0, *rest)), None, *tail[:3],
                              *(np.int32(x) for x in tail[3:6]), *tail[6:])
         assert (int(got[0]), int(got[1]), int(got[2]), bool(got[3]), bool(got[4])) == want
+
+
+def test_the_narrow_int32_step_is_the_plain_one(rng):
+    """The int32 step's narrow form (one multiply, no test of a wrapped sum), with what
+    engine.event.narrow_bound lets through: |v| at most ``near`` (NARROW_V or less) and
+    the input plus bias minus leak at most 2**31 - 1 - near in magnitude, on 32-bit
+    registers (as wide as int32: the form does not clamp), at and near those bounds, both
+    roundings."""
+    from neuroemu.engine.kernels.columns import NARROW_V
+
+    limit = (1 << 31) - 1
+    for _ in range(20_000):
+        v_hi = limit
+        v_lo = -v_hi - int(rng.integers(0, 2))
+        near = int(rng.choice([NARROW_V, NARROW_V, int(rng.integers(0, NARROW_V))]))
+        edge = [-near, -near + 1, -4097, -4096, -4095, -1, 0, 1, 4095, 4096, near - 1, near]
+        v0 = int(rng.choice(edge)) if rng.random() < 0.4 else int(rng.integers(-near, near + 1))
+        v0 = min(max(v0, v_lo, -near), v_hi, near)
+        bias = int(rng.integers(-v_hi // 4, v_hi // 4 + 1))
+        leak = int(rng.integers(0, 50))
+        room = limit - near - abs(bias) - leak  # narrow_bound's: drive plus near fit
+        a = int(rng.choice([0, 1, -1, room, -room, int(rng.integers(-room, room + 1)),
+                            int(rng.integers(-5000, 5001))]))
+        thr = int(rng.integers(1, v_hi))
+        floor_v = int(rng.choice([v_lo, int(rng.integers(v_lo, 1))]))
+        mulv = int(rng.choice([0, 1, 4095, 4096, int(rng.integers(0, 4097))]))
+        args = (v0, a, int(rng.integers(0, 4)), mulv, bias, leak, thr, v_lo, v_hi, floor_v,
+                int(rng.integers(0, 2)),
+                int(rng.choice([RESET_ZERO, RESET_SUBTRACT, RESET_NONE])),
+                int(rng.integers(0, 4)), bool(rng.integers(0, 2)))
+        got = whole_neuron32(*(np.int32(x) for x in args[:3]), *args[3:7],
+                             *(np.int32(x) for x in args[7:10]), *args[10:], True)
+        want = plain_step(*args)
+        assert (int(got[0]), int(got[1]), int(got[2]), bool(got[3]), bool(got[4])) == \
+            (want[0], want[1], int(want[2]), bool(want[3]), bool(want[4])), args

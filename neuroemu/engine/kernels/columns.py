@@ -15,3 +15,6 @@ P_SHARED, P_STILL = 1, 2
 M_LIST, M_SCAN, M_WHOLE = 0, 1, 2
 #: all bits of a mask of 64 flags
 ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
+#: the largest |v| of an int32 whole update's narrow form (kernels.threaded.whole_neuron32):
+#: times a multiplier up to 4096 it fits in int32
+NARROW_V = (1 << 19) - 1

@@ -58,7 +58,11 @@ The registers v and refractory count are int32 when every value a whole update w
 fits in int32 (:func:`neuroemu.engine.event.register_type`), else int64. The whole update
 of int32 registers is written in int32 arithmetic (:func:`.threaded.whole_neuron32`,
 :mod:`.int32`): numba would widen it to int64, eight lanes to a vector register instead
-of sixteen. The other steps read and write int32 registers as numbers of int64.
+of sixteen. A core run of a decaying population whose registers are all within the
+run's bound (``regs[7]``, :func:`neuroemu.engine.event.narrow_bound`: 32-bit registers)
+is updated in its narrow form: one multiply, no test of a wrapped sum, no clamp
+(:func:`.threaded.narrow_ok`).
+The other steps read and write int32 registers as numbers of int64.
 
 The kernel allocates nothing: it is compiled without numba's reference counting
 (:data:`.jit.kjit`), so its buffers come from the caller and it sorts with heap sorts of
@@ -595,7 +599,7 @@ def _update_whole(t, row, p, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_l
         c = run_core[i]
         n_run, n_evt = threaded.whole_range(lo, hi, params, v_r, ref_r, acc, flags, p_thr,
                                             p_bias, p_leak, p_mulv, v_lo, v_hi, floor_v,
-                                            strict, reset, refr, tz)
+                                            strict, reset, refr, tz, regs[7])
         counters[c, C_UPD] += n_run
         tick_upd[row, c] += n_run
         n_did += n_run
@@ -620,7 +624,7 @@ def _update_whole_threaded(t, row, p, parts, ppar, p_thr, p_bias, p_leak, p_mulv
     threaded.update_whole(parts, ppar[p, Q_LO], ppar[p, Q_HI], r0, r1, run_lo, run_hi,
                           ppar[p, Q_PARAMS], p_thr, p_bias, p_leak, p_mulv, v_r, ref_r, acc,
                           flags, v_lo, v_hi, floor_v, ppar[p, Q_STRICT], ppar[p, Q_RESET],
-                          ppar[p, Q_REFR], regs[6] != 0, whole_counts)
+                          ppar[p, Q_REFR], regs[6] != 0, regs[7], whole_counts)
     return _visit_parts(t, row, r0, r1, parts, run_lo, run_hi, run_core, cnt_r, flags,
                         counters, tick_upd, tick_spk, sp_t, sp_n, sp_v, sp_len, first_ovf,
                         grp_ptr, grp_delay, q_grp, q_val, q_len, whole_counts)
@@ -691,7 +695,8 @@ def _tick_whole_threaded(t, row, bounds, core_part, ppar, p_thr, p_bias, p_leak,
     threaded.deliver_update(bounds, b, core_part, seg_core, seg_ptr, seg_range, range_lo,
                             range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar,
                             p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r,
-                            flags, regs[0], regs[1], regs[6] != 0, whole_counts, evt_buf, n_buf)
+                            flags, regs[0], regs[1], regs[6] != 0, regs[7], whole_counts,
+                            evt_buf, n_buf)
     q_len[b] = 0
     for p in range(ppar.shape[0]):
         p_flagged[p] = 0

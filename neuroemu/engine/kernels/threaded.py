@@ -46,7 +46,7 @@ from .memory import prefetch
 
 @kjit
 def whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
-                 tz):
+                 tz, narrow=False):
     """One neuron of a whole-population update, without branches: (v, refractory count,
     flag, did, event), the flag 1 if the neuron did something, + 2 if it fired, + 4 if it
     overflowed; did and event (fired or overflowed) as booleans, which are cheaper to count
@@ -57,7 +57,8 @@ def whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, 
     product ``p`` (the same value as ``-(-p >> 12)``), and whether the neuron did
     something is one test of the bits of what it could have changed. ``mulv`` None: a
     multiplier of 4096 (no decay, as IF neurons), whose product shifted back is ``v0``
-    itself, compiled without the multiply (W1's IF layers updated in fewer instructions)."""
+    itself, compiled without the multiply (W1's IF layers updated in fewer instructions).
+    ``narrow`` is :func:`whole_neuron32`'s (int64 needs no narrow form)."""
     held = r0 > 0  # refractory: v holds, the input is dropped, the count goes down
     if mulv is None:  # no decay (multiplier 4096)
         dec = v0
@@ -86,7 +87,7 @@ I32 = np.int32
 
 @kjit
 def whole_neuron32(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
-                   tz):
+                   tz, narrow=False):
     """:func:`whole_neuron` in int32 arithmetic (:mod:`.int32`), for int32 registers, with
     ``v_lo``, ``v_hi`` and ``floor_v`` as int32; did and event as 0 or 1 in int32, to be
     counted in int32. The same values wherever v, the input plus bias minus leak, the
@@ -100,11 +101,25 @@ def whole_neuron32(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict
     end), rounded toward zero (the product is negative where ``v < 0`` and ``m > 0``) by
     adding 1 wherever ``l m`` is not a multiple of 4096. The sum of the decayed v and the
     input saturates: where it wraps (its sign is neither operand's) it is past the
-    register's bound on the side of the input's sign."""
+    register's bound on the side of the input's sign.
+
+    ``narrow`` True (the narrow form): ``|v0| <= near`` and the input plus bias minus leak
+    is at most ``2**31 - 1 - near`` in magnitude, ``near`` at most
+    :data:`.columns.NARROW_V`, and the register's bounds are int32's (``±(2**31 - 1)`` or
+    wider; :func:`narrow_ok`, :func:`neuroemu.engine.event.narrow_bound`): the product
+    fits in int32 and the sum cannot wrap or pass the register's bounds. One multiply,
+    no test of a wrapped sum, no clamp, never an overflow: W2's loop
+    (``tools/bench_engine.py``) takes about 60 vector instructions for 32 neurons
+    instead of 99."""
     z = I32(0)
     held = r0 > z
     if mulv is None:  # no decay (multiplier 4096)
         dec = v0
+    elif narrow:
+        prod = mul32(v0, I32(mulv))
+        if tz:  # toward zero: a negative product rounds up
+            prod = add32(prod, and32(sra32(prod, I32(31)), I32(4095)))
+        dec = sra32(prod, I32(12))
     else:
         m = I32(mulv)
         low = mul32(and32(v0, I32(4095)), m)
@@ -113,8 +128,11 @@ def whole_neuron32(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict
             dec = add32(dec, I32((v0 < z) & (and32(low, I32(4095)) != z)))
     s = add32(a, sub32(bias, leak))
     x = add32(dec, s)
-    wrapped = and32(xor32(dec, x), xor32(s, x)) < z
-    vc = (v_hi if s > z else v_lo) if wrapped else min(max(x, v_lo), v_hi)
+    if narrow:  # within int32's bounds, which are the register's
+        vc = x
+    else:
+        wrapped = and32(xor32(dec, x), xor32(s, x)) < z
+        vc = (v_hi if s > z else v_lo) if wrapped else min(max(x, v_lo), v_hi)
     vv = max(vc, floor_v)
     fire = (vv >= add32(thr, strict)) & (not held)
     after = z if reset == RESET_ZERO else (sub32(vv, thr) if reset == RESET_SUBTRACT else vv)
@@ -128,23 +146,23 @@ def whole_neuron32(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict
 
 
 def whole_step(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
-               tz):
+               tz, narrow):
     """One neuron of a whole update: :func:`whole_neuron32` of an int32 register ``v0``,
     :func:`whole_neuron` of an int64 one."""
     return whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset,
-                        refr, tz)
+                        refr, tz, narrow)
 
 
 @overload(whole_step)
 def _whole_step(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
-                tz):
+                tz, narrow):
     if v0 == types.int32:
         return (lambda v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset,
-                refr, tz: whole_neuron32(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v,
-                                         strict, reset, refr, tz))
+                refr, tz, narrow: whole_neuron32(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi,
+                                                 floor_v, strict, reset, refr, tz, narrow))
     return (lambda v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict, reset, refr,
-            tz: whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v, strict,
-                             reset, refr, tz))
+            tz, narrow: whole_neuron(v0, a, r0, mulv, bias, leak, thr, v_lo, v_hi, floor_v,
+                                     strict, reset, refr, tz, narrow))
 
 
 def tally(n, x):
@@ -203,7 +221,7 @@ def _keep(x, k, value):
 
 @kjit
 def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, strict, reset,
-              refr, tz):
+              refr, tz, narrow):
     """:func:`whole_step` over ``v.size`` neurons (slices of their registers and flags);
     ``ref`` is their refractory counts or 0 (no refractory period), and each parameter is
     one per neuron or one value for all. Returns (neurons that did something, neurons
@@ -212,14 +230,15 @@ def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, st
     numba compiles one loop for each combination of arrays and numbers: a value shared by
     a population is not read for every neuron (W2 updated its 10,000 neurons in 13 % fewer
     cycles), without a refractory period nothing is read or kept for it, and with
-    ``mulv`` None nothing is multiplied (:func:`whole_neuron`)."""
+    ``mulv`` None nothing is multiplied (:func:`whole_neuron`); ``narrow`` (a constant):
+    :func:`whole_neuron32`'s narrow form."""
     n_did = like(v, 0)
     n_evt = like(v, 0)
     v_lo, v_hi, floor_v = like(v, v_lo), like(v, v_hi), like(v, floor_v)
     for k in range(v.size):
         vn, rn, f, did, evt = whole_step(v[k], a_in[k], each(ref, k), each(mulv, k),
                                          each(bias, k), each(leak, k), each(thr, k), v_lo,
-                                         v_hi, floor_v, strict, reset, refr, tz)
+                                         v_hi, floor_v, strict, reset, refr, tz, narrow)
         v[k] = vn
         keep(ref, k, rn)
         a_in[k] = 0
@@ -231,36 +250,78 @@ def whole_run(v, a_in, ref, flag, thr, bias, leak, mulv, v_lo, v_hi, floor_v, st
 
 @kjit
 def whole_range(lo, hi, params, v_r, ref_r, acc, flags, p_thr, p_bias, p_leak, p_mulv, v_lo,
-                v_hi, floor_v, strict, reset, refr, tz):
+                v_hi, floor_v, strict, reset, refr, tz, near):
     """:func:`whole_run` on neurons ``lo..hi-1``; ``params`` (their population's
     ``Q_PARAMS``): with ``P_SHARED``, the parameters of neuron ``lo`` for all (its
-    population's are all equal); with ``P_STILL``, no multiplier (all are 4096)."""
+    population's are all equal); with ``P_STILL``, no multiplier (all are 4096). ``near``:
+    the run's bound for :func:`whole_neuron32`'s narrow form (:func:`narrow_ok`)."""
     if params & P_SHARED:
         thr, bias, leak = p_thr[lo], p_bias[lo], p_leak[lo]
         if params & P_STILL:
             return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, None, v_lo,
-                                v_hi, floor_v, strict, reset, refr, tz)
-        return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, p_mulv[lo], v_lo,
-                            v_hi, floor_v, strict, reset, refr, tz)
+                                v_hi, floor_v, strict, reset, refr, tz, False)
+        return _whole_decay(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, p_mulv[lo], v_lo,
+                            v_hi, floor_v, strict, reset, refr, tz, near)
     thrs, biases, leaks = p_thr[lo:hi], p_bias[lo:hi], p_leak[lo:hi]
     if params & P_STILL:
         return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thrs, biases, leaks, None, v_lo,
-                            v_hi, floor_v, strict, reset, refr, tz)
-    return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thrs, biases, leaks, p_mulv[lo:hi],
-                        v_lo, v_hi, floor_v, strict, reset, refr, tz)
+                            v_hi, floor_v, strict, reset, refr, tz, False)
+    return _whole_decay(lo, hi, v_r, ref_r, acc, flags, thrs, biases, leaks, p_mulv[lo:hi],
+                        v_lo, v_hi, floor_v, strict, reset, refr, tz, near)
+
+
+def _whole_decay(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, mulv, v_lo, v_hi, floor_v,
+                 strict, reset, refr, tz, near):
+    """:func:`_whole_slice` with a multiplier: for int32 registers all within ``near`` of
+    0 (:func:`narrow_ok`), in :func:`whole_neuron32`'s narrow form."""
+
+
+@overload(_whole_decay)
+def _whole_decay_impl(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, mulv, v_lo, v_hi,
+                      floor_v, strict, reset, refr, tz, near):
+    if v_r.dtype == types.int32:
+        def decay32(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, mulv, v_lo, v_hi, floor_v,
+                    strict, reset, refr, tz, near):
+            if near >= 0 and narrow_ok(v_r[lo:hi], near):
+                # with the refractory counts whether there is a period or not (without
+                # one they stay 0): one loop fewer to compile, for each run's first
+                return whole_run(v_r[lo:hi], acc[lo:hi], ref_r[lo:hi], flags[lo:hi], thr,
+                                 bias, leak, mulv, v_lo, v_hi, floor_v, strict, reset, refr,
+                                 tz, True)
+            return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, mulv, v_lo,
+                                v_hi, floor_v, strict, reset, refr, tz, False)
+        return decay32
+
+    def decay64(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, mulv, v_lo, v_hi, floor_v,
+                strict, reset, refr, tz, near):
+        return _whole_slice(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, mulv, v_lo, v_hi,
+                            floor_v, strict, reset, refr, tz, False)
+    return decay64
+
+
+@ijit
+def narrow_ok(v, near):
+    """Whether every int32 register of ``v`` is within ``near`` of 0 (``near`` at most
+    :data:`.columns.NARROW_V`): one pass of min and max, which vectorises."""
+    lo = I32(0)
+    hi = I32(0)
+    for k in range(v.size):
+        lo = min(lo, v[k])
+        hi = max(hi, v[k])
+    return -near <= lo and hi <= near
 
 
 @ijit
 def _whole_slice(lo, hi, v_r, ref_r, acc, flags, thr, bias, leak, mulv, v_lo, v_hi, floor_v,
-                 strict, reset, refr, tz):
+                 strict, reset, refr, tz, narrow):
     """:func:`whole_run` on the slices ``lo..hi-1`` of the registers, accumulators and
     flags, given the parameters (numbers or slices); without a refractory period, no
     refractory counts."""
     if refr != 0:
         return whole_run(v_r[lo:hi], acc[lo:hi], ref_r[lo:hi], flags[lo:hi], thr, bias, leak,
-                         mulv, v_lo, v_hi, floor_v, strict, reset, refr, tz)
+                         mulv, v_lo, v_hi, floor_v, strict, reset, refr, tz, narrow)
     return whole_run(v_r[lo:hi], acc[lo:hi], 0, flags[lo:hi], thr, bias, leak, mulv, v_lo,
-                     v_hi, floor_v, strict, reset, 0, tz)
+                     v_hi, floor_v, strict, reset, 0, tz, narrow)
 
 
 @kjit
@@ -424,7 +485,7 @@ def deliver(parts, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo,
 @kjit
 def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, p_bias, p_leak,
                 p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz,
-                counts):
+                near, counts):
     """Part ``part`` of ``parts`` of a whole update of the population of neurons
     ``p_lo..p_hi-1`` (core runs ``r0..r1-1``; :func:`whole_range`); ``counts[part, i]``:
     run ``i``'s neurons that did something, and those that fired or overflowed, in this
@@ -439,7 +500,7 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, 
         if lo < hi:
             n_did, n_evt = whole_range(lo, hi, params, v_r, ref_r, acc, flags, p_thr, p_bias,
                                        p_leak, p_mulv, v_lo, v_hi, floor_v, strict, reset,
-                                       refr, tz)
+                                       refr, tz, near)
         counts[part, i, 0] = n_did
         counts[part, i, 1] = n_evt
 
@@ -447,19 +508,19 @@ def _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, 
 @pjit
 def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, p_bias, p_leak,
                  p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset, refr, tz,
-                 counts):
+                 near, counts):
     """Step 2's whole update of a population, its neurons cut into ``parts`` equal ranges,
     one per thread (:func:`_whole_part`)."""
     for part in prange(parts):
         _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, p_bias,
                     p_leak, p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset,
-                    refr, tz, counts)
+                    refr, tz, near, counts)
 
 
 @kjit
 def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_lo, range_hi,
                syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr, p_bias, p_leak,
-               p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags, v_lo, v_hi, tz, counts,
+               p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags, v_lo, v_hi, tz, near, counts,
                evt_buf, n_buf):
     """Part ``part`` of :func:`deliver_update`: the synapses of bucket ``b`` that reach
     neurons ``lo..hi-1``, then the whole update of those neurons (``counts[part, i]``:
@@ -510,7 +571,7 @@ def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_l
                 n_did, n_evt = whole_range(a, z, ppar[p, Q_PARAMS], v_r, ref_r, acc,
                                            flags, p_thr, p_bias, p_leak, p_mulv, v_lo, v_hi,
                                            floor_v, ppar[p, Q_STRICT], ppar[p, Q_RESET],
-                                           ppar[p, Q_REFR], tz)
+                                           ppar[p, Q_REFR], tz, near)
                 if n_evt > 0:
                     n_found = find_flagged(a, z, n_evt, flags, evt_buf[part], n_found)
             counts[part, i, 0] = n_did
@@ -521,7 +582,7 @@ def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_l
 def deliver_update(bounds, b, core_part, seg_core, seg_ptr, seg_range, range_lo, range_hi,
                    syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, ppar, p_thr, p_bias,
                    p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r, ref_r, flags, v_lo, v_hi, tz,
-                   counts, evt_buf, n_buf):
+                   near, counts, evt_buf, n_buf):
     """Steps 1 and 2 of a tick in which every population is updated whole, in one spread:
     part ``k`` adds bucket ``b``'s synapses into neurons ``bounds[k]..bounds[k + 1]-1``
     (``core_part``: the part that holds each core, -1 if a bound cuts it) and updates
@@ -533,4 +594,4 @@ def deliver_update(bounds, b, core_part, seg_core, seg_ptr, seg_range, range_lo,
         _tick_part(part, bounds[part], bounds[part + 1], b, core_part, seg_core, seg_ptr,
                    seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len,
                    acc, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r,
-                   ref_r, flags, v_lo, v_hi, tz, counts, evt_buf, n_buf)
+                   ref_r, flags, v_lo, v_hi, tz, near, counts, evt_buf, n_buf)
