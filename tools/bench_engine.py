@@ -23,7 +23,7 @@ overflow it), for W2 scattering each spike's weights into its targets (indexed w
 unsigned integers, as the engine's scatter is: numba checks a signed index for
 wrapping around, which halved the loop's rate);
 the engine and its limit are timed in turns, best of each, so that both see the
-same load (for W2 with the engine on the machine's threads too: it spreads its ticks).
+same load (for W2 with the engine on the machine's threads too, at its thresholds).
 Also the ratio of run time at full input to run time at a tenth of the input
 events (cost follows events), on runs of 5,000 ticks so that the set-up of a run
 is small beside them, and how much longer that run's ticks after tick 0 take
@@ -365,7 +365,8 @@ def main(argv=None) -> int:
     simulate(cfg2, stim2, 2)
     res2, _ = timed(cfg2, stim2, t2, repeats=1)
     lim2_events, lim2_timer = scatter_limit_loop(cfg2, stim2, res2, t2)
-    # one thread, the limit and the engine's threads in turns: W2 spreads its ticks
+    # one thread, the limit and the engine's threads in turns (at the engine's thresholds,
+    # below which it keeps a tick on one thread; forced: every tick spread)
     wall2, lim2_s, wall2_t = in_turns(
         2 if args.quick else 4, lambda: simulate(cfg2, stim2, t2, threads=1).wall_s,
         lim2_timer, lambda: simulate(cfg2, stim2, t2, threads=threads).wall_s)
