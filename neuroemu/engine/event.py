@@ -35,9 +35,9 @@ SMALL = (np.int16, np.int32, np.int64)
 #: spread over threads, and the least work of a tick in which every population is updated
 #: whole (its delivery's, a neuron's update counting as half a scattered event) for the
 #: tick to be spread whole (whole_bounds); below these, one thread was faster
-#: (tools/bench_engine.py: W1 and W2 are below all three). The third, measured on
-#: tools/bench_engine.py's recurrent network at 5,000 to 80,000 neurons, every tick spread
-#: whole on 2 threads against one: 0.74-0.95x up to 20,000 neurons (work 14,403 a tick),
+#: (tools/bench_engine.py: W1 and W2 are below all three). The third from
+#: tools/bench_thread_min.py (W2's network at 5,000 to 80,000 neurons, every tick spread
+#: whole on 2 threads against one): 0.74-0.95x up to 20,000 neurons (work 14,403 a tick),
 #: 1.15x at 40,000 (28,968) and 1.49x at 80,000
 THREAD_MIN = (32768, 16384, 16384)
 

@@ -54,3 +54,16 @@ def test_the_w2_limit_scatters_the_synapses_the_engine_delivered(bench):
     assert res.spike_tick.size > 100
     assert events == res.total("synaptic_ops") + last_tick_fan_out(cfg, stim, res, ticks)
     assert timer() > 0
+
+
+def test_the_thread_threshold_bench_weighs_work_as_the_kernel_does():
+    """tools/bench_thread_min.py, which sets THREAD_MIN's third, weighs a tick as the
+    kernel does (synaptic events plus half the neurons updated), from one run's counts."""
+    tool = load_tool("bench_thread_min")
+    row = tool.measure(1000, 20, 2)
+    res = simulate(*tool.recurrent(np.random.default_rng(2), 20, n=1000, n_ext=100), 20,
+                   threads=1)
+    assert row["neurons"] == 1000 and row["work_per_tick"] > 0
+    assert row["work_per_tick"] == (res.total("synaptic_ops")
+                                    + res.total("neuron_updates") / 2) / 20
+    assert row["one_thread_us"] > 0 and row["spread_us"] > 0
