@@ -37,8 +37,9 @@ SMALL = (np.int16, np.int32, np.int64)
 #: tick to be spread whole (whole_bounds); below these, one thread was faster
 #: (tools/bench_engine.py: W1 and W2 are below all three). The third from
 #: tools/bench_thread_min.py (W2's network at 5,000 to 80,000 neurons, every tick spread
-#: whole on 2 threads against one): 0.74-0.95x up to 20,000 neurons (work 14,403 a tick),
-#: 1.15x at 40,000 (28,968) and 1.49x at 80,000
+#: whole on 2 threads against one, 3 runs): 0.70-0.74x at 5,000 neurons, 0.48-0.95x at
+#: 10,000 (W2, work 7,267 a tick), 0.95-1.07x at 20,000 (14,403), 0.94-1.15x at 40,000
+#: (28,968) and 1.41-1.49x at 80,000
 THREAD_MIN = (32768, 16384, 16384)
 
 
