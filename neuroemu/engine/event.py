@@ -325,6 +325,11 @@ def register_type(cfg: HardwareConfig, max_value: int = 1, plastic: bool = False
     return np.int32 if fits else np.int64
 
 
+def _largest(a) -> int:
+    """The largest magnitude in ``a`` (0 if empty)."""
+    return int(np.abs(np.asarray(a, np.int64)).max(initial=0))
+
+
 def narrow_bound(cfg: HardwareConfig, max_value: int = 1) -> int:
     """The bound on |v| under which a whole update of int32 registers may take its narrow
     form (:func:`.kernels.threaded.whole_neuron32`) in a run whose input spikes' values
@@ -335,8 +340,8 @@ def narrow_bound(cfg: HardwareConfig, max_value: int = 1) -> int:
     lo, hi = register_limits(cfg.profile.v_bits, OVERFLOW_RULES[cfg.profile.v_overflow])
     if register_type(cfg, max_value) != np.int32 or lo > -(2**31 - 1) or hi < 2**31 - 1:
         return -1
-    big = lambda a: int(np.abs(np.asarray(a, np.int64)).max(initial=0))
-    drive = tick_input_bound(cfg) * max(1, max_value) + big(cfg.bias) + big(cfg.leak)
+    drive = (tick_input_bound(cfg) * max(1, max_value) + _largest(cfg.bias)
+             + _largest(cfg.leak))
     return max(-1, min(NARROW_V, ACC32_LIMIT - 1 - drive))
 
 
@@ -346,13 +351,12 @@ def _register_room(cfg: HardwareConfig) -> int:
     rest of what a whole update works out fits in int32."""
     prof = cfg.profile
     v_lo, v_hi = register_limits(prof.v_bits, OVERFLOW_RULES[prof.v_overflow])
-    big = lambda a: int(np.abs(np.asarray(a, np.int64)).max(initial=0))
     thr_lo, thr_hi = int(np.min(cfg.thr, initial=0)), int(np.max(cfg.thr, initial=0))
-    v = max(-v_lo, v_hi, big(cfg.v_init), big(cfg.pop_vmin)) - thr_lo
+    v = max(-v_lo, v_hi, _largest(cfg.v_init), _largest(cfg.pop_vmin)) - thr_lo
     fits = (v < ACC32_LIMIT and np.min(cfg.mul_v, initial=0) == 0
             and np.max(cfg.mul_v, initial=0) <= 4096 and thr_hi + 1 < ACC32_LIMIT
-            and big(cfg.pop_refractory) < ACC32_LIMIT)
-    return max(0, ACC32_LIMIT - big(cfg.bias) - big(cfg.leak)) if fits else 0
+            and _largest(cfg.pop_refractory) < ACC32_LIMIT)
+    return max(0, ACC32_LIMIT - _largest(cfg.bias) - _largest(cfg.leak)) if fits else 0
 
 
 def _has_version(types: tuple, signatures) -> bool:

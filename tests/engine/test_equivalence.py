@@ -446,6 +446,30 @@ def test_lif_registers_past_the_narrow_bound_give_the_reference_bits(bits, threa
                               probes=np.arange(n_in, n_in + n + 1)))
 
 
+def test_a_streamed_chunk_of_larger_values_narrows_the_narrow_update():
+    """Input streamed in chunks, the first of values 1 and a later one of values 2: the
+    narrow update's bound (engine.event.narrow_bound) falls from NARROW_V to 2**18 - 1
+    for the second chunk, where v, between the two, plus the doubled input leaves int32
+    (the narrow form would wrap). The run equals the reference."""
+    from neuroemu.engine.event import narrow_bound
+    from neuroemu.engine.kernels.columns import NARROW_V
+
+    prof = load_profile("generic").with_registers(v_bits=32, max_weight_exp=24)
+    w = np.array([[(2**13 - 2) << 17, 1 << 17]])  # a tick's input at most 2**30 - 2**17
+    net = Network("doubled", (Population("in", (2,)), Population(
+        "b", (1,), neuron("lif", 1, threshold=1 << 30, decay_v=0.01))),
+        (projection("w", "in", "b", "dense", w),), input="in")
+    cfg = map_network(net, prof)
+    assert narrow_bound(cfg, 1) == NARROW_V and narrow_bound(cfg, 2) == (1 << 18) - 1
+    ones = make_stimulus([0, 1, 2], [1, 1, 1], 2)
+    twos = make_stimulus([10, 10], [0, 1], 2, value=[2, 2])
+    whole = make_stimulus([0, 1, 2, 10, 10], [1, 1, 1, 0, 1], 2, value=[1, 1, 1, 2, 2])
+    ref = simulate(cfg, whole, 14, engine="reference", probes=[2])
+    assert (1 << 18) < ref.probe_v[10, 0] <= NARROW_V  # v when the doubled input comes
+    assert ref.total("overflow_v") > 0  # v plus it passes 2**31 - 1
+    assert_same(ref, simulate(cfg, iter([ones, twos]), 14, probes=[2]))
+
+
 @pytest.mark.parametrize(("shift", "dtype"), [(0, np.int16), (8, np.int32), (24, np.int64)])
 def test_weights_of_every_width_give_the_reference_bits(rng, shift, dtype):
     """Weights stored in 2, 4 and 8 bytes (16-bit mantissas shifted by 0, 8 and 24 bits):
