@@ -18,6 +18,14 @@ jit = njit(cache=True, nogil=True)
 #: documented one.
 kjit = njit(cache=True, nogil=True, _nrt=False)
 
+# numba compiles a kernel once for each version of its arguments' types, and it types a
+# constant as a type of its own (a literal) until it knows better: a count that starts
+# at 0 and is passed to a kernel in a loop compiled that kernel once for the literal 0
+# and once for int64, and a prange index (unsigned in the loop's compiled body) once
+# more for uint64. So such counts start at np.int64(0) and prange indices are cast:
+# the first run of the shipped example compiled in 41.8-42.6 s instead of 53.6-56.6 s
+# (3 runs each, alternated; tests/engine/test_kernel_cache.py checks for such versions)
+
 #: for a small function called once for each synapse segment, spike or event: numba
 #: inlines it where it is called (a spike queued by a call took 3 to 4 times as long,
 #: measured when numba still counted references)
