@@ -440,7 +440,7 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=
 
         if kernel_compiles(cfg, plastic=learn is not None):
             bar.note("compiling the event kernel (the first run after installing or "
-                     "upgrading, about 45 s; cached on disk for later runs)")
+                     "upgrading, about 40 s; cached on disk for later runs)")
         if learn is not None:
             from .plasticity.kernel import compiles
 

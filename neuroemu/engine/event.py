@@ -374,7 +374,7 @@ _LOADED: set = set()
 def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) -> bool:
     """Whether the next event-engine run compiles the kernel: the version for ``cfg``'s
     tables (any version without ``cfg``; ``plastic``: with the int64 weights of a plastic
-    run) is neither loaded nor in numba's on-disk cache for this source (about 45 s
+    run) is neither loaded nor in numba's on-disk cache for this source (about 40 s
     once, then cached)."""
     from .kernels.event import run_ticks
 

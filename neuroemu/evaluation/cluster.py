@@ -151,7 +151,7 @@ def warm_worker() -> None:
 
 
 COMPILING = ("compiling the event kernel (the first run after installing or upgrading, "
-             "about 45 s; cached on disk, and used from there by every worker)")
+             "about 40 s; cached on disk, and used from there by every worker)")
 
 
 def _kernel_compiles() -> bool:

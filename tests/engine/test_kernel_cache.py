@@ -1,11 +1,13 @@
 """numba's cached kernels are dropped when any source they are compiled from changes, not
-only the file that defines them (engine.kernels.check_cache)."""
+only the file that defines them (engine.kernels.check_cache); and a first compile of the
+kernel compiles each of its functions once for each version of its arguments."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from tooling import load_tool
 
 from neuroemu.engine import kernels
 from neuroemu.engine.kernels import STAMP, drop_stale_cache, sources_digest
@@ -100,29 +102,8 @@ def test_every_module_a_kernel_imports_from_the_package_is_a_source():
                         assert name.resolve() in sources, (path.name, name)
 
 
-def wasted_versions(signatures: list[tuple[str, ...]]) -> list[tuple[int, int]]:
-    """The pairs of a function's compiled versions (numba type names per argument) that
-    are one version compiled twice: where they differ, one takes a literal where the
-    other takes its plain type (a constant met first in a loop, before the type of what
-    is assigned to it later is known), or one an unsigned int64 where the other a
-    signed one (a ``prange`` index). Versions for different literal values are not:
-    the kernel specialises some calls on a constant on purpose."""
-    def plain(name: str) -> str:
-        if name.startswith("Literal[int]"):
-            return "int64"
-        if name.startswith("Literal[bool]"):
-            return "bool"
-        return "int64" if name == "uint64" else name
-
-    def same(a: str, b: str) -> bool:
-        return a == b or (plain(a) == plain(b)
-                          and (a.startswith("Literal") != b.startswith("Literal")
-                               or {a, b} == {"int64", "uint64"}))
-    return [(i, j) for i in range(len(signatures)) for j in range(i + 1, len(signatures))
-            if all(same(a, b) for a, b in zip(signatures[i], signatures[j]))]
-
-
 def test_versions_compiled_twice_are_found_and_specialisations_are_not():
+    wasted_versions = load_tool("bench_compile").wasted_versions
     sigs = [("int64", "Literal[int](0)", "array(int32, 1d, C)"),
             ("int64", "int64", "array(int32, 1d, C)"),
             ("uint64", "int64", "array(int32, 1d, C)"),
@@ -135,29 +116,12 @@ def test_versions_compiled_twice_are_found_and_specialisations_are_not():
 
 @pytest.mark.slow
 def test_compiling_the_kernel_compiles_each_function_once_per_version(tmp_path):
-    """A first run (numba's cache empty: NUMBA_CACHE_DIR of the test's own) of the shipped
-    example compiles no function of the kernel twice for one version of its arguments
-    (:func:`wasted_versions`): each such version took 0.4 to 2.5 s more of the first run's
-    compile."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    root = Path(kernels.__file__).resolve().parents[3]  # the folder holding neuroemu/
-    code = (
-        "import json\n"
-        "from numba.core.registry import CPUDispatcher\n"
-        "import neuroemu as ne\n"
-        "from neuroemu.engine.kernels import event, threaded\n"
-        "ne.run('models/nmnist_cnn.h5', input='traces/nmnist_4.aedat', threads=2)\n"
-        "print(json.dumps({f'{m.__name__}.{k}': [list(map(str, s)) for s in f.signatures]\n"
-        "                  for m in (event, threaded) for k, f in vars(m).items()\n"
-        "                  if isinstance(f, CPUDispatcher) and f.__module__ == m.__name__}))\n")
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, check=True,
-                         capture_output=True, text=True).stdout
-    versions = json.loads(out.splitlines()[-1])
+    """The first run of the shipped example (numba's cache in an empty folder of the
+    test's own) compiles no function of the kernel twice for one version of its
+    arguments (``tools/bench_compile.py``'s ``wasted_versions``): the 10 such versions the
+    kernel once had made that run 8 to 15 s longer (6 runs, alternated)."""
+    bench = load_tool("bench_compile")
+    versions = bench.run_example(tmp_path)["versions"]
+    # the threaded steps were compiled in this process (else nothing would be found)
     assert len(versions["neuroemu.engine.kernels.threaded._tick_part"]) == 1
-    assert {name: wasted_versions([tuple(s) for s in sigs])
-            for name, sigs in versions.items() if wasted_versions([tuple(s) for s in sigs])} == {}
+    assert bench.wasted(versions) == {}

@@ -23,8 +23,10 @@ kjit = njit(cache=True, nogil=True, _nrt=False)
 # at 0 and is passed to a kernel in a loop compiled that kernel once for the literal 0
 # and once for int64, and a prange index (unsigned in the loop's compiled body) once
 # more for uint64. So such counts start at np.int64(0) and prange indices are cast:
-# the first run of the shipped example compiled in 41.8-42.6 s instead of 53.6-56.6 s
-# (3 runs each, alternated; tests/engine/test_kernel_cache.py checks for such versions)
+# the first run of the shipped example compiled 43 versions of the kernel's functions
+# instead of 53, in 39.7-42.6 s instead of 48.3-56.6 s (6 runs each, alternated;
+# tools/bench_compile.py counts such versions, tests/engine/test_kernel_cache.py fails
+# on any)
 
 #: for a small function called once for each synapse segment, spike or event: numba
 #: inlines it where it is called (a spike queued by a call took 3 to 4 times as long,
