@@ -26,8 +26,11 @@ the engine and its limit are timed in turns, best of each, so that both see the
 same load (for W2 with the engine on the machine's threads too, at its thresholds).
 Also the ratio of run time at full input to run time at a tenth of the input
 events (cost follows events), on runs of 5,000 ticks so that the set-up of a run
-is small beside them, and how much longer that run's ticks after tick 0 take
-beside a million neurons that receive nothing (cost does not follow neurons).
+is small beside them, beside the same ratio for ticks that cost nothing but their adds
+at the limit's rate and the whole update of their neurons (W1 updates every hidden
+neuron every tick, at a tenth of the input too), and how much longer that run's ticks
+after tick 0 take beside a million neurons that receive nothing (cost does not follow
+neurons).
 
     python tools/bench_engine.py [--json] [--quick] [--w3-scale S]
 """
@@ -248,6 +251,66 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
             "update_gb_per_s": moved / one / 1e9}
 
 
+def update_floor_us(cfg, reps: int = 2000) -> tuple:
+    """(microseconds, neurons) of the whole update of every neuron of ``cfg`` but the
+    input, once:
+    the kernel's own step (``threaded.whole_range``) over each core run of each
+    population, with the population's parameters and the registers' types of a run. A
+    tick of W1 updates them all (every hidden neuron gets input every tick, at a tenth
+    of the input too), so with the adds it is the least a tick can cost."""
+    from numba import njit
+
+    from neuroemu.engine.event import narrow_bound, register_type
+    from neuroemu.engine.kernels import threaded
+    from neuroemu.engine.kernels.columns import (
+        Q_FLOOR,
+        Q_MODEL,
+        Q_PARAMS,
+        Q_REFR,
+        Q_RESET,
+        Q_STRICT,
+        Q_VMIN,
+    )
+    from neuroemu.mapping.codes import MODEL_INPUT
+
+    k = kernel_view(cfg)
+    v = cfg.v_init.astype(register_type(cfg))
+    ref = np.zeros_like(v)
+    acc = np.zeros(v.size, accumulator_type(cfg))
+    flags = np.zeros(-(-v.size // 64) * 64, np.int8)
+    tz = bool(k.regs[6] != 0)
+    near = narrow_bound(cfg) if v.dtype == np.int32 else -1
+
+    @njit(cache=False)
+    def loop(reps, ppar, run_ptr, run_lo, run_hi, v, ref, acc, flags, p_thr, p_bias, p_leak,
+             p_mulv, v_lo, v_hi, tz, near):
+        n = 0
+        for _ in range(reps):
+            for p in range(ppar.shape[0]):
+                if ppar[p, Q_MODEL] == MODEL_INPUT:
+                    continue
+                floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo
+                for i in range(run_ptr[p], run_ptr[p + 1]):
+                    n += threaded.whole_range(
+                        run_lo[i], run_hi[i], ppar[p, Q_PARAMS], v, ref, acc, flags, p_thr,
+                        p_bias, p_leak, p_mulv, v_lo, v_hi, floor_v, ppar[p, Q_STRICT],
+                        ppar[p, Q_RESET], ppar[p, Q_REFR], tz, near)[0]
+        return n
+
+    args = (k.ppar, k.run_ptr, k.run_lo, k.run_hi, v, ref, acc, flags, k.p_thr, k.p_bias,
+            k.p_leak, k.p_mulv, k.regs[0], k.regs[1], tz, near)
+    loop(1, *args)
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        loop(reps, *args)
+        best = min(best, (time.perf_counter() - t0) / reps)
+    neurons = sum(int(k.run_hi[i] - k.run_lo[i]) for p in range(k.ppar.shape[0])
+                  if k.ppar[p, Q_MODEL] != MODEL_INPUT
+                  for i in range(k.run_ptr[p], k.run_ptr[p + 1]))
+    return 1e6 * best, neurons
+
+
 def timed(cfg, stim, ticks, engine="event", repeats=3, **threads):
     """(result, best wall time of ``repeats`` runs); ``threads``: the event engine's
     ``threads`` and ``thread_min`` (default one thread)."""
@@ -313,6 +376,12 @@ def main(argv=None) -> int:
     res_f, wall_f = timed(cfg_f, stim_f, t_r)
     cfg_s, stim_s = feedforward(np.random.default_rng(1), 0.005, t_r)
     res_s, wall_s = timed(cfg_s, stim_s, t_r)
+    # what a tenth of the input would gain in a tick that cost only its adds at the limit's
+    # rate (above) and the whole update of every hidden neuron, which W1's ticks all make,
+    # at a tenth of the input too
+    adds_f, adds_s = (1e6 * r.total("synaptic_ops") / t_r / limit for r in (res_f, res_s))
+    upd_us, upd_n = update_floor_us(cfg_f)
+    floor = (adds_f + upd_us) / (adds_s + upd_us)
     # the same beside a population of a million neurons that receives nothing, on cores
     # large enough to hold it in one (else its 245 cores' per-tick counters are measured,
     # not its neurons); a run of one tick (set-up, and tick 0, which looks at every
@@ -349,6 +418,9 @@ def main(argv=None) -> int:
     log(f"  {t_r} ticks: {res_f.total('synaptic_ops'):.3g} events in {wall_f:.4f} s; a tenth "
         f"of the input: {res_s.total('synaptic_ops'):.3g} events in {wall_s:.4f} s; full input "
         f"is {wall_f / wall_s:.1f}x slower")
+    log(f"  ticks of nothing but their adds at the limit's rate ({adds_f:.2f} us a tick, "
+        f"{adds_s:.2f} us at a tenth) and the whole update of the {upd_n:,} neurons "
+        f"({upd_us:.2f} us): a tenth of the input {floor:.1f}x faster")
     log(f"  the same for {t_q} ticks beside 1,000,000 neurons that receive nothing: "
         f"{wall_q:.4f} s, of which {setup_q:.4f} s set-up and tick 0; ticks 1.. take "
         f"{quiet_slowdown:.2f}x as long "
@@ -400,6 +472,7 @@ def main(argv=None) -> int:
         "events_per_s": ev, "limit_events_per_s": limit, "reference_events_per_s": ref_ev,
         "engine_over_limit": ev / limit, "engine_over_reference": ev / ref_ev,
         "sparse_input_speedup": wall_f / wall_s, "sparse_input_ticks": t_r,
+        "sparse_input_floor_speedup": floor, "w1_whole_update_us": upd_us,
         "quiet_population_slowdown": quiet_slowdown,
         "w1_synaptic_events": syn,
         "w1_hidden_rate_per_tick": rate_hidden, "w2_events_per_s": ev2,

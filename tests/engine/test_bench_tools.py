@@ -67,3 +67,18 @@ def test_the_thread_threshold_bench_weighs_work_as_the_kernel_does():
     assert row["work_per_tick"] == (res.total("synaptic_ops")
                                     + res.total("neuron_updates") / 2) / 20
     assert row["one_thread_us"] > 0 and row["spread_us"] > 0
+
+
+def test_the_floor_of_a_tick_updates_every_neuron_but_the_input(bench):
+    """The bench's least cost of a W1 tick (its adds at the limit's rate and the whole
+    update) updates the neurons a tick of W1 updates: every hidden and output neuron,
+    with the engine's own step."""
+    cfg, stim = bench.feedforward(np.random.default_rng(1), 0.005, 300)
+    us, neurons = bench.update_floor_us(cfg, reps=20)
+    assert neurons == 1024 + 1024 + 10 == cfg.n_neurons - 1024
+    res = simulate(cfg, stim, 300, threads=1)
+    # once the first layer fires, every hidden neuron gets input at every tick, at a tenth
+    # of the input too: the engine updates (nearly) all
+    per_tick = res.per_tick["neuron_updates"].per_tick()[100:]
+    assert np.all(per_tick <= neurons) and per_tick.mean() >= 0.95 * neurons
+    assert us > 0
