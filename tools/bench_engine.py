@@ -252,12 +252,11 @@ def thread_limits(threads: int, n: int = 100_000, reps: int = 300) -> dict:
 
 
 def update_floor_us(cfg, reps: int = 2000) -> tuple:
-    """(microseconds, neurons) of the whole update of every neuron of ``cfg`` but the
-    input, once:
-    the kernel's own step (``threaded.whole_range``) over each core run of each
+    """(microseconds, neurons) of one whole update of every neuron of ``cfg`` but the
+    input, by the kernel's own step (``threaded.whole_range``) over each core run of each
     population, with the population's parameters and the registers' types of a run. A
     tick of W1 updates them all (every hidden neuron gets input every tick, at a tenth
-    of the input too), so with the adds it is the least a tick can cost."""
+    of the input too), so with its adds this is the least a W1 tick costs."""
     from numba import njit
 
     from neuroemu.engine.event import narrow_bound, register_type
