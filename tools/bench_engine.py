@@ -260,16 +260,8 @@ def update_floor_us(cfg, reps: int = 2000) -> tuple:
     from numba import njit
 
     from neuroemu.engine.event import narrow_bound, register_type
+    from neuroemu.engine.kernels import columns as q
     from neuroemu.engine.kernels import threaded
-    from neuroemu.engine.kernels.columns import (
-        Q_FLOOR,
-        Q_MODEL,
-        Q_PARAMS,
-        Q_REFR,
-        Q_RESET,
-        Q_STRICT,
-        Q_VMIN,
-    )
     from neuroemu.mapping.codes import MODEL_INPUT
 
     k = kernel_view(cfg)
@@ -286,14 +278,14 @@ def update_floor_us(cfg, reps: int = 2000) -> tuple:
         n = 0
         for _ in range(reps):
             for p in range(ppar.shape[0]):
-                if ppar[p, Q_MODEL] == MODEL_INPUT:
+                if ppar[p, q.Q_MODEL] == MODEL_INPUT:
                     continue
-                floor_v = ppar[p, Q_VMIN] if ppar[p, Q_FLOOR] != 0 else v_lo
+                floor_v = ppar[p, q.Q_VMIN] if ppar[p, q.Q_FLOOR] != 0 else v_lo
                 for i in range(run_ptr[p], run_ptr[p + 1]):
                     n += threaded.whole_range(
-                        run_lo[i], run_hi[i], ppar[p, Q_PARAMS], v, ref, acc, flags, p_thr,
-                        p_bias, p_leak, p_mulv, v_lo, v_hi, floor_v, ppar[p, Q_STRICT],
-                        ppar[p, Q_RESET], ppar[p, Q_REFR], tz, near)[0]
+                        run_lo[i], run_hi[i], ppar[p, q.Q_PARAMS], v, ref, acc, flags, p_thr,
+                        p_bias, p_leak, p_mulv, v_lo, v_hi, floor_v, ppar[p, q.Q_STRICT],
+                        ppar[p, q.Q_RESET], ppar[p, q.Q_REFR], tz, near)[0]
         return n
 
     args = (k.ppar, k.run_ptr, k.run_lo, k.run_hi, v, ref, acc, flags, k.p_thr, k.p_bias,
@@ -305,7 +297,7 @@ def update_floor_us(cfg, reps: int = 2000) -> tuple:
         loop(reps, *args)
         best = min(best, (time.perf_counter() - t0) / reps)
     neurons = sum(int(k.run_hi[i] - k.run_lo[i]) for p in range(k.ppar.shape[0])
-                  if k.ppar[p, Q_MODEL] != MODEL_INPUT
+                  if k.ppar[p, q.Q_MODEL] != MODEL_INPUT
                   for i in range(k.run_ptr[p], k.run_ptr[p + 1]))
     return 1e6 * best, neurons
 
