@@ -25,28 +25,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: the example's run in the new process; prints the kernel's compile (or load) seconds and
-#: the versions numba compiled of each function of the kernel in this process
+#: a run in the new process (``ne.run``'s arguments, the kernel's modules); prints the
+#: kernel's compile (or load) seconds and the versions numba compiled of each function of
+#: those modules in this process
 RUN = """
 import json
 from numba.core.registry import CPUDispatcher
 import neuroemu as ne
-from neuroemu.engine.kernels import event, threaded
-res = ne.run("models/nmnist_cnn.h5", input="traces/nmnist_4.aedat")
-print(json.dumps({"compile_s": res.compile_s, "versions": {
-    f"{m.__name__}.{k}": [list(map(str, s)) for s in f.signatures]
-    for m in (event, threaded) for k, f in vars(m).items()
-    if isinstance(f, CPUDispatcher) and f.__module__ == m.__name__}}))
+from neuroemu.engine.kernels import {modules}
+res = ne.run({args})
+print(json.dumps({{"compile_s": res.compile_s, "versions": {{
+    f"{{m.__name__}}.{{k}}": [list(map(str, s)) for s in f.signatures]
+    for m in ({modules},) for k, f in vars(m).items()
+    if isinstance(f, CPUDispatcher) and f.__module__ == m.__name__}}}}))
 """
+#: the README's first example, and the kernel it runs on
+EXAMPLE = '"models/nmnist_cnn.h5", input="traces/nmnist_4.aedat"'
+MODULES = "event, threaded"
 
 
-def run_example(cache: Path) -> dict:
-    """The example in a new process with numba's cache in ``cache``: the process's wall
-    seconds (``process_s``), the kernel's compile or load seconds (``compile_s``) and the
-    versions compiled of each kernel function (``versions``: none when loaded)."""
+def run_example(cache: Path, args: str = EXAMPLE, modules: str = MODULES) -> dict:
+    """The example (or the run of ``ne.run(args)`` on the kernel of ``modules``) in a new
+    process with numba's cache in ``cache``: the process's wall seconds (``process_s``),
+    the kernel's compile or load seconds (``compile_s``) and the versions compiled of each
+    kernel function (``versions``: none when loaded)."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    code = RUN.format(args=args, modules=modules)
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", RUN], env=env, cwd=ROOT, check=True,
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     process_s = time.perf_counter() - t0
     return {"process_s": process_s, **json.loads(out.splitlines()[-1])}

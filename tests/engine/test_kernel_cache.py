@@ -116,12 +116,18 @@ def test_versions_compiled_twice_are_found_and_specialisations_are_not():
 
 @pytest.mark.slow
 def test_compiling_the_kernel_compiles_each_function_once_per_version(tmp_path):
-    """The first run of the shipped example (numba's cache in an empty folder of the
-    test's own) compiles no function of the kernel twice for one version of its
-    arguments (``tools/bench_compile.py``'s ``wasted_versions``): the 10 such versions the
+    """The first run of the shipped example, and of the Xylo example on Xylo's kernel
+    (numba's cache in an empty folder of the test's own), compiles no function of the
+    kernel twice for one version of its arguments (``tools/bench_compile.py``'s ``wasted_versions``): the 10 such versions the
     kernel once had made that run 8 to 15 s longer (6 runs, alternated)."""
     bench = load_tool("bench_compile")
     versions = bench.run_example(tmp_path)["versions"]
     # the threaded steps were compiled in this process (else nothing would be found)
     assert len(versions["neuroemu.engine.kernels.threaded._tick_part"]) == 1
+    assert bench.wasted(versions) == {}
+    # Xylo's kernel, on the README's Xylo example
+    xylo = ('"models/xylo_example.h5", input="traces/nmnist_4.aedat", profile="xylo", '
+            'crop=(1, 1, 32, 32), downsample=8, polarity="merge"')
+    versions = bench.run_example(tmp_path, xylo, "xylo")["versions"]
+    assert len(versions["neuroemu.engine.kernels.xylo._deliver_xylo"]) == 1
     assert bench.wasted(versions) == {}
