@@ -4,10 +4,10 @@ Runs the README's first example (``models/nmnist_cnn.h5`` on ``traces/nmnist_4.a
 in a new process with numba's cache in a new, empty folder (``NUMBA_CACHE_DIR``), as a
 user's first run after installing, then again in a new process with that cache, as every
 later run: the baseline measured in the same run. Prints, for each, the process's wall
-time and the kernel's compile or load time, and their ratio; and how many of the
-kernel's functions numba compiled twice for one version of their arguments (a literal
-or an unsigned type where the other version has the plain or signed one, see
-:func:`wasted_versions`), which only lengthens the first run.
+time and the kernel's compile or load time, and their ratio; and how many versions of
+the kernel's functions numba compiled that repeat another version (a literal or uint64
+where the other has the plain type or int64, see :func:`wasted_versions`), which only
+lengthen the first run.
 
     python tools/bench_compile.py [--runs N] [--json]
 """
@@ -52,35 +52,39 @@ def run_example(cache: Path, args: str = EXAMPLE, modules: str = MODULES) -> dic
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
     code = RUN.format(args=args, modules=modules)
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
+                          capture_output=True, text=True)
     process_s = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"the run of ne.run({args}) failed:\n{done.stderr}")
+    out = done.stdout
     return {"process_s": process_s, **json.loads(out.splitlines()[-1])}
 
 
-def wasted_versions(signatures: list[tuple[str, ...]]) -> list[tuple[int, int]]:
-    """The pairs of a function's compiled versions (numba's type names of its arguments)
-    that are one version compiled twice: where they differ, one takes a literal where the
-    other takes its plain type (numba types a constant met first in a loop as a literal,
-    before it knows the type of what is assigned to it later), or one an unsigned int64
-    where the other takes a signed one (a ``prange`` index). Versions for different
-    literal values are not: the kernel specialises some calls on a constant on purpose."""
+def wasted_versions(signatures: list[tuple[str, ...]]) -> list[int]:
+    """The versions of a function (numba's type names of their arguments) that repeat
+    another, plainer one: the same but where this one takes a literal, the other takes
+    its plain type (numba types a constant met first in a loop as a literal, before it
+    knows the type of what is assigned to it later), or where this one takes uint64 the
+    other takes int64 (a ``prange`` index). Versions for different literal values with no
+    plain twin are not: the kernel specialises some calls on a constant on purpose. A
+    literal specialised on purpose beside its plain version would be reported too (the
+    kernel has none); versions made by numba's ``overload``, and array layouts, are not
+    looked at."""
     def plain(name: str) -> str:
         if name.startswith("Literal[int]") or name == "uint64":
             return "int64"
         return "bool" if name.startswith("Literal[bool]") else name
 
-    def same(a: str, b: str) -> bool:
-        return a == b or (plain(a) == plain(b) and (
-            a.startswith("Literal") != b.startswith("Literal") or {a, b} == {"int64", "uint64"}))
-    return [(i, j) for i in range(len(signatures)) for j in range(i + 1, len(signatures))
-            if all(same(a, b) for a, b in zip(signatures[i], signatures[j]))]
+    def repeats(v, w) -> bool:  # v is w but for literals or uint64 where w is plain
+        return v != w and all(a == b or plain(a) == b for a, b in zip(v, w))
+    return [i for i, v in enumerate(signatures) if any(repeats(v, w) for w in signatures)]
 
 
 def wasted(versions: dict) -> dict:
     """:func:`wasted_versions` of each function of ``versions`` that has any."""
     found = {name: wasted_versions([tuple(s) for s in sigs]) for name, sigs in versions.items()}
-    return {name: pairs for name, pairs in found.items() if pairs}
+    return {name: found[name] for name in found if found[name]}
 
 
 def measure() -> dict:
@@ -92,7 +96,7 @@ def measure() -> dict:
             "later_process_s": later["process_s"], "later_load_s": later["compile_s"],
             "functions": len([v for v in first["versions"].values() if v]),
             "versions": sum(len(v) for v in first["versions"].values()),
-            "wasted": sum(len(p) for p in wasted(first["versions"]).values())}
+            "wasted": sum(len(w) for w in wasted(first["versions"]).values())}
 
 
 def main(argv=None) -> int:
@@ -111,7 +115,7 @@ def main(argv=None) -> int:
     for r in runs:
         print(f"first run {r['first_process_s']:.1f} s (kernel compiled in "
               f"{r['first_compile_s']:.1f} s: {r['versions']} versions of {r['functions']} "
-              f"functions, {r['wasted']} compiled twice); a later run "
+              f"functions, {r['wasted']} of them repeats of another); a later run "
               f"{r['later_process_s']:.1f} s (kernel loaded in {r['later_load_s']:.2f} s); "
               f"the first is {r['first_process_s'] / r['later_process_s']:.1f}x as long")
     return 0

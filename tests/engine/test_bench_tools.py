@@ -82,3 +82,19 @@ def test_the_floor_of_a_tick_updates_every_neuron_but_the_input(bench):
     per_tick = res.per_tick["neuron_updates"].per_tick()[100:]
     assert np.all(per_tick <= neurons) and per_tick.mean() >= 0.95 * neurons
     assert us > 0
+
+
+def test_versions_that_repeat_another_are_found_and_specialisations_are_not():
+    wasted_versions = load_tool("bench_compile").wasted_versions
+    sigs = [("int64", "Literal[int](0)", "array(int32, 1d, C)"),
+            ("int64", "int64", "array(int32, 1d, C)"),
+            ("uint64", "int64", "array(int32, 1d, C)"),
+            ("uint64", "Literal[int](0)", "array(int32, 1d, C)"),
+            ("int64", "int64", "array(int64, 1d, C)"),
+            ("Literal[bool](True)", "int64", "array(int64, 1d, C)"),
+            ("Literal[bool](False)", "int64", "array(int64, 1d, C)")]
+    # three repeats of version 1 (one by two arguments); the other array type and the two
+    # literal values, which have no plain twin, are versions of their own
+    assert wasted_versions(sigs) == [0, 2, 3]
+    assert wasted_versions(sigs[4:]) == []
+    assert wasted_versions([("Literal[bool](True)",), ("bool",)]) == [0]

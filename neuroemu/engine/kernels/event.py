@@ -256,7 +256,7 @@ def _deliver_threaded(t, row, parts, seg_ptr, seg_core, seg_pop, seg_hops, seg_r
     (:func:`.threaded.deliver`): the packets are counted here, each core's synapses
     summed, and the cores dealt, largest first, to the part with the least work."""
     b = t % q_len.size
-    n_touched = np.int64(0)  # not a literal 0 (jit.kjit)
+    n_touched = np.int64(0)  # not a literal 0 (jit.py: one version)
     for e in range(q_len[b]):
         g = q_grp[b, e]
         for s in range(seg_ptr[g], seg_ptr[g + 1]):
@@ -650,8 +650,8 @@ def _visit_parts(t, row, r0, r1, parts, run_lo, run_hi, run_core, cnt_r, flags, 
     n_did = 0
     for i in range(r0, r1):
         c = run_core[i]
-        n_run = np.int64(0)  # not literal 0s (jit.kjit)
-        n_evt = np.int64(0)
+        n_run = 0
+        n_evt = np.int64(0)  # passed on: not a literal 0 (jit.py: one version)
         for part in range(parts):
             n_run += whole_counts[part, i, 0]
             n_evt += whole_counts[part, i, 1]
@@ -969,7 +969,7 @@ def run_ticks(
             # step 2: update the due neurons, busy populations whole or by their marks, in index
             # order, then the listed ones (a call passes tens of arrays: none when idle)
             overflowed = False
-            n_next = np.int64(0)  # not a literal 0 (jit.kjit)
+            n_next = np.int64(0)  # not a literal 0 (jit.py: one version)
             for p in range(ppar.shape[0]):
                 p_flagged[p] = 0
                 mode = p_mode[p]

@@ -1,4 +1,16 @@
-"""The jit decorators of the package: compiled on first call, cached on disk."""
+"""The jit decorators of the package: compiled on first call, cached on disk.
+
+One version per set of argument types: numba compiles a function once for each version
+of its arguments' types, and it types a constant as a type of its own (a literal) until
+it knows better. A count that starts at 0 and is passed to a compiled function in a loop
+compiled that function once for the literal 0 and once for int64; a ``prange`` index
+(unsigned in the loop's compiled body) once more for uint64. So such counts start at
+``np.int64(0)`` and ``prange`` indices are cast: the first run of the shipped example
+compiled 43 versions of the kernel's functions instead of 53, in 39.7-42.6 s instead of
+48.3-56.6 s (6 runs each, alternated). ``tools/bench_compile.py`` counts such versions;
+its slow test (``pytest -m slow tests/engine/test_kernel_cache.py``) fails on any in the
+README's two examples.
+"""
 
 from numba import njit
 
@@ -17,16 +29,6 @@ jit = njit(cache=True, nogil=True)
 #: heap sorts. ``_nrt`` is an option of numba's CPU target that its own tests use, not a
 #: documented one.
 kjit = njit(cache=True, nogil=True, _nrt=False)
-
-# numba compiles a kernel once for each version of its arguments' types, and it types a
-# constant as a type of its own (a literal) until it knows better: a count that starts
-# at 0 and is passed to a kernel in a loop compiled that kernel once for the literal 0
-# and once for int64, and a prange index (unsigned in the loop's compiled body) once
-# more for uint64. So such counts start at np.int64(0) and prange indices are cast:
-# the first run of the shipped example compiled 43 versions of the kernel's functions
-# instead of 53, in 39.7-42.6 s instead of 48.3-56.6 s (6 runs each, alternated;
-# tools/bench_compile.py counts such versions, tests/engine/test_kernel_cache.py fails
-# on any)
 
 #: for a small function called once for each synapse segment, spike or event: numba
 #: inlines it where it is called (a spike queued by a call took 3 to 4 times as long,

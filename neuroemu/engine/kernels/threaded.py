@@ -477,7 +477,7 @@ def deliver(parts, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo,
     with ``owner[c] == k`` and lists its targets in row ``k`` of ``upd_buf``, ``rng_buf``
     and ``pl_buf`` (``n_buf[k]``: how many of each)."""
     for i in prange(parts):
-        part = np.int64(i)  # signed: one version of the part compiled (jit.kjit)
+        part = np.int64(i)  # signed (jit.py: one version)
         _deliver_part(part, t, b, owner, seg_ptr, seg_core, seg_pop, seg_range, range_lo,
                       range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark,
                       range_mark, upd_buf, rng_buf, pl_buf, n_buf)
@@ -513,7 +513,7 @@ def update_whole(parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, p_bia
     """Step 2's whole update of a population, its neurons cut into ``parts`` equal ranges,
     one per thread (:func:`_whole_part`)."""
     for i in prange(parts):
-        part = np.int64(i)  # signed: one version of the part compiled (jit.kjit)
+        part = np.int64(i)  # signed (jit.py: one version)
         _whole_part(part, parts, p_lo, p_hi, r0, r1, run_lo, run_hi, params, p_thr, p_bias,
                     p_leak, p_mulv, v_r, ref_r, acc, flags, v_lo, v_hi, floor_v, strict, reset,
                     refr, tz, near, counts)
@@ -560,7 +560,7 @@ def _tick_part(part, lo, hi, b, core_part, seg_core, seg_ptr, seg_range, range_l
                 if syn_tgt[k1 - 1] >= hi:
                     k1 = k0 + np.searchsorted(syn_tgt[k0:k1], hi)
             scatter(acc, syn_tgt, syn_w, k0, k1, val)
-    n_found = np.int64(0)  # not a literal 0 (jit.kjit)
+    n_found = np.int64(0)  # not a literal 0 (jit.py: one version)
     for p in range(ppar.shape[0]):
         if ppar[p, Q_MODEL] == MODEL_INPUT:
             continue
@@ -593,7 +593,7 @@ def deliver_update(bounds, b, core_part, seg_core, seg_ptr, seg_range, range_lo,
     delivery cut by cores and an update cut by neurons passed them between the caches,
     and were slower on two threads than on one)."""
     for i in prange(bounds.size - 1):
-        part = np.int64(i)  # signed: one version of the part compiled (jit.kjit)
+        part = np.int64(i)  # signed (jit.py: one version)
         _tick_part(part, bounds[part], bounds[part + 1], b, core_part, seg_core, seg_ptr,
                    seg_range, range_lo, range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len,
                    acc, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo, run_hi, v_r,

@@ -117,7 +117,7 @@ def run_xylo_ticks(
     for t in range(t0, t1):
         row = t - t0
         # 1. deliver the spikes of t - 1: input channels, then neurons by index
-        n_due = np.int64(0)  # not a literal 0 (jit.kjit)
+        n_due = np.int64(0)  # not a literal 0 (jit.py: one version)
         for e in range(n_pend_in[0]):
             n_due = _deliver_xylo(t, row, pend_in[e], pend_in_val[e], out_ptr, seg_core,
                                   seg_hops, syn_ptr, syn_tgt, syn_w, syn_port, u_r, u2_r, sat,
