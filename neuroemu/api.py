@@ -436,11 +436,10 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=
     from .engine import simulate
 
     if engine == "event":
-        from .engine.event import kernel_compiles
+        from .engine.event import compile_note, kernel_compiles
 
         if kernel_compiles(cfg, plastic=learn is not None):
-            bar.note("compiling the event kernel (the first run after installing or "
-                     "upgrading, about 40 s; cached on disk for later runs)")
+            bar.note(compile_note("cached on disk for later runs"))
         if learn is not None:
             from .plasticity.kernel import compiles
 

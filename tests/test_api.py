@@ -267,3 +267,16 @@ def test_a_second_run_needs_no_compiling():
 
     ne.run(EXAMPLE, EXAMPLE_INPUT, progress=False)
     assert kernel_compiles() is False
+
+
+def test_a_run_that_compiles_the_kernel_says_so_first_with_the_measured_time(
+        monkeypatch, capsys):
+    """The note before a compile names the time ``tools/bench_compile.py`` measures
+    (``engine.event.COMPILE_S``, the one place that says it)."""
+    from neuroemu.engine import event
+
+    monkeypatch.setattr(event, "kernel_compiles", lambda *a, **k: True)
+    ne.run(EXAMPLE, EXAMPLE_INPUT, progress=True)
+    err = capsys.readouterr().err
+    assert (f"compiling the event kernel (the first run after installing or upgrading, "
+            f"about {event.COMPILE_S} s; cached on disk for later runs)") in err

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from neuroemu.engine.event import COMPILE_S
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: a run in the new process (``ne.run``'s arguments, the kernel's modules); prints the
@@ -107,7 +109,7 @@ def main(argv=None) -> int:
     runs = []
     for i in range(args.runs):
         print(f"run {i + 1} of {args.runs}: compiling the kernel in a new process "
-              "(about 40 s)", file=sys.stderr, flush=True)
+              f"(about {COMPILE_S} s)", file=sys.stderr, flush=True)
         runs.append(measure())
     if args.json:
         print(json.dumps(runs))

@@ -371,10 +371,21 @@ def _has_version(types: tuple, signatures) -> bool:
 _LOADED: set = set()
 
 
+#: seconds the kernel's first compile takes on this project's 2-core machines
+#: (``python tools/bench_compile.py``: 38-44 s), said before it starts
+COMPILE_S = 40
+
+
+def compile_note(then: str) -> str:
+    """What is said before the kernel is compiled; ``then``: what happens to it after."""
+    return ("compiling the event kernel (the first run after installing or upgrading, "
+            f"about {COMPILE_S} s; {then})")
+
+
 def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) -> bool:
     """Whether the next event-engine run compiles the kernel: the version for ``cfg``'s
     tables (any version without ``cfg``; ``plastic``: with the int64 weights of a plastic
-    run) is neither loaded nor in numba's on-disk cache for this source (about 40 s
+    run) is neither loaded nor in numba's on-disk cache for this source (:data:`COMPILE_S`
     once, then cached)."""
     from .kernels.event import run_ticks
 

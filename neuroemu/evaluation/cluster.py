@@ -92,7 +92,7 @@ def prepare_local(warm: bool, note=None) -> None:
         import distributed  # noqa: F401 - imported here, off the caller's path
 
         if warm and start_method() == "forkserver" and _kernel_compiles():
-            (note or (lambda text: None))(COMPILING)
+            (note or (lambda text: None))(_compiling())
 
     threading.Thread(target=background, daemon=True, name="neuroemu-prepare").start()
 
@@ -150,14 +150,16 @@ def warm_worker() -> None:
     load_kernel()
 
 
-COMPILING = ("compiling the event kernel (the first run after installing or upgrading, "
-             "about 40 s; cached on disk, and used from there by every worker)")
-
-
 def _kernel_compiles() -> bool:
     from ..engine.event import kernel_compiles
 
     return kernel_compiles()
+
+
+def _compiling() -> str:
+    from ..engine.event import compile_note
+
+    return compile_note("cached on disk, and used from there by every worker")
 
 
 @contextmanager
@@ -201,7 +203,7 @@ def open_client(client=None, workers: int | None = None, scheduler: str | None =
         return
     n = int(workers or default_workers())
     if warm and start_method() == "spawn" and _kernel_compiles():
-        (note or (lambda text: None))(COMPILING)  # once here, then loaded by every worker
+        (note or (lambda text: None))(_compiling())  # once here, then loaded by every worker
         load_kernel()
     try:
         cluster = local_cluster(n)
