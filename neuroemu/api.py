@@ -280,8 +280,10 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
         adapted weights: :meth:`Result.adapted_weights`, :meth:`Result.adapted_network`.
     threads : int, optional
         Threads the event engine spreads a tick's work over (default: the cores this
-        process may use); a tick with little work runs on one. The result is the same
-        bits for any number (:mod:`neuroemu.engine.kernels.threaded`).
+        process may use, once the kernel's threaded version is compiled:
+        :func:`neuroemu.engine.event.run_threads`); a tick with little work runs on one.
+        The result is the same bits for any number
+        (:mod:`neuroemu.engine.kernels.threaded`).
     progress : bool or Progress
         A progress bar on stderr for runs longer than a second, and a note before the
         event kernel compiles (the first run after installing; cached on disk).
@@ -436,10 +438,11 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=
     from .engine import simulate
 
     if engine == "event":
-        from .engine.event import compile_note, kernel_compiles
+        from .engine.event import compile_notice
 
-        if kernel_compiles(cfg, plastic=learn is not None):
-            bar.note(compile_note("cached on disk for later runs"))
+        notice = compile_notice(cfg, plastic=learn is not None, threads=threads)
+        if notice is not None:
+            bar.note(notice)
         if learn is not None:
             from .plasticity.kernel import compiles
 
@@ -448,7 +451,8 @@ def _run_chip(cfg, stimulus, ticks, engine, on_overflow, rec, bar, drain, learn=
                          "installing; cached on disk)")
         return simulate(cfg, stimulus, ticks, engine="event", probes=rec.neurons,
                         on_overflow=on_overflow, progress=bar, drain_ticks=drain,
-                        probe_sink=rec.take, plasticity=learn, threads=threads)
+                        probe_sink=rec.take, plasticity=learn, threads=threads,
+                        note=bar.note)
     raw = simulate(cfg, stimulus, ticks, engine="reference", probes=rec.neurons,
                    on_overflow=on_overflow, progress=bar, plasticity=learn)
     rec.take(raw.probe_v, raw.probe_u)

@@ -275,7 +275,7 @@ def test_a_run_that_compiles_the_kernel_says_so_first_with_the_measured_time(
     (``engine.event.COMPILE_S``, the one place that says it)."""
     from neuroemu.engine import event
 
-    monkeypatch.setattr(event, "kernel_compiles", lambda *a, **k: True)
+    monkeypatch.setattr(event, "_compiles", lambda *a, **k: True)
     ne.run(EXAMPLE, EXAMPLE_INPUT, progress=True)
     err = capsys.readouterr().err
     assert (f"compiling the event kernel (the first run after installing or upgrading, "

@@ -3,11 +3,15 @@
 Runs the README's first example (``models/nmnist_cnn.h5`` on ``traces/nmnist_4.aedat``)
 in a new process with numba's cache in a new, empty folder (``NUMBA_CACHE_DIR``), as a
 user's first run after installing, then again in a new process with that cache, as every
-later run: the baseline measured in the same run. Prints, for each, the process's wall
-time and the kernel's compile or load time, and their ratio; and how many versions of
-the kernel's functions numba compiled that repeat another version (a literal or uint64
-where the other has the plain type or int64, see :func:`wasted_versions`), which only
-lengthen the first run.
+later run: the baseline measured in the same run. Then the example on 2 threads with
+that cache, which compiles the kernel's threaded version beside the other
+(``engine.event.run_threads``; on a machine of one core it runs on one), and on 2
+threads with a cache of its own, which compiles the threaded version alone, as every
+first run did when the kernel had no other. Prints, for each, the process's wall time
+and the kernel's compile or load time, and the first run's ratio to the later one; and
+how many versions of the kernel's functions numba compiled that repeat another version
+(a literal or uint64 where the other has the plain type or int64, see
+:func:`wasted_versions`), which only lengthen the first run.
 
     python tools/bench_compile.py [--runs N] [--json]
 """
@@ -23,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from neuroemu.engine.event import COMPILE_S
+from neuroemu.engine.event import COMPILE_S, THREADED_COMPILE_S
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,16 +93,28 @@ def wasted(versions: dict) -> dict:
     return {name: found[name] for name in found if found[name]}
 
 
+#: the example on 2 threads
+THREADED = EXAMPLE + ", threads=2"
+
+
 def measure() -> dict:
-    """One first run and one run after it, with a cache of their own."""
+    """One first run, one run after it and one on threads after them, with a cache of
+    their own; and one first run on threads with another."""
     with tempfile.TemporaryDirectory() as cache:
         first = run_example(Path(cache))
         later = run_example(Path(cache))
+        beside = run_example(Path(cache), THREADED)
+    with tempfile.TemporaryDirectory() as cache:
+        alone = run_example(Path(cache), THREADED)
     return {"first_process_s": first["process_s"], "first_compile_s": first["compile_s"],
             "later_process_s": later["process_s"], "later_load_s": later["compile_s"],
+            "threaded_process_s": beside["process_s"], "threaded_compile_s": beside["compile_s"],
+            "threaded_first_process_s": alone["process_s"],
+            "threaded_first_compile_s": alone["compile_s"],
             "functions": len([v for v in first["versions"].values() if v]),
             "versions": sum(len(v) for v in first["versions"].values()),
-            "wasted": sum(len(w) for w in wasted(first["versions"]).values())}
+            "wasted": sum(len(w) for w in wasted(first["versions"]).values()),
+            "threaded_wasted": sum(len(w) for w in wasted(alone["versions"]).values())}
 
 
 def main(argv=None) -> int:
@@ -108,8 +124,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     runs = []
     for i in range(args.runs):
-        print(f"run {i + 1} of {args.runs}: compiling the kernel in a new process "
-              f"(about {COMPILE_S} s)", file=sys.stderr, flush=True)
+        print(f"run {i + 1} of {args.runs}: compiling the kernel in new processes "
+              f"(about {2 * (COMPILE_S + THREADED_COMPILE_S)} s)", file=sys.stderr, flush=True)
         runs.append(measure())
     if args.json:
         print(json.dumps(runs))
@@ -119,7 +135,11 @@ def main(argv=None) -> int:
               f"{r['first_compile_s']:.1f} s: {r['versions']} versions of {r['functions']} "
               f"functions, {r['wasted']} of them repeats of another); a later run "
               f"{r['later_process_s']:.1f} s (kernel loaded in {r['later_load_s']:.2f} s); "
-              f"the first is {r['first_process_s'] / r['later_process_s']:.1f}x as long")
+              f"the first is {r['first_process_s'] / r['later_process_s']:.1f}x as long; "
+              f"on 2 threads after them {r['threaded_process_s']:.1f} s (threaded version "
+              f"compiled in {r['threaded_compile_s']:.1f} s), alone "
+              f"{r['threaded_first_process_s']:.1f} s (compiled in "
+              f"{r['threaded_first_compile_s']:.1f} s; {r['threaded_wasted']} repeats)")
     return 0
 
 

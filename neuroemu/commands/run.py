@@ -68,7 +68,8 @@ def add_parser(sub) -> None:
                    help="write an energy/latency report (report.json, report.txt, figures)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="threads the event engine spreads a busy tick's work over (default: "
-                        "the cores this process may use; the same results for any N)")
+                        "the cores this process may use, once the kernel's threaded version "
+                        "is compiled; the same results for any N)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_input_map_options(p)

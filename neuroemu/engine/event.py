@@ -359,55 +359,111 @@ def _register_room(cfg: HardwareConfig) -> int:
     return max(0, ACC32_LIMIT - _largest(cfg.bias) - _largest(cfg.leak)) if fits else 0
 
 
-def _has_version(types: tuple, signatures) -> bool:
-    """Whether one of numba's ``signatures`` takes tables of these ``types``."""
-    def name(t):
-        return str(getattr(t, "dtype", t))
-    return any(all(name(t) == d for t, d in zip(sig, types)) for sig in signatures)
+@functools.cache
+def _threads_arg() -> int:
+    """Where the kernel (``run_ticks``) takes ``threads``: None in the version without
+    threads, a number in the threaded one."""
+    import inspect
 
-
-#: the versions of the kernel (:func:`kernel_types`) this process has loaded: asking numba
-#: for its signatures took 0.1 ms of each run (it hashes every type of every signature)
-_LOADED: set = set()
-
-
-#: seconds the kernel's first compile takes on this project's 2-core machines
-#: (``python tools/bench_compile.py``: 38-44 s), said before it starts
-COMPILE_S = 40
-
-
-def compile_note(then: str) -> str:
-    """What is said before the kernel is compiled; ``then``: what happens to it after."""
-    return ("compiling the event kernel (the first run after installing or upgrading, "
-            f"about {COMPILE_S} s; {then})")
-
-
-def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False) -> bool:
-    """Whether the next event-engine run compiles the kernel: the version for ``cfg``'s
-    tables (any version without ``cfg``; ``plastic``: with the int64 weights of a plastic
-    run) is neither loaded nor in numba's on-disk cache for this source (:data:`COMPILE_S`
-    once, then cached)."""
     from .kernels.event import run_ticks
 
-    types = None
-    if cfg is not None:
-        if has_xylo(cfg):  # Xylo arithmetic has its own kernel
-            return False
-        knet = kernel_view(cfg)
-        if plastic:  # a plastic run's own weights are int64 (run_event)
-            knet = knet._replace(syn_w=np.zeros(0, np.int64))
-        types = kernel_types(knet, accumulator_type(cfg, plastic=plastic),
-                             register_type(cfg, plastic=plastic))
-    loaded = run_ticks.signatures
-    if loaded and (types is None or _has_version(types, loaded)):
+    return list(inspect.signature(run_ticks.py_func).parameters).index("threads")
+
+
+def _has_version(types: tuple, signatures, threaded: bool = False) -> bool:
+    """Whether one of numba's ``signatures`` takes tables of these ``types`` (any tables:
+    None), in the threaded version or the one without threads."""
+    def name(t):
+        return str(getattr(t, "dtype", t))
+    at = _threads_arg()
+    return any((str(sig[at]) != "none") == threaded
+               and all(name(t) == d for t, d in zip(sig, types or ())) for sig in signatures)
+
+
+#: the versions of the kernel (:func:`kernel_types`, and whether threaded) this process
+#: has loaded: asking numba for its signatures took 0.1 ms of each run (it hashes every
+#: type of every signature)
+_LOADED: set = set()
+#: and those it found neither loaded nor cached, until a run loads them (a default run
+#: asks whether the threaded version is there: looking took 0.1 ms of each run)
+_MISSING: set = set()
+
+
+#: seconds the first compile of the kernel takes on this project's 2-core machines, said
+#: before it starts (``python tools/bench_compile.py``, 3 runs): its version without
+#: threads (15.5-18.9 s), its threaded version (:func:`run_threads`) beside it (22.8-23.5 s),
+#: and the threaded version where the other is not compiled either (35.8-38.2 s: it
+#: compiles their common steps too)
+COMPILE_S = 20
+THREADED_COMPILE_S = 25
+THREADED_ALONE_S = 40
+
+
+def compile_note(then: str, threaded: bool = False, seconds: int = COMPILE_S) -> str:
+    """What is said before the kernel is compiled (``threaded``: its threaded version),
+    taking about ``seconds``; ``then``: what happens to it after."""
+    if threaded:
+        return ("compiling the event kernel's threaded version (the first run on threads "
+                f"after installing or upgrading, about {seconds} s; {then})")
+    return ("compiling the event kernel (the first run after installing or upgrading, "
+            f"about {seconds} s; {then})")
+
+
+def compile_notice(cfg: HardwareConfig, plastic: bool = False, threads: int | None = None,
+                   then: str = "cached on disk for later runs") -> str | None:
+    """What a run of ``cfg`` on ``threads`` (as :func:`run_event` takes it; ``plastic``:
+    with the int64 weights of a plastic run) says before it compiles the kernel
+    (:func:`compile_note`), or None when the version it starts on is loaded or cached."""
+    if has_xylo(cfg):  # Xylo arithmetic has its own kernel
+        return None
+    types = _version(cfg, plastic)
+    threaded = run_threads(cfg, threads, plastic=plastic)[0] > 1
+    if not _compiles(types, threaded):
+        return None
+    seconds = COMPILE_S
+    if threaded:
+        seconds = THREADED_ALONE_S if _compiles(types, False) else THREADED_COMPILE_S
+    return compile_note(then, threaded, seconds)
+
+
+def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False,
+                    threads: int | None = None) -> bool:
+    """Whether the next event-engine run compiles the kernel (:func:`compile_notice`); any
+    version without threads without ``cfg``."""
+    if cfg is None:
+        return _compiles(None, False)
+    return compile_notice(cfg, plastic, threads) is not None
+
+
+def _version(cfg: HardwareConfig, plastic: bool) -> tuple:
+    """:func:`kernel_types` of a run of ``cfg`` with spikes of value 1."""
+    knet = kernel_view(cfg)
+    if plastic:  # a plastic run's own weights are int64 (run_event)
+        knet = knet._replace(syn_w=np.zeros(0, np.int64))
+    return kernel_types(knet, accumulator_type(cfg, plastic=plastic),
+                        register_type(cfg, plastic=plastic))
+
+
+def _compiles(types: tuple | None, threaded: bool) -> bool:
+    """Whether the kernel's version for tables of ``types`` (any: None), threaded or not,
+    is neither loaded nor in numba's on-disk cache for this source."""
+    from .kernels.event import run_ticks
+
+    version = (types, threaded)
+    if version in _LOADED:
+        return False
+    if version in _MISSING:
+        return True
+    if _has_version(types, run_ticks.signatures, threaded):
         return False
     try:  # numba's cache index: empty when missing or made for another source
         index = run_ticks._cache._cache_file._load_index()
     except Exception:  # noqa: BLE001 - another numba: say nothing rather than fail
         return False
-    if types is None:
-        return not index
-    return not _has_version(types, [key[0] for key in index])
+    if _has_version(types, [key[0] for key in index], threaded):
+        return False
+    _MISSING.add(version)
+    return True
 
 
 _VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -441,6 +497,40 @@ def check_threads(threads) -> int:
     if _POOL_PID is not None and _POOL_PID != os.getpid():
         return 1
     return min(threads, numba.config.NUMBA_NUM_THREADS)
+
+
+def can_spread(knet: KernelNet, thread_min=THREAD_MIN) -> bool:
+    """Whether a tick of the network may have enough work to be spread over threads (the
+    kernel's tests of ``thread_min``; :data:`THREAD_MIN`): a population as large as a
+    whole update that is spread, or synapses enough for a delivery or a tick spread whole
+    if every one of them delivered in one tick. A network with neither runs on the
+    version of the kernel without threads, whatever threads it is given."""
+    ppar = knet.ppar
+    size = np.where(ppar[:, Q_MODEL] != MODEL_INPUT, ppar[:, Q_HI] - ppar[:, Q_LO], 0)
+    synapses = int(knet.syn_ptr[-1]) if knet.syn_ptr.size else 0
+    return bool(size.max(initial=0) >= thread_min[1] or synapses >= thread_min[0]
+                or synapses + int(size.sum()) // 2 >= thread_min[2])
+
+
+def run_threads(cfg: HardwareConfig, threads: int | None = None, thread_min=THREAD_MIN,
+                plastic: bool = False) -> tuple:
+    """(threads a run of ``cfg`` starts on, threads it goes on with after
+    :data:`THREADED_COMPILE_S` seconds), for ``threads`` as :func:`run_event` takes it.
+
+    One thread runs on the kernel's version without threads, which compiles in half the
+    time of the threaded one: a run on one thread (asked for, in a forked process, or on
+    a machine of one core), and a run whose ticks can never be spread
+    (:func:`can_spread`). A run asked for more threads runs on them. By default (None), a
+    run goes on the cores this process may use, at once if the threaded version is
+    loaded or in numba's disk cache; otherwise it starts on one thread and compiles the
+    threaded version once it has run as long as that compile takes (a short run is over
+    sooner, and a long one loses at most that long)."""
+    most = check_threads(threads)
+    if most < 2 or not can_spread(kernel_view(cfg), thread_min):
+        return 1, 1
+    if threads is not None or not _compiles(_version(cfg, plastic), True):
+        return most, most
+    return 1, most
 
 
 @contextmanager
@@ -522,7 +612,7 @@ def thread_buffers(threads: int, cfg: HardwareConfig, knet: KernelNet, thread_mi
         bounds = whole_bounds(knet, parts)
         kept[parts] = bounds, core_parts(knet, bounds, cfg.n_cores)
     bounds, core_part = kept[parts]
-    return (threads, np.asarray(thread_min, np.int64), zeros(cores), zeros(cores),
+    return (threads if on else None, np.asarray(thread_min, np.int64), zeros(cores), zeros(cores),
             zeros(cores), zeros(parts, neurons), zeros(parts, ranges), zeros(parts, pops),
             zeros(parts, 2), zeros(parts, runs, 2), bounds, core_part)
 
@@ -535,7 +625,7 @@ def _record_block(size: int) -> list:
 def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
               drain_ticks: int = 0, probe_sink=None, plasticity=None, threads: int | None = None,
-              thread_min: tuple = THREAD_MIN) -> RunResult:
+              thread_min: tuple = THREAD_MIN, note=None) -> RunResult:
     """Run ``cfg`` with the event kernel.
 
     Parameters
@@ -560,14 +650,18 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         of the weight table, and kernel calls end at every epoch's end.
     threads : int, optional
         Threads to spread a tick's work over (:mod:`.kernels.threaded`; default: the
-        cores this process may use; at most numba's threads, and one in a forked
-        process: :func:`check_threads`). The result is the same bits for any number.
-        Xylo networks run on their own kernel, on one thread.
+        cores this process may use, once the kernel's threaded version is compiled; at
+        most numba's threads, and one in a forked process: :func:`run_threads`). The
+        result is the same bits for any number. Xylo networks run on their own kernel,
+        on one thread.
     thread_min : (int, int, int)
         The least work of a tick's delivery, neurons in a population updated whole, and
         work of a tick in which every population is updated whole, for that work to be
         spread over threads; less runs on one thread, where it is faster
         (:data:`THREAD_MIN`).
+    note : callable(text), optional
+        Told when a run compiles the kernel's threaded version before it goes on
+        (:func:`run_threads`).
     """
     if has_xylo(cfg):  # Xylo arithmetic has its own kernel
         return run_event_xylo(cfg, stimulus, ticks, probes, stop_on_overflow, progress,
@@ -583,11 +677,18 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         knet = knet._replace(syn_w=knet.syn_w.astype(np.int64))
         order = synapse_order(cfg)
         plastic = EventPlasticity(cfg, plasticity, order, knet.syn_w)
-    threads = check_threads(threads)
-    with thread_pool(threads):
+    threads = run_threads(cfg, threads, thread_min, plastic is not None)
+    with thread_pool(threads[1]):
         return _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress,
                           chunk_ticks, drain_ticks, probe_sink, plasticity, plastic, order,
-                          threads, thread_min)
+                          threads, thread_min, note)
+
+
+def _note_loaded(types: tuple, threaded: bool) -> None:
+    """Note that this process has loaded the kernel's version for tables of ``types``,
+    threaded or not (:data:`_LOADED`)."""
+    _LOADED.add((types, threaded))
+    _MISSING.discard((types, threaded))
 
 
 def _max_value(stimulus) -> int:
@@ -599,8 +700,9 @@ def _max_value(stimulus) -> int:
 
 def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, chunk_ticks,
                drain_ticks, probe_sink, plasticity, plastic, order, threads,
-               thread_min) -> RunResult:
-    """:func:`run_event` once the kernel's tables and the threads are set."""
+               thread_min, note) -> RunResult:
+    """:func:`run_event` once the kernel's tables and the threads (first, then) are
+    set."""
     from .kernels.event import run_ticks
 
     start = time.perf_counter()
@@ -663,7 +765,7 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
     # neurons
     big = max(int(cfg.core_synapses.max(initial=0)), n) >= 2**31 - 1
     tick_dtype = np.int64 if big else np.int32
-    tbuf = thread_buffers(threads, cfg, knet, thread_min)
+    tbuf = thread_buffers(threads[0], cfg, knet, thread_min)
     chunk_ticks = chunk_ticks if chunk_ticks > 0 else max(1, min(
         1000, (1 << 22) // max(probes.size, 1), (1 << 22) // max(n_cores, 1)))
     empty = np.zeros(0, np.int64)
@@ -683,15 +785,34 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
         return t_next, per_tick, pv, pu
 
     compile_s = 0.0
-    types = kernel_types(knet, acc.dtype, v.dtype)
-    if types not in _LOADED and not _has_version(types, run_ticks.signatures):
-        # compile this version of the kernel (or load it from the cache) with a call that
-        # runs no tick, so that the run's wall time is the simulation's own
-        c0 = time.perf_counter()
-        call(0, 0, empty, empty, empty)
-        compile_s = time.perf_counter() - c0
-        start += compile_s
-    _LOADED.add(types)
+
+    def load():
+        """Compile this version of the kernel (or load it from the cache) with a call that
+        runs no tick, so that the run's wall time is the simulation's own."""
+        nonlocal compile_s, start
+        types, threaded = kernel_types(knet, acc.dtype, v.dtype), tbuf[0] is not None
+        if (types, threaded) not in _LOADED and not _has_version(
+                types, run_ticks.signatures, threaded):
+            c0 = time.perf_counter()
+            call(0, 0, empty, empty, empty)
+            took = time.perf_counter() - c0
+            compile_s += took
+            start += took
+        _note_loaded(types, threaded)
+
+    def spread():
+        """Go on with the threaded version (:func:`run_threads`) once the run has taken as
+        long as its compile."""
+        nonlocal tbuf
+        if tbuf[0] is None and threads[1] > 1 and (
+                time.perf_counter() - start >= THREADED_COMPILE_S):
+            tbuf = thread_buffers(threads[1], cfg, knet, thread_min)
+            if note is not None and _compiles(kernel_types(knet, acc.dtype, v.dtype), True):
+                note(compile_note(f"then the run goes on with {threads[1]} threads; cached "
+                                  "on disk", True, THREADED_COMPILE_S))
+            load()
+
+    load()
 
     def advance(t_end, tick, chan, val):
         """Run from the current tick up to ``t_end`` with these input spikes."""
@@ -706,6 +827,7 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
             if plastic is not None:  # the weights change at an epoch's end
                 t1 = min(t1, (t // plasticity.epoch + 1) * plasticity.epoch)
             sp0 = int(sp_len[0])
+            spread()
             t_next, per_tick, pv, pu = call(t, t1, tick[i0:], chan[i0:], val[i0:])
             if plastic is not None:
                 i1 = int(np.searchsorted(tick, t_next))
@@ -745,6 +867,8 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
     total = ticks if ticks is not None else last_input + 1 + drain_ticks
     advance(max(total, 1), empty, empty, empty)
     ticks_run = t
+    # a streamed chunk of larger values may have compiled another version of the kernel
+    _note_loaded(kernel_types(knet, acc.dtype, v.dtype), tbuf[0] is not None)
 
     per_tick = {name: TickCounts.concat(parts, ticks_run, n_cores, tick_dtype)
                 for name, parts in tick_parts.items()}

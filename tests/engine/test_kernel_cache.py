@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numba
 import pytest
 from tooling import load_tool
 
@@ -102,18 +103,34 @@ def test_every_module_a_kernel_imports_from_the_package_is_a_source():
                         assert name.resolve() in sources, (path.name, name)
 
 
+#: the kernel's functions that only its threaded version calls
+THREADED_STEPS = tuple(f"neuroemu.engine.kernels.{name}" for name in (
+    "threaded._deliver_part", "threaded.deliver", "threaded._whole_part",
+    "threaded.update_whole", "threaded._tick_part", "threaded.deliver_update",
+    "event._bucket_work", "event._most_synapses", "event._deliver_threaded",
+    "event._update_whole_threaded", "event._visit_parts", "event._all_whole",
+    "event._tick_whole_threaded", "event._sort_by_work"))
+
+
 @pytest.mark.slow
 def test_compiling_the_kernel_compiles_each_function_once_per_version(tmp_path):
     """The first run of the shipped example, and of the README's Xylo example on Xylo's
     kernel, each with numba's cache in an empty folder, compiles no version of a kernel
     function that repeats another (``tools/bench_compile.py``'s ``wasted_versions``):
     the 10 such versions the kernel once had made that run 8 to 15 s longer (6 runs,
-    alternated)."""
+    alternated). The example runs on the kernel's version without threads, which has no
+    code of the threaded steps; on 2 threads, on the threaded version, which has it."""
     bench = load_tool("bench_compile")
     versions = bench.run_example(tmp_path / "example")["versions"]
-    # the threaded steps were compiled in this process (else nothing would be found)
-    assert len(versions["neuroemu.engine.kernels.threaded._tick_part"]) == 1
+    assert len(versions["neuroemu.engine.kernels.event.run_ticks"]) == 1
+    assert len(versions["neuroemu.engine.kernels.event._deliver"]) == 1
+    assert {name: versions[name] for name in THREADED_STEPS if versions[name]} == {}
     assert bench.wasted(versions) == {}
+    if numba.config.NUMBA_NUM_THREADS >= 2:  # else it runs on one thread
+        versions = bench.run_example(tmp_path / "threaded", bench.THREADED)["versions"]
+        assert all(versions[name] for name in THREADED_STEPS)
+        assert len(versions["neuroemu.engine.kernels.threaded._tick_part"]) == 1
+        assert bench.wasted(versions) == {}
     # Xylo's kernel, on the README's Xylo example
     xylo = ('"models/xylo_example.h5", input="traces/nmnist_4.aedat", profile="xylo", '
             'crop=(1, 1, 32, 32), downsample=8, polarity="merge"')
