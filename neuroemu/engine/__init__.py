@@ -33,7 +33,7 @@ def simulate(cfg, stimulus, ticks: int | None, engine: str = "event", probes=(),
     **kwargs
         ``plasticity`` (a :class:`neuroemu.plasticity.rule.Plan`, both engines); event
         engine only: ``chunk_ticks``, ``drain_ticks``, ``probe_sink``, ``threads``,
-        ``thread_min`` (:func:`.event.run_event`).
+        ``thread_min``, ``note`` (:func:`.event.run_event`).
     """
     import warnings
 

@@ -6,6 +6,7 @@ import functools
 import os
 import time
 import weakref
+from collections.abc import Callable
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -250,7 +251,8 @@ def _dtype_name(dtype: np.dtype) -> str:
 
 
 def kernel_types(knet, acc_dtype, reg_dtype) -> tuple:
-    """The dtypes that make a version of the kernel: its tables' (:func:`table_types`),
+    """The dtypes that make a version of the kernel, with whether it is threaded
+    (:func:`run_threads`): its tables' (:func:`table_types`),
     then the registers' (v and the refractory count: :func:`register_type`; u, the spike
     count, the summed v and the last update's tick: int64) and the accumulators'
     (:func:`accumulator_type`), in the order the kernel takes them."""
@@ -370,7 +372,7 @@ def _threads_arg() -> int:
     return list(inspect.signature(run_ticks.py_func).parameters).index("threads")
 
 
-def _has_version(types: tuple, signatures, threaded: bool = False) -> bool:
+def _has_version(types: tuple | None, signatures, threaded: bool = False) -> bool:
     """Whether one of numba's ``signatures`` takes tables of these ``types`` (any tables:
     None), in the threaded version or the one without threads."""
     def name(t):
@@ -384,9 +386,10 @@ def _has_version(types: tuple, signatures, threaded: bool = False) -> bool:
 #: has loaded: asking numba for its signatures took 0.1 ms of each run (it hashes every
 #: type of every signature)
 _LOADED: set = set()
-#: and those it found neither loaded nor cached, until a run loads them (a default run
-#: asks whether the threaded version is there: looking took 0.1 ms of each run)
-_MISSING: set = set()
+#: and those it found neither loaded nor cached, until a run loads them or numba's index
+#: of its disk cache changes (kept with the index's time of change, None without one: a
+#: default run asks whether the threaded version is there, and looking took 0.1 ms)
+_MISSING: dict = {}
 
 
 #: seconds the first compile of the kernel takes on this project's 2-core machines, said
@@ -435,13 +438,14 @@ def kernel_compiles(cfg: HardwareConfig | None = None, plastic: bool = False,
     return compile_notice(cfg, plastic, threads) is not None
 
 
-def _version(cfg: HardwareConfig, plastic: bool) -> tuple:
-    """:func:`kernel_types` of a run of ``cfg`` with spikes of value 1."""
+def _version(cfg: HardwareConfig, plastic: bool, max_value: int = 1) -> tuple:
+    """:func:`kernel_types` of a run of ``cfg`` with spikes of values at most ``max_value``
+    in magnitude."""
     knet = kernel_view(cfg)
     if plastic:  # a plastic run's own weights are int64 (run_event)
         knet = knet._replace(syn_w=np.zeros(0, np.int64))
-    return kernel_types(knet, accumulator_type(cfg, plastic=plastic),
-                        register_type(cfg, plastic=plastic))
+    return kernel_types(knet, accumulator_type(cfg, max_value, plastic),
+                        register_type(cfg, max_value, plastic))
 
 
 def _compiles(types: tuple | None, threaded: bool) -> bool:
@@ -452,18 +456,29 @@ def _compiles(types: tuple | None, threaded: bool) -> bool:
     version = (types, threaded)
     if version in _LOADED:
         return False
-    if version in _MISSING:
-        return True
-    if _has_version(types, run_ticks.signatures, threaded):
-        return False
     try:  # numba's cache index: empty when missing or made for another source
-        index = run_ticks._cache._cache_file._load_index()
+        cache = run_ticks._cache._cache_file
+        changed = _changed(cache._index_path)
+        if version in _MISSING and _MISSING[version] == changed:
+            return True
+        if _has_version(types, run_ticks.signatures, threaded):
+            return False
+        index = cache._load_index()
     except Exception:  # noqa: BLE001 - another numba: say nothing rather than fail
         return False
     if _has_version(types, [key[0] for key in index], threaded):
         return False
-    _MISSING.add(version)
+    if types is not None:
+        _MISSING[version] = changed
     return True
+
+
+def _changed(path: str) -> int | None:
+    """When the file at ``path`` last changed (ns), None if there is none."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 _VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -499,7 +514,7 @@ def check_threads(threads) -> int:
     return min(threads, numba.config.NUMBA_NUM_THREADS)
 
 
-def can_spread(knet: KernelNet, thread_min=THREAD_MIN) -> bool:
+def can_spread(knet: KernelNet, thread_min: tuple = THREAD_MIN) -> bool:
     """Whether a tick of the network may have enough work to be spread over threads (the
     kernel's tests of ``thread_min``; :data:`THREAD_MIN`): a population as large as a
     whole update that is spread, or synapses enough for a delivery or a tick spread whole
@@ -512,10 +527,13 @@ def can_spread(knet: KernelNet, thread_min=THREAD_MIN) -> bool:
                 or synapses + int(size.sum()) // 2 >= thread_min[2])
 
 
-def run_threads(cfg: HardwareConfig, threads: int | None = None, thread_min=THREAD_MIN,
-                plastic: bool = False) -> tuple:
+def run_threads(cfg: HardwareConfig, threads: int | None = None,
+                thread_min: tuple = THREAD_MIN, plastic: bool = False,
+                max_value: int = 1) -> tuple[int, int]:
     """(threads a run of ``cfg`` starts on, threads it goes on with after
-    :data:`THREADED_COMPILE_S` seconds), for ``threads`` as :func:`run_event` takes it.
+    :data:`THREADED_COMPILE_S` seconds), for ``threads`` as :func:`run_event` takes it
+    (``plastic``: a plastic run; ``max_value``: the largest magnitude of its spikes'
+    values, which with ``plastic`` chooses the version's types: :func:`kernel_types`).
 
     One thread runs on the kernel's version without threads, which compiles in half the
     time of the threaded one: a run on one thread (asked for, in a forked process, or on
@@ -528,7 +546,7 @@ def run_threads(cfg: HardwareConfig, threads: int | None = None, thread_min=THRE
     most = check_threads(threads)
     if most < 2 or not can_spread(kernel_view(cfg), thread_min):
         return 1, 1
-    if threads is not None or not _compiles(_version(cfg, plastic), True):
+    if threads is not None or not _compiles(_version(cfg, plastic, max_value), True):
         return most, most
     return 1, most
 
@@ -537,9 +555,10 @@ def run_threads(cfg: HardwareConfig, threads: int | None = None, thread_min=THRE
 def thread_pool(threads: int):
     """numba's threads set to ``threads`` for a run, and put back after it.
 
-    Launches numba's thread pool first if it is not running: a kernel loaded from
-    numba's disk cache links the threaded steps' code and crashes if called before the
-    pool exists, even on one thread. The pool runs nothing until a tick is spread.
+    Launches numba's thread pool first if it is not running: the kernel's threaded
+    version, loaded from numba's disk cache, links the threaded steps' code and crashes if
+    called before the pool exists, even on one thread (a run may go on with it:
+    :func:`run_threads`). The pool runs nothing until a tick is spread.
     """
     global _POOL_PID
     import numba
@@ -599,7 +618,8 @@ def core_parts(knet: KernelNet, bounds: np.ndarray, n_cores: int) -> np.ndarray:
 
 def thread_buffers(threads: int, cfg: HardwareConfig, knet: KernelNet, thread_min) -> tuple:
     """The kernel's arguments for ``threads`` (``run_ticks``'s threads ... whole_core_part):
-    each part's lists are as long as the step's own (none with one thread)."""
+    each part's lists are as long as the step's own; with one thread, threads None (the
+    kernel's version without threads) and empty arrays."""
     on = threads > 1  # one thread: empty arrays
     parts, cores, neurons = threads * on, cfg.n_cores * on, cfg.n_neurons * on
     ranges, pops, runs = (k * on for k in (max(knet.range_lo.size, 1), knet.ppar.shape[0],
@@ -625,7 +645,8 @@ def _record_block(size: int) -> list:
 def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
               stop_on_overflow: bool = False, progress=None, chunk_ticks: int = 0,
               drain_ticks: int = 0, probe_sink=None, plasticity=None, threads: int | None = None,
-              thread_min: tuple = THREAD_MIN, note=None) -> RunResult:
+              thread_min: tuple = THREAD_MIN,
+              note: Callable[[str], None] | None = None) -> RunResult:
     """Run ``cfg`` with the event kernel.
 
     Parameters
@@ -677,18 +698,21 @@ def run_event(cfg: HardwareConfig, stimulus, ticks: int | None, probes=(),
         knet = knet._replace(syn_w=knet.syn_w.astype(np.int64))
         order = synapse_order(cfg)
         plastic = EventPlasticity(cfg, plasticity, order, knet.syn_w)
-    threads = run_threads(cfg, threads, thread_min, plastic is not None)
+    # the chunks of a list are looked at now, those of an iterator as they come (_run_event)
+    max_value = max((_max_value(c) for c in stimulus), default=1) if isinstance(
+        stimulus, (list, tuple)) else _max_value(stimulus)
+    threads = run_threads(cfg, threads, thread_min, plastic is not None, max_value)
     with thread_pool(threads[1]):
-        return _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress,
-                          chunk_ticks, drain_ticks, probe_sink, plasticity, plastic, order,
-                          threads, thread_min, note)
+        return _run_event(cfg, knet, stimulus, max_value, ticks, probes, stop_on_overflow,
+                          progress, chunk_ticks, drain_ticks, probe_sink, plasticity, plastic,
+                          order, threads, thread_min, note)
 
 
 def _note_loaded(types: tuple, threaded: bool) -> None:
     """Note that this process has loaded the kernel's version for tables of ``types``,
     threaded or not (:data:`_LOADED`)."""
     _LOADED.add((types, threaded))
-    _MISSING.discard((types, threaded))
+    _MISSING.pop((types, threaded), None)
 
 
 def _max_value(stimulus) -> int:
@@ -698,11 +722,11 @@ def _max_value(stimulus) -> int:
     return max(1, int(np.abs(stimulus.value).max()))
 
 
-def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, chunk_ticks,
-               drain_ticks, probe_sink, plasticity, plastic, order, threads,
+def _run_event(cfg, knet, stimulus, max_value, ticks, probes, stop_on_overflow, progress,
+               chunk_ticks, drain_ticks, probe_sink, plasticity, plastic, order, threads,
                thread_min, note) -> RunResult:
-    """:func:`run_event` once the kernel's tables and the threads (first, then) are
-    set."""
+    """:func:`run_event` once the kernel's tables, the largest input value known and the
+    threads (first, then: :func:`run_threads`) are set."""
     from .kernels.event import run_ticks
 
     start = time.perf_counter()
@@ -710,9 +734,6 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
     ring = cfg.max_delay + 1
     n_groups = knet.grp_delay.size
     is_neuron = cfg.pop_model[cfg.pop_of] != MODEL_INPUT
-    # the chunks of a list are looked at now, those of an iterator as they come (below)
-    max_value = max((_max_value(c) for c in stimulus), default=1) if isinstance(
-        stimulus, (list, tuple)) else _max_value(stimulus)
     # registers v, u, refractory count, spike count; v summed over ticks and the tick of
     # each neuron's last update (for the mean-membrane readout)
     reg_dtype = register_type(cfg, max_value, plastic is not None)
@@ -862,13 +883,12 @@ def _run_event(cfg, knet, stimulus, ticks, probes, stop_on_overflow, progress, c
             v, ref = v.astype(np.int64), ref.astype(np.int64)
         if v.dtype == np.int32:  # a chunk's larger input narrows the narrow update's room
             knet.regs[7] = min(knet.regs[7], narrow_bound(cfg, top))
+        load()  # the version for wider types, if they are
         end = last_input + 1 if ticks is None else min(ticks, last_input + 1)
         advance(end, chunk.tick, chunk.channel, chunk.value)
     total = ticks if ticks is not None else last_input + 1 + drain_ticks
     advance(max(total, 1), empty, empty, empty)
     ticks_run = t
-    # a streamed chunk of larger values may have compiled another version of the kernel
-    _note_loaded(kernel_types(knet, acc.dtype, v.dtype), tbuf[0] is not None)
 
     per_tick = {name: TickCounts.concat(parts, ticks_run, n_cores, tick_dtype)
                 for name, parts in tick_parts.items()}

@@ -86,20 +86,41 @@ def test_the_first_compile_says_how_long_each_version_takes(monkeypatch):
 @needs_two
 def test_a_default_run_goes_on_with_threads_after_as_long_as_their_compile(monkeypatch):
     """A default run whose threaded version is not compiled starts on one thread and, once
-    it has run as long as that compile takes (here at once), compiles it, says so and goes
-    on spread: the same bits as a run on one thread."""
+    it has run as long as that compile takes, compiles it, says so and goes on spread:
+    the same bits as a run on one thread. The clock here moves a second each time it is
+    read, and the compile takes three."""
+    import inspect
+    import types
+
+    from neuroemu.engine.kernels import event as kernel
+
     cfg, stim, ticks = _case(11)
     one = simulate(cfg, stim, ticks, threads=1, chunk_ticks=4)
     monkeypatch.setattr(event, "check_threads", lambda threads: threads or 2)
-    monkeypatch.setattr(event, "THREADED_COMPILE_S", 0)
+    monkeypatch.setattr(event, "THREADED_COMPILE_S", 3)
     monkeypatch.setattr(event, "_compiles", lambda types, threaded: True)
-    taken = []
-    buffers = event.thread_buffers
-    monkeypatch.setattr(event, "thread_buffers",
-                        lambda threads, *a: taken.append(threads) or buffers(threads, *a))
+    clock = iter(range(10**6))
+    monkeypatch.setattr(event, "time", types.SimpleNamespace(perf_counter=lambda: next(clock)))
+    names = list(inspect.signature(kernel.run_ticks.py_func).parameters)
+    at = [names.index(name) for name in ("threads", "t0", "t1")]
+    calls = []
+    real = kernel.run_ticks
+
+    class Spy:
+        """The kernel, noting the threads of each call that runs ticks."""
+        signatures = property(lambda self: real.signatures)
+
+        def __call__(self, *args):
+            threads, t0, t1 = (args[i] for i in at)
+            if t1 > t0:
+                calls.append(threads)
+            return real(*args)
+
+    monkeypatch.setattr(kernel, "run_ticks", Spy())
     notes = []
     got = simulate(cfg, stim, ticks, chunk_ticks=4, thread_min=(0, 0, 0), note=notes.append)
-    assert taken == [1, 2]
+    first = calls.index(2)
+    assert first >= 2 and calls[:first] == [None] * first and set(calls[first:]) == {2}
     assert len(notes) == 1 and "threaded version" in notes[0]
     assert "goes on with 2 threads" in notes[0]
     for name in ("spike_tick", "spike_neuron", "spike_value", "v", "u", "refractory", "count"):
@@ -108,3 +129,48 @@ def test_a_default_run_goes_on_with_threads_after_as_long_as_their_compile(monke
     for name in one.counters:
         assert np.array_equal(one.counters[name], got.counters[name]), name
     assert one.spike_tick.size > 0
+
+
+def test_a_version_is_told_by_its_tables_and_whether_it_is_threaded():
+    """numba's signatures of the kernel: the tables' dtypes first, and None or a number
+    where it takes ``threads``."""
+    from numba import types
+
+    at = event._threads_arg()
+    array = {name: types.Array(getattr(types, name), 1, "C") for name in ("int16", "int32")}
+
+    def signature(first, threads):
+        return (array[first], array["int32"]) + (types.int64,) * (at - 2) + (
+            threads, types.int64)
+    plain, threaded = signature("int16", types.none), signature("int16", types.int64)
+    assert event._has_version(("int16", "int32"), [plain], False)
+    assert not event._has_version(("int16", "int32"), [plain], True)
+    assert event._has_version(("int16", "int32"), [threaded], True)
+    assert not event._has_version(("int16", "int32"), [threaded], False)
+    assert not event._has_version(("int32", "int32"), [plain, threaded], False)
+    assert event._has_version(None, [plain], False)  # any tables
+    assert not event._has_version(None, [plain], True)
+
+
+def test_a_version_found_missing_is_looked_for_again_when_it_is_loaded_or_the_cache_changes(
+        monkeypatch):
+    """A version found neither loaded nor cached is not looked for again in this process
+    (reading numba's index took 0.1 ms of each run) until a run loads it or the index
+    changes; any version (no tables) is always looked for."""
+    version = ("no such dtype",)
+    looked = []
+    has_version = event._has_version
+    monkeypatch.setattr(event, "_has_version",
+                        lambda *a: looked.append(a[0]) or has_version(*a))
+    assert event._compiles(version, True)
+    assert looked and version in [a for a in looked]
+    looked.clear()
+    assert event._compiles(version, True)
+    assert looked == []  # remembered
+    monkeypatch.setattr(event, "_changed", lambda path: -1)  # the index changed
+    assert event._compiles(version, True)
+    assert looked
+    event._note_loaded(version, True)
+    assert not event._compiles(version, True)
+    event._LOADED.discard((version, True))
+    assert all(key[0] is not None for key in event._MISSING)

@@ -902,14 +902,14 @@ def run_ticks(
     v_r, u_r, ref_r, cnt_r, vsum_r, last_r, acc, mark, active, n_active, flags, p_flagged,
     p_listed, p_unlisted, p_mode, q_grp, q_val, q_len, range_mark, ranges, upd_list,
     sp_t, sp_n, sp_v, sp_len, counters, first_ovf,
-    # threads (see kernels.threaded): how many, or None for the version without threads
-    # (numba drops the branches on ``threads is None`` before it types the rest, so that
-    # version has no code of the threaded steps: engine.event.run_threads); the least
-    # work of a tick's delivery (_bucket_work), neurons of a population and work of a
-    # tick updated whole to spread over them; per core, its part and its work in a tick,
-    # and the cores with work; per part, its listed targets, ranges and populations'
-    # counts, how many of each, and its counts per core run of a whole update; the bounds
-    # of each part's neurons in a tick spread whole (none: no tick is;
+    # threads (see kernels.threaded): how many (2 or more), or None for the version without
+    # threads (numba drops the branches on ``threads is None`` before it types the rest,
+    # so that version has no code of the threaded steps: engine.event.run_threads); the
+    # least work of a tick's delivery (_bucket_work), neurons of a population and work of
+    # a tick updated whole to spread over them; per core, its part and its work in a
+    # tick, and the cores with work; per part, its listed targets, ranges and
+    # populations' counts, how many of each, and its counts per core run of a whole
+    # update; the bounds of each part's neurons in a tick spread whole (none: no tick is;
     # _tick_whole_threaded) and the part that holds each core (-1: cut)
     threads, thread_min, owner, core_work, touched, upd_buf, rng_buf, pl_buf, n_buf,
     whole_counts, whole_bounds, whole_core_part,
@@ -931,8 +931,7 @@ def run_ticks(
     # longer a tick on 2 threads than on one, none of its ticks spread)
     grp_most = 0
     if threads is not None:
-        if threads > 1:
-            grp_most = _most_synapses(seg_ptr, syn_ptr)
+        grp_most = _most_synapses(seg_ptr, syn_ptr)
     while ip < in_tick.size and in_tick[ip] < t0:
         ip += 1
     for t in range(t0, t1):
@@ -945,7 +944,7 @@ def run_ticks(
         if threads is not None:
             whole = _all_whole(ppar, p_flagged, n_active) if whole_bounds.size > 0 else -1
             most = q_len[t % q_len.size] * grp_most
-            if threads > 1 and not (whole >= 0 and whole // 2 >= thread_min[2]) and (
+            if not (whole >= 0 and whole // 2 >= thread_min[2]) and (
                     most >= thread_min[0] or whole >= 0 and most + whole // 2 >= thread_min[2]):
                 work = _bucket_work(t % q_len.size, seg_ptr, seg_range, syn_ptr, q_grp, q_len)
         if threads is not None and whole >= 0 and work + whole // 2 >= thread_min[2]:
@@ -958,7 +957,7 @@ def run_ticks(
                 whole_counts, upd_buf, n_buf)
             n_active[0] = 0
         else:
-            if threads is not None and threads > 1 and work >= thread_min[0]:
+            if threads is not None and work >= thread_min[0]:
                 n_upd, n_rng = _deliver_threaded(
                     t, row, threads, seg_ptr, seg_core, seg_pop, seg_hops, seg_range, range_lo,
                     range_hi, syn_ptr, syn_tgt, syn_w, q_grp, q_val, q_len, acc, mark,
@@ -983,8 +982,7 @@ def run_ticks(
                 if ppar[p, Q_MODEL] == MODEL_INPUT or mode == M_LIST:
                     continue
                 size = ppar[p, Q_HI] - ppar[p, Q_LO]
-                if threads is not None and mode == M_WHOLE and threads > 1 and (
-                        size >= thread_min[1]):
+                if threads is not None and mode == M_WHOLE and size >= thread_min[1]:
                     p_flagged[p], ov = _update_whole_threaded(
                         t, row, p, threads, ppar, p_thr, p_bias, p_leak, p_mulv, run_ptr, run_lo,
                         run_hi, run_core, regs, v_r, ref_r, cnt_r, acc, flags, counters, tick_upd,
