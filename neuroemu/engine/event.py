@@ -393,9 +393,9 @@ _MISSING: dict = {}
 
 
 #: seconds the first compile of the kernel takes on this project's 2-core machines, said
-#: before it starts (``python tools/bench_compile.py``, 3 runs): its version without
-#: threads (15.5-18.9 s), its threaded version (:func:`run_threads`) beside it (22.8-23.5 s),
-#: and the threaded version where the other is not compiled either (35.8-38.2 s: it
+#: before it starts (``python tools/bench_compile.py``, 6 runs): its version without
+#: threads (15.5-19.4 s), its threaded version (:func:`run_threads`) beside it (22.8-28.6 s),
+#: and the threaded version where the other is not compiled either (35.8-46.3 s: it
 #: compiles their common steps too)
 COMPILE_S = 20
 THREADED_COMPILE_S = 25
