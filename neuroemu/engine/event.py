@@ -251,11 +251,11 @@ def _dtype_name(dtype: np.dtype) -> str:
 
 
 def kernel_types(knet, acc_dtype, reg_dtype) -> tuple:
-    """The dtypes that make a version of the kernel, with whether it is threaded
-    (:func:`run_threads`): its tables' (:func:`table_types`),
-    then the registers' (v and the refractory count: :func:`register_type`; u, the spike
-    count, the summed v and the last update's tick: int64) and the accumulators'
-    (:func:`accumulator_type`), in the order the kernel takes them."""
+    """The dtypes that make a version of the kernel (each threaded or not:
+    :func:`run_threads`): its tables' (:func:`table_types`), then the registers' (v and
+    the refractory count: :func:`register_type`; u, the spike count, the summed v and the
+    last update's tick: int64) and the accumulators' (:func:`accumulator_type`), in the
+    order the kernel takes them."""
     reg = _dtype_name(np.dtype(reg_dtype))
     return table_types(knet) + (reg, "int64", reg, "int64", "int64", "int64",
                                 _dtype_name(np.dtype(acc_dtype)))
