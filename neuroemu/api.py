@@ -287,8 +287,8 @@ def run(network, input=None, *, profile=None, ticks: int | None = None,
     progress : bool or Progress
         A progress bar on stderr for runs longer than a second, and a note before the
         event kernel compiles (the first run after installing; cached on disk), and
-        before its threaded version compiles in a long run (:func:`neuroemu.engine.event.
-        run_threads`).
+        before its threaded version compiles in a long run
+        (:func:`neuroemu.engine.event.run_threads`).
 
     Returns
     -------

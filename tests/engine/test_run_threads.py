@@ -163,7 +163,7 @@ def test_a_version_found_missing_is_looked_for_again_when_it_is_loaded_or_the_ca
     monkeypatch.setattr(event, "_has_version",
                         lambda *a: looked.append(a[0]) or has_version(*a))
     assert event._compiles(version, True)
-    assert looked and version in [a for a in looked]
+    assert version in looked
     looked.clear()
     assert event._compiles(version, True)
     assert looked == []  # remembered
@@ -173,4 +173,6 @@ def test_a_version_found_missing_is_looked_for_again_when_it_is_loaded_or_the_ca
     event._note_loaded(version, True)
     assert not event._compiles(version, True)
     event._LOADED.discard((version, True))
-    assert all(key[0] is not None for key in event._MISSING)
+    monkeypatch.setattr(event, "_has_version", lambda *a: False)  # no version anywhere
+    assert event._compiles(None, True)
+    assert (None, True) not in event._MISSING
